@@ -1,0 +1,105 @@
+import { type Tensor, add, formatShape, onesLike, tidy, withRecorder, zerosLike } from '@recur/tensor';
+import { gradRuleOf } from './rules';
+import { Tape } from './tape';
+
+export interface ValueAndGrads {
+  value: Tensor;
+  grads: Tensor[];
+}
+
+/**
+ * Runs `f` on `xs` while recording, then walks the tape backwards from its result. The seed
+ * gradient `dy` defaults to ones, so a scalar result needs none. Every intermediate is disposed;
+ * only the value and the gradients survive.
+ */
+function differentiate(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[], dy?: Tensor): ValueAndGrads {
+  return tidy(() => {
+    const tape = new Tape();
+    for (const x of xs) tape.watch(x);
+    const value = withRecorder(tape, () => f(...xs));
+    if (dy && (dy.shape.length !== value.shape.length || dy.shape.some((d, i) => d !== value.shape[i]))) {
+      throw new Error(`grad: dy ${formatShape(dy.shape)} does not match the result ${formatShape(value.shape)}`);
+    }
+    if (!dy && value.size !== 1) {
+      throw new Error(
+        `grad: f must return a scalar (one element) unless dy is given; it returned ${formatShape(value.shape)}`,
+      );
+    }
+    const grads = backward(tape, value, dy ?? onesLike(value));
+    return { value, grads: xs.map((x) => grads.get(x) ?? zerosLike(x)) };
+  });
+}
+
+/** Reverse pass: accumulates d value / d t for every recorded tensor t, summing over uses. */
+function backward(tape: Tape, value: Tensor, seed: Tensor): Map<Tensor, Tensor> {
+  const grads = new Map<Tensor, Tensor>([[value, seed]]);
+  for (let n = tape.nodes.length - 1; n >= 0; n--) {
+    const node = tape.nodes[n];
+    if (!node.outputs.some((y) => grads.has(y))) continue;
+    const rule = gradRuleOf(node.kernel);
+    if (!rule) throw new Error(`grad: no gradient rule for kernel '${node.kernel}'`);
+    const dys = node.outputs.map((y) => grads.get(y) ?? zerosLike(y));
+    const dxs = rule(node, dys);
+    node.inputs.forEach((x, i) => {
+      const dx = dxs[i];
+      if (!dx || !tape.isWatched(x)) return;
+      if (dx.shape.length !== x.shape.length || dx.shape.some((d, k) => d !== x.shape[k])) {
+        throw new Error(
+          `grad: rule for '${node.kernel}' returned ${formatShape(dx.shape)} for input ${i} of shape ${formatShape(x.shape)}`,
+        );
+      }
+      const previous = grads.get(x);
+      grads.set(x, previous ? add(previous, dx) : dx);
+    });
+  }
+  return grads;
+}
+
+/**
+ * The gradients of scalar-valued `f` with respect to each argument, and its value.
+ *
+ * @example
+ * const { value, grads: [dx, dw] } = valueAndGrads((x, w) => sum(matMul(x, w)))(x, w);
+ */
+export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], dy?: Tensor) => ValueAndGrads {
+  return (xs, dy) => differentiate(f, xs, dy);
+}
+
+/** Like valueAndGrads for a function of one tensor. */
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
+  return (x, dy) => {
+    const r = differentiate(f, [x], dy);
+    return { value: r.value, grad: r.grads[0] };
+  };
+}
+
+/** d f / d x for a function of one tensor; the value is disposed. */
+export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
+  return (x, dy) => {
+    const r = differentiate(f, [x], dy);
+    r.value.dispose();
+    return r.grads[0];
+  };
+}
+
+/** d f / d xs for a function of several tensors; the value is disposed. */
+export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], dy?: Tensor) => Tensor[] {
+  return (xs, dy) => {
+    const r = differentiate(f, xs, dy);
+    r.value.dispose();
+    return r.grads;
+  };
+}
+
+/**
+ * The value of `f()` and its gradients with respect to `params`, which `f` closes over (the way a
+ * model's parameters are used). This is what a training step calls.
+ */
+export function valueAndGradsOf(f: () => Tensor, params: readonly Tensor[], dy?: Tensor): ValueAndGrads {
+  return differentiate(() => f(), params, dy);
+}
+
+/** Runs `fn` with recording off: nothing inside contributes to any gradient being taken. */
+export function noGrad<T>(fn: () => T): T {
+  return withRecorder(null, fn);
+}

@@ -1,0 +1,34 @@
+import type { OpRecorder, RecordedOp, Tensor } from '@recur/tensor';
+
+/**
+ * Records the ops that depend on watched tensors, in execution order (which is a topological
+ * order, so backward is one reverse loop). It holds every tensor it recorded so that `tidy`
+ * scopes inside the traced function do not free what backward still needs.
+ */
+export class Tape implements OpRecorder {
+  readonly nodes: RecordedOp[] = [];
+  private readonly watched = new Set<Tensor>();
+  private readonly held = new Set<Tensor>();
+
+  watch(t: Tensor): void {
+    this.watched.add(t);
+  }
+
+  isWatched(t: Tensor): boolean {
+    return this.watched.has(t);
+  }
+
+  record(op: RecordedOp): void {
+    if (!op.inputs.some((t) => this.watched.has(t))) return;
+    this.nodes.push(op);
+    for (const t of op.inputs) this.held.add(t);
+    for (const t of op.outputs) {
+      this.watched.add(t);
+      this.held.add(t);
+    }
+  }
+
+  holds(t: Tensor): boolean {
+    return this.held.has(t);
+  }
+}

@@ -1,0 +1,115 @@
+import type { DType, TypedArray } from './dtype';
+import type { FusedKernels } from './fused';
+import type { Shape } from './shape';
+
+/**
+ * What a backend holds for one tensor. The front end always knows `shape` and `dtype`; `data` is
+ * the backend's own (a typed array on backend-js, a tf.Tensor on backend-tfjs) and is only ever
+ * handed back to the backend that made it.
+ */
+export interface BackendTensor {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly data: unknown;
+}
+
+export type UnaryOp =
+  | 'neg'
+  | 'abs'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'tanh'
+  | 'sigmoid'
+  | 'relu'
+  | 'softplus'
+  | 'sign'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'sin'
+  | 'cos'
+  | 'logicalNot';
+
+export const UNARY_OPS: readonly UnaryOp[] = [
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'sqrt',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'softplus',
+  'sign',
+  'floor',
+  'ceil',
+  'round',
+  'sin',
+  'cos',
+  'logicalNot',
+];
+
+/** Arithmetic on two tensors of one dtype with NumPy broadcasting. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+export const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
+
+/** Comparisons broadcast like binary ops and return `bool`. */
+export type CompareOp = 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
+export const COMPARE_OPS: readonly CompareOp[] = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'];
+
+export type ReduceOp = 'sum' | 'max' | 'min';
+export type ArgReduceOp = 'argMax' | 'argMin';
+
+/**
+ * The primitives every backend implements. Inputs are already validated by the front end
+ * (`@recur/tensor`): shapes broadcast, axes are normalised and sorted, dtypes agree. Every method
+ * returns a new BackendTensor the caller owns (a backend may share storage internally).
+ */
+export interface Backend {
+  readonly name: string;
+
+  /** Uploads values; the backend may keep the array, so the caller must not mutate it afterwards. */
+  fromValues(values: TypedArray, shape: Shape, dtype: DType): BackendTensor;
+  fill(shape: Shape, value: number, dtype: DType): BackendTensor;
+  /** The values as a row-major typed array of the tensor's dtype (a copy or a read-only view). */
+  read(x: BackendTensor): TypedArray;
+  dispose(x: BackendTensor): void;
+
+  unary(op: UnaryOp, x: BackendTensor): BackendTensor;
+  binary(op: BinaryOp, a: BackendTensor, b: BackendTensor): BackendTensor;
+  compare(op: CompareOp, a: BackendTensor, b: BackendTensor): BackendTensor;
+  /** `cond` is bool; `a` and `b` share a dtype; all three broadcast. */
+  where(cond: BackendTensor, a: BackendTensor, b: BackendTensor): BackendTensor;
+  cast(x: BackendTensor, dtype: DType): BackendTensor;
+
+  /** Reduces over `axes` (sorted, distinct, non-empty) and drops them from the shape. */
+  reduce(op: ReduceOp, x: BackendTensor, axes: readonly number[]): BackendTensor;
+  /** Index of the max/min along `axis`, which is dropped; int32. First index wins ties. */
+  argReduce(op: ArgReduceOp, x: BackendTensor, axis: number): BackendTensor;
+
+  /**
+   * Batched matrix product: a [...batchA, M, K] (or [..., K, M] with transposeA), b [...batchB, K, N]
+   * (or [..., N, K]); batch dimensions broadcast; rank ≥ 2 for both.
+   */
+  matMul(a: BackendTensor, b: BackendTensor, transposeA: boolean, transposeB: boolean): BackendTensor;
+
+  reshape(x: BackendTensor, shape: Shape): BackendTensor;
+  transpose(x: BackendTensor, perm: readonly number[]): BackendTensor;
+  broadcastTo(x: BackendTensor, shape: Shape): BackendTensor;
+  /** Strided slice: for each axis, `begin + i * step` for i < size; steps are non-zero. */
+  slice(x: BackendTensor, begin: readonly number[], size: readonly number[], step: readonly number[]): BackendTensor;
+  concat(xs: readonly BackendTensor[], axis: number): BackendTensor;
+  /** Constant padding; `paddings[i] = [before, after]`, both ≥ 0. */
+  pad(x: BackendTensor, paddings: readonly (readonly [number, number])[], value: number): BackendTensor;
+  /** out[..., j, ...] = x[..., indices[j], ...] along `axis`; indices int32, any shape, in range. */
+  gather(x: BackendTensor, indices: BackendTensor, axis: number): BackendTensor;
+  /**
+   * The transpose of gather: a zero tensor of `shape` with `updates` added at `indices` along `axis`
+   * (repeated indices accumulate).
+   */
+  scatterAdd(shape: Shape, indices: BackendTensor, updates: BackendTensor, axis: number): BackendTensor;
+
+  /** Optional fused kernels; layers fall back to composed primitives when one is absent. */
+  readonly fused?: Partial<FusedKernels>;
+}

@@ -1,0 +1,3 @@
+export { JsBackend, type JsTensor } from './js-backend';
+export { gemm, type StridedMatrix } from './kernels/gemm';
+export { stridedCopy } from './strided-copy';

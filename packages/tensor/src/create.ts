@@ -1,0 +1,173 @@
+import { type DType, type TypedArray, allocTypedArray, dtypeOfTypedArray, formatShape, sizeOf } from '@recur/backend-api';
+import { getBackend } from './engine';
+import { Tensor, type NestedArray } from './tensor';
+
+/** dtypes a caller may pass in: int64 arrives from ONNX and PyTorch and is narrowed to int32. */
+export type InputDType = DType | 'int64';
+
+export interface TensorOptions {
+  shape?: readonly number[];
+  dtype?: InputDType;
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+function inferShape(values: NestedArray): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0];
+  }
+  return shape;
+}
+
+function flatten(values: NestedArray, shape: readonly number[], out: number[], axis = 0, path = ''): void {
+  if (axis === shape.length) {
+    if (typeof values !== 'number' && typeof values !== 'boolean') {
+      throw new Error(`tensor: expected a number at ${path || 'the top'}, got ${Array.isArray(values) ? 'an array' : typeof values}`);
+    }
+    out.push(Number(values));
+    return;
+  }
+  if (!Array.isArray(values) || values.length !== shape[axis]) {
+    throw new Error(
+      `tensor: ragged nested array: expected ${shape[axis]} elements at ${path || 'the top'} (shape ${formatShape(shape)}), got ${Array.isArray(values) ? values.length : 'a number'}`,
+    );
+  }
+  values.forEach((v, i) => flatten(v, shape, out, axis + 1, `${path}[${i}]`));
+}
+
+/** Narrows int64 values (bigint or number) to int32, refusing any that do not fit. */
+export function narrowInt64(values: ArrayLike<number | bigint>): Int32Array {
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = Number(values[i]);
+    if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) {
+      throw new Error(`int64 → int32: value ${String(values[i])} at index ${i} does not fit in int32`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+function toTypedArray(values: ArrayLike<number | bigint>, dtype: InputDType): TypedArray {
+  if (dtype === 'int64') return narrowInt64(values);
+  if (dtype === 'int32') {
+    const out = new Int32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = Number(values[i]);
+      if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) {
+        throw new Error(`tensor: value ${String(values[i])} at index ${i} is not an int32`);
+      }
+      out[i] = v;
+    }
+    return out;
+  }
+  const out = allocTypedArray(dtype, values.length);
+  for (let i = 0; i < values.length; i++) out[i] = dtype === 'bool' ? (Number(values[i]) ? 1 : 0) : Number(values[i]);
+  return out;
+}
+
+/**
+ * Creates a tensor from a number, nested arrays, a flat array with `shape`, or a typed array
+ * (whose dtype is kept unless `dtype` says otherwise). The default dtype is float32, as in PyTorch.
+ *
+ * @example
+ * const x = tensor([[1, 2], [3, 4]]);               // float32 [2, 2]
+ * const ids = tensor([3, 1, 2], { dtype: 'int32' });
+ * const big = tensor(new BigInt64Array([5n]), { dtype: 'int64' }); // narrowed to int32
+ */
+export function tensor(
+  values: NestedArray | TypedArray | BigInt64Array | readonly number[],
+  options: TensorOptions = {},
+): Tensor {
+  let flat: ArrayLike<number | bigint>;
+  let shape: readonly number[];
+  let dtype: InputDType = options.dtype ?? 'float32';
+  if (ArrayBuffer.isView(values)) {
+    flat = values as unknown as ArrayLike<number | bigint>;
+    if (values instanceof BigInt64Array) dtype = 'int64';
+    else if (!options.dtype) dtype = dtypeOfTypedArray(values as TypedArray);
+    shape = options.shape ?? [flat.length];
+  } else if (options.shape && Array.isArray(values) && values.every((v) => typeof v === 'number')) {
+    flat = values as number[];
+    shape = options.shape;
+  } else {
+    shape = inferShape(values as NestedArray);
+    const out: number[] = [];
+    flatten(values as NestedArray, shape, out);
+    flat = out;
+    if (options.shape) {
+      if (sizeOf(options.shape) !== out.length) {
+        throw new Error(`tensor: ${out.length} values do not fill shape ${formatShape(options.shape)}`);
+      }
+      shape = options.shape;
+    }
+  }
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`tensor: bad shape ${formatShape(shape)}`);
+  }
+  if (sizeOf(shape) !== flat.length) {
+    throw new Error(`tensor: ${flat.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
+  }
+  const finalDType: DType = dtype === 'int64' ? 'int32' : dtype;
+  const data =
+    ArrayBuffer.isView(flat) && dtype !== 'int64' && dtypeOfTypedArray(flat as TypedArray) === finalDType
+      ? (flat as TypedArray).slice()
+      : toTypedArray(flat, dtype);
+  const backend = getBackend();
+  return new Tensor(backend.fromValues(data, shape, finalDType), backend);
+}
+
+export function scalar(value: number, dtype: DType = 'float32'): Tensor {
+  return tensor([value], { shape: [], dtype });
+}
+
+export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`full: bad shape ${formatShape(shape)}`);
+  }
+  const backend = getBackend();
+  return new Tensor(backend.fill(shape, value, dtype), backend);
+}
+
+export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+  return full(shape, 0, dtype);
+}
+
+export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+  return full(shape, 1, dtype);
+}
+
+export function zerosLike(x: Tensor): Tensor {
+  return full(x.shape, 0, x.dtype);
+}
+
+export function onesLike(x: Tensor): Tensor {
+  return full(x.shape, 1, x.dtype);
+}
+
+export function fullLike(x: Tensor, value: number): Tensor {
+  return full(x.shape, value, x.dtype);
+}
+
+/**
+ * Values from `start` up to (not including) `stop` by `step`, as NumPy's arange;
+ * `arange(n)` counts 0..n-1. int32 when all arguments are integers, else float32.
+ */
+export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
+  if (stop === undefined) {
+    stop = start;
+    start = 0;
+  }
+  if (step === 0) throw new Error('arange: step must not be 0');
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const type = dtype ?? ([start, stop, step].every(Number.isInteger) ? 'int32' : 'float32');
+  const data = allocTypedArray(type, n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  const backend = getBackend();
+  return new Tensor(backend.fromValues(data, [n], type), backend);
+}

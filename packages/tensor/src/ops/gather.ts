@@ -1,0 +1,63 @@
+import { type DType, allocTypedArray, formatShape, sizeOf } from '@recur/backend-api';
+import { runKernel, tidy } from '../engine';
+import { Tensor } from '../tensor';
+import { cast } from './convert';
+import { resolveAxis } from './shape-ops';
+
+function checkIndices(op: string, indices: Tensor, axisSize: number, what: string): Tensor {
+  const idx = indices.dtype === 'int32' ? indices : cast(indices, 'int32');
+  if (indices.dtype === 'float32' || indices.dtype === 'float64') {
+    throw new Error(`${op}: indices must be int32 (or int64), got ${indices.dtype}`);
+  }
+  const values = idx.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < 0 || values[i] >= axisSize) {
+      throw new Error(`${op}: index ${values[i]} at position ${i} is out of range for ${what} of size ${axisSize}`);
+    }
+  }
+  return idx;
+}
+
+/**
+ * Selects entries along `axis` by integer indices of any shape: the result's shape is
+ * x.shape[:axis] + indices.shape + x.shape[axis+1:] (NumPy's take, ONNX Gather). Negative
+ * indices are not accepted; every index is range-checked.
+ */
+export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
+  const a = resolveAxis('gather', axis, x.rank);
+  return tidy(() => {
+    const idx = checkIndices('gather', indices, x.shape[a], `axis ${a} of ${formatShape(x.shape)}`);
+    return runKernel('gather', [x, idx], { axis: a }, (b, s, i) => b.gather(s, i, a));
+  });
+}
+
+/**
+ * The transpose of gather: zeros of `shape` with `updates` added at `indices` along `axis`;
+ * repeated indices accumulate. `updates` has shape shape[:axis] + indices.shape + shape[axis+1:].
+ */
+export function scatterAdd(shape: readonly number[], indices: Tensor, updates: Tensor, axis = 0): Tensor {
+  const a = resolveAxis('scatterAdd', axis, shape.length);
+  const expected = [...shape.slice(0, a), ...indices.shape, ...shape.slice(a + 1)];
+  if (updates.size !== sizeOf(expected) || updates.rank !== expected.length || updates.shape.some((d, i) => d !== expected[i])) {
+    throw new Error(
+      `scatterAdd: updates ${formatShape(updates.shape)} should be ${formatShape(expected)} for indices ${formatShape(indices.shape)} into ${formatShape(shape)}`,
+    );
+  }
+  return tidy(() => {
+    const idx = checkIndices('scatterAdd', indices, shape[a], `axis ${a} of ${formatShape(shape)}`);
+    return runKernel('scatterAdd', [idx, updates], { axis: a, shape: [...shape] }, (b, i, u) => b.scatterAdd(shape, i, u, a));
+  });
+}
+
+/** One-hot encoding along a new last axis of size `depth`. */
+export function oneHot(indices: Tensor, depth: number, dtype: DType = 'float32'): Tensor {
+  return tidy(() => {
+    const idx = checkIndices('oneHot', indices, depth, 'a one-hot depth');
+    const values = idx.dataSync();
+    const out = new Uint8Array(values.length * depth);
+    for (let i = 0; i < values.length; i++) out[i * depth + values[i]] = 1;
+    const data = allocTypedArray(dtype, out.length);
+    data.set(out);
+    return new Tensor(idx.backend.fromValues(data, [...indices.shape, depth], dtype), idx.backend);
+  });
+}

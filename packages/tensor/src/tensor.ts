@@ -1,0 +1,92 @@
+import { type Backend, type BackendTensor, type DType, type TypedArray, formatShape, sizeOf } from '@recur/backend-api';
+import { trackTensor } from './engine';
+
+/** A nested JavaScript array of numbers, as `arraySync` returns and `tensor` accepts. */
+export type NestedArray = number | NestedArray[];
+
+/**
+ * An n-dimensional array on one backend. Immutable: ops return new tensors. Call `dispose()` (or
+ * create it inside `tidy`) when done; `numTensors()` counts the live ones.
+ */
+export class Tensor {
+  readonly id: number;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly size: number;
+  /** @internal the backend's storage; only the backend that made it may read it. */
+  readonly storage: BackendTensor;
+  /** @internal */
+  readonly backend: Backend;
+  private disposed = false;
+
+  /** @internal use the creation functions (`tensor`, `zeros`, ...) instead. */
+  constructor(storage: BackendTensor, backend: Backend) {
+    this.storage = storage;
+    this.backend = backend;
+    this.shape = storage.shape;
+    this.dtype = storage.dtype;
+    this.size = sizeOf(storage.shape);
+    this.id = trackTensor(this, true);
+  }
+
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Frees the storage. Disposing twice is harmless. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.backend.dispose(this.storage);
+    trackTensor(this, false);
+  }
+
+  /** @internal */
+  assertAlive(op: string): void {
+    if (this.disposed) {
+      throw new Error(`${op}: tensor #${this.id} ${formatShape(this.shape)} ${this.dtype} was disposed`);
+    }
+  }
+
+  /** A copy of the values, row-major, in a typed array of this tensor's dtype. */
+  dataSync(): TypedArray {
+    this.assertAlive('dataSync');
+    return this.backend.read(this.storage).slice();
+  }
+
+  async data(): Promise<TypedArray> {
+    return this.dataSync();
+  }
+
+  /** The values as nested arrays (a number for a scalar). */
+  arraySync(): NestedArray {
+    const flat: number[] = Array.from(this.dataSync() as ArrayLike<number>);
+    if (this.rank === 0) return flat[0];
+    const build = (axis: number, offset: number): NestedArray[] => {
+      const n = this.shape[axis];
+      const step = sizeOf(this.shape.slice(axis + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) {
+        out.push(axis === this.rank - 1 ? flat[offset + i] : build(axis + 1, offset + i * step));
+      }
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) {
+      throw new Error(`item: expected a tensor with one element, got shape ${formatShape(this.shape)}`);
+    }
+    return this.dataSync()[0];
+  }
+
+  toString(): string {
+    return `Tensor(${formatShape(this.shape)}, ${this.dtype})`;
+  }
+}
