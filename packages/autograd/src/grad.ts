@@ -1,4 +1,4 @@
-import { type Tensor, add, formatShape, onesLike, tidy, withRecorder, zerosLike } from '@recur/tensor';
+import { add, formatShape, onesLike, type Tensor, tidy, withRecorder, zerosLike } from '@recur/tensor';
 import { gradRuleOf } from './rules';
 import { Tape } from './tape';
 

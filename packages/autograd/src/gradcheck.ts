@@ -1,4 +1,4 @@
-import { type Tensor, cast, detach, formatShape, mul, randomUniform, sum, tensor, tidy } from '@recur/tensor';
+import { cast, detach, formatShape, mul, randomUniform, sum, type Tensor, tensor, tidy } from '@recur/tensor';
 import { grads } from './grad';
 
 export interface GradcheckOptions {
@@ -24,7 +24,11 @@ export interface GradcheckResult {
  * random r, which checks the vector–Jacobian product every rule computes. Integer and bool
  * inputs (indices, masks) are passed through and not differentiated.
  */
-export function gradcheck(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+export function gradcheck(
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): GradcheckResult {
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;

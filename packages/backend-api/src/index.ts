@@ -1,15 +1,3 @@
-export type { DType, TypedArray, TypedArrayFor } from './dtype';
-export { DTYPES, allocTypedArray, dtypeOfTypedArray, isFloatDType, promoteDTypes } from './dtype';
-export type { Shape } from './shape';
-export {
-  broadcastStrides,
-  formatShape,
-  normalizeAxis,
-  shapesEqual,
-  sizeOf,
-  stridesOf,
-  tryBroadcastShapes,
-} from './shape';
 export type {
   ArgReduceOp,
   Backend,
@@ -20,5 +8,17 @@ export type {
   UnaryOp,
 } from './backend';
 export { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from './backend';
+export type { DType, TypedArray, TypedArrayFor } from './dtype';
+export { allocTypedArray, DTYPES, dtypeOfTypedArray, isFloatDType, promoteDTypes } from './dtype';
 export type { FusedKernels } from './fused';
 export { FUSED_KERNEL_NAMES } from './fused';
+export type { Shape } from './shape';
+export {
+  broadcastStrides,
+  formatShape,
+  normalizeAxis,
+  shapesEqual,
+  sizeOf,
+  stridesOf,
+  tryBroadcastShapes,
+} from './shape';

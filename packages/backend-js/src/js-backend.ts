@@ -1,5 +1,6 @@
 import {
   type ArgReduceOp,
+  allocTypedArray,
   type Backend,
   type BackendTensor,
   type BinaryOp,
@@ -7,11 +8,10 @@ import {
   type DType,
   type ReduceOp,
   type Shape,
-  type TypedArray,
-  type UnaryOp,
-  allocTypedArray,
   sizeOf,
+  type TypedArray,
   tryBroadcastShapes,
+  type UnaryOp,
 } from '@recur/backend-api';
 import { binaryLoop, castArray, compareLoop, expandTo, unaryLoop } from './kernels/elementwise';
 import { matMul } from './kernels/mat-mul';

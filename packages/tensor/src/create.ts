@@ -1,6 +1,13 @@
-import { type DType, type TypedArray, allocTypedArray, dtypeOfTypedArray, formatShape, sizeOf } from '@recur/backend-api';
+import {
+  allocTypedArray,
+  type DType,
+  dtypeOfTypedArray,
+  formatShape,
+  sizeOf,
+  type TypedArray,
+} from '@recur/backend-api';
 import { getBackend } from './engine';
-import { Tensor, type NestedArray } from './tensor';
+import { type NestedArray, Tensor } from './tensor';
 
 /** dtypes a caller may pass in: int64 arrives from ONNX and PyTorch and is narrowed to int32. */
 export type InputDType = DType | 'int64';
@@ -27,7 +34,9 @@ function inferShape(values: NestedArray): number[] {
 function flatten(values: NestedArray, shape: readonly number[], out: number[], axis = 0, path = ''): void {
   if (axis === shape.length) {
     if (typeof values !== 'number' && typeof values !== 'boolean') {
-      throw new Error(`tensor: expected a number at ${path || 'the top'}, got ${Array.isArray(values) ? 'an array' : typeof values}`);
+      throw new Error(
+        `tensor: expected a number at ${path || 'the top'}, got ${Array.isArray(values) ? 'an array' : typeof values}`,
+      );
     }
     out.push(Number(values));
     return;
@@ -37,7 +46,7 @@ function flatten(values: NestedArray, shape: readonly number[], out: number[], a
       `tensor: ragged nested array: expected ${shape[axis]} elements at ${path || 'the top'} (shape ${formatShape(shape)}), got ${Array.isArray(values) ? values.length : 'a number'}`,
     );
   }
-  values.forEach((v, i) => flatten(v, shape, out, axis + 1, `${path}[${i}]`));
+  for (let i = 0; i < values.length; i++) flatten(values[i], shape, out, axis + 1, `${path}[${i}]`);
 }
 
 /** Narrows int64 values (bigint or number) to int32, refusing any that do not fit. */
@@ -111,7 +120,9 @@ export function tensor(
     if (!Number.isInteger(d) || d < 0) throw new Error(`tensor: bad shape ${formatShape(shape)}`);
   }
   if (sizeOf(shape) !== flat.length) {
-    throw new Error(`tensor: ${flat.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);
+    throw new Error(
+      `tensor: ${flat.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`,
+    );
   }
   const finalDType: DType = dtype === 'int64' ? 'int32' : dtype;
   const data =

@@ -1,15 +1,28 @@
 export type { Backend, BackendTensor, DType, Shape, TypedArray } from '@recur/backend-api';
 export { formatShape, shapesEqual, sizeOf } from '@recur/backend-api';
-export { Tensor, type NestedArray } from './tensor';
 export {
-  type OpRecorder,
-  type RecordedOp,
+  arange,
+  full,
+  fullLike,
+  type InputDType,
+  narrowInt64,
+  ones,
+  onesLike,
+  scalar,
+  type TensorOptions,
+  tensor,
+  zeros,
+  zerosLike,
+} from './create';
+export {
   currentRecorder,
   dispose,
   getBackend,
   keep,
   listBackends,
   numTensors,
+  type OpRecorder,
+  type RecordedOp,
   registerBackend,
   runKernel,
   runKernelMulti,
@@ -18,21 +31,31 @@ export {
   withRecorder,
 } from './engine';
 export {
-  type InputDType,
-  type TensorOptions,
-  arange,
-  full,
-  fullLike,
-  narrowInt64,
-  ones,
-  onesLike,
-  scalar,
-  tensor,
-  zeros,
-  zerosLike,
-} from './create';
-export { type RandomOptions, Rng, defaultRng, manualSeed, randomNormal, randomUniform } from './random';
+  add,
+  div,
+  equal,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  maximum,
+  minimum,
+  mul,
+  notEqual,
+  pow,
+  reciprocal,
+  square,
+  sub,
+  type TensorOrNumber,
+  where,
+} from './ops/binary';
 export { cast, clone, detach, scalarLike } from './ops/convert';
+export { gather, oneHot, scatterAdd } from './ops/gather';
+export { type MatMulOptions, matMul } from './ops/mat-mul';
+export { argMax, argMin, logSumExp, max, mean, min, type ReduceOptions, resolveAxes, sum } from './ops/reduce';
+export { broadcastTo, flatten, reshape, resolveAxis, squeeze, swapAxes, transpose, unsqueeze } from './ops/shape-ops';
+export { concat, pad, slice, split, stack, stridedSlice } from './ops/slice';
+export { logSoftmax, softmax } from './ops/softmax';
 export {
   abs,
   ceil,
@@ -51,28 +74,5 @@ export {
   sqrt,
   tanh,
 } from './ops/unary';
-export {
-  type TensorOrNumber,
-  add,
-  div,
-  equal,
-  greater,
-  greaterEqual,
-  less,
-  lessEqual,
-  maximum,
-  minimum,
-  mul,
-  notEqual,
-  pow,
-  reciprocal,
-  square,
-  sub,
-  where,
-} from './ops/binary';
-export { type ReduceOptions, argMax, argMin, logSumExp, max, mean, min, resolveAxes, sum } from './ops/reduce';
-export { type MatMulOptions, matMul } from './ops/mat-mul';
-export { broadcastTo, flatten, reshape, resolveAxis, squeeze, swapAxes, transpose, unsqueeze } from './ops/shape-ops';
-export { concat, pad, slice, split, stack, stridedSlice } from './ops/slice';
-export { gather, oneHot, scatterAdd } from './ops/gather';
-export { logSoftmax, softmax } from './ops/softmax';
+export { defaultRng, manualSeed, type RandomOptions, Rng, randomNormal, randomUniform } from './random';
+export { type NestedArray, Tensor } from './tensor';

@@ -1,4 +1,4 @@
-import { type DType, allocTypedArray, formatShape, sizeOf } from '@recur/backend-api';
+import { allocTypedArray, type DType, formatShape, sizeOf } from '@recur/backend-api';
 import { getBackend } from './engine';
 import { Tensor } from './tensor';
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Rng,
   add,
   arange,
   argMax,
@@ -15,6 +14,7 @@ import {
   numTensors,
   oneHot,
   pad,
+  Rng,
   randomNormal,
   reshape,
   slice,
@@ -32,10 +32,16 @@ import {
 
 describe('tensor creation', () => {
   it('infers shape and dtype from nested arrays', () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(x.shape).toEqual([2, 3]);
     expect(x.dtype).toBe('float32');
-    expect(x.arraySync()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(x.arraySync()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   });
 
   it('rejects ragged arrays and wrong sizes with the shape in the message', () => {
@@ -77,7 +83,10 @@ describe('ops', () => {
   it('broadcasts binary ops and names both shapes when they do not', () => {
     const a = tensor([[1], [2]]);
     const b = tensor([10, 20, 30]);
-    expect(add(a, b).arraySync()).toEqual([[11, 21, 31], [12, 22, 32]]);
+    expect(add(a, b).arraySync()).toEqual([
+      [11, 21, 31],
+      [12, 22, 32],
+    ]);
     expect(() => add(tensor([1, 2]), tensor([1, 2, 3]))).toThrow('add: shapes [2] and [3] do not broadcast');
   });
 
@@ -91,7 +100,10 @@ describe('ops', () => {
   });
 
   it('reduces over axes with keepDims', () => {
-    const x = tensor([[1, 5, 3], [4, 2, 6]]);
+    const x = tensor([
+      [1, 5, 3],
+      [4, 2, 6],
+    ]);
     expect(sum(x).item()).toBe(21);
     expect(sum(x, 0).arraySync()).toEqual([5, 7, 9]);
     expect(sum(x, [1], { keepDims: true }).shape).toEqual([2, 1]);
@@ -101,11 +113,26 @@ describe('ops', () => {
   });
 
   it('matMul batches, broadcasts and honours transpose flags', () => {
-    const a = tensor([[1, 2], [3, 4]]);
-    const b = tensor([[5, 6], [7, 8]]);
-    expect(matMul(a, b).arraySync()).toEqual([[19, 22], [43, 50]]);
-    expect(matMul(a, b, { transposeA: true }).arraySync()).toEqual([[26, 30], [38, 44]]);
-    expect(matMul(a, b, { transposeB: true }).arraySync()).toEqual([[17, 23], [39, 53]]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    const b = tensor([
+      [5, 6],
+      [7, 8],
+    ]);
+    expect(matMul(a, b).arraySync()).toEqual([
+      [19, 22],
+      [43, 50],
+    ]);
+    expect(matMul(a, b, { transposeA: true }).arraySync()).toEqual([
+      [26, 30],
+      [38, 44],
+    ]);
+    expect(matMul(a, b, { transposeB: true }).arraySync()).toEqual([
+      [17, 23],
+      [39, 53],
+    ]);
     const batch = reshape(arange(12, undefined, 1, 'float32'), [3, 2, 2]);
     expect(matMul(batch, a).shape).toEqual([3, 2, 2]);
     expect(matMul(tensor([1, 1]), a).arraySync()).toEqual([4, 6]);
@@ -114,16 +141,37 @@ describe('ops', () => {
 
   it('moves data: transpose, slice, strided slice, concat, stack, split, pad, gather', () => {
     const x = reshape(arange(6, undefined, 1, 'float32'), [2, 3]);
-    expect(transpose(x).arraySync()).toEqual([[0, 3], [1, 4], [2, 5]]);
-    expect(slice(x, [0, 1], [2, 2]).arraySync()).toEqual([[1, 2], [4, 5]]);
-    expect(stridedSlice(x, [0, -1], [2, -4], [0, 1], [1, -2]).arraySync()).toEqual([[2, 0], [5, 3]]);
+    expect(transpose(x).arraySync()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
+    expect(slice(x, [0, 1], [2, 2]).arraySync()).toEqual([
+      [1, 2],
+      [4, 5],
+    ]);
+    expect(stridedSlice(x, [0, -1], [2, -4], [0, 1], [1, -2]).arraySync()).toEqual([
+      [2, 0],
+      [5, 3],
+    ]);
     expect(concat([x, x], 1).shape).toEqual([2, 6]);
     expect(stack([x, x], 1).shape).toEqual([2, 2, 3]);
-    expect(split(x, [1, 2], 1).map((t) => t.shape)).toEqual([[2, 1], [2, 2]]);
+    expect(split(x, [1, 2], 1).map((t) => t.shape)).toEqual([
+      [2, 1],
+      [2, 2],
+    ]);
     expect(pad(tensor([1, 2]), [[1, 2]], 9).arraySync()).toEqual([9, 1, 2, 9, 9]);
-    expect(gather(x, tensor([2, 0, 2], { dtype: 'int32' }), 1).arraySync()).toEqual([[2, 0, 2], [5, 3, 5]]);
-    expect(() => gather(x, tensor([3], { dtype: 'int32' }), 1)).toThrow(/index 3 at position 0 is out of range for axis 1 of \[2, 3\]/);
-    expect(oneHot(tensor([1, 0], { dtype: 'int32' }), 3).arraySync()).toEqual([[0, 1, 0], [1, 0, 0]]);
+    expect(gather(x, tensor([2, 0, 2], { dtype: 'int32' }), 1).arraySync()).toEqual([
+      [2, 0, 2],
+      [5, 3, 5],
+    ]);
+    expect(() => gather(x, tensor([3], { dtype: 'int32' }), 1)).toThrow(
+      /index 3 at position 0 is out of range for axis 1 of \[2, 3\]/,
+    );
+    expect(oneHot(tensor([1, 0], { dtype: 'int32' }), 3).arraySync()).toEqual([
+      [0, 1, 0],
+      [1, 0, 0],
+    ]);
   });
 
   it('softmax and logSoftmax are stable for large inputs', () => {
@@ -153,7 +201,10 @@ describe('memory', () => {
   });
 
   it('ops with internal temporaries leave nothing behind', () => {
-    const x = tensor([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const start = numTensors();
     const y = softmax(x);
     const z = add(x, 1);

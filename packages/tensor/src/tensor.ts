@@ -1,4 +1,4 @@
-import { type Backend, type BackendTensor, type DType, type TypedArray, formatShape, sizeOf } from '@recur/backend-api';
+import { type Backend, type BackendTensor, type DType, formatShape, sizeOf, type TypedArray } from '@recur/backend-api';
 import { trackTensor } from './engine';
 
 /** A nested JavaScript array of numbers, as `arraySync` returns and `tensor` accepts. */

@@ -1,5 +1,4 @@
 import {
-  type Tensor,
   cast,
   cos,
   div,
@@ -13,11 +12,12 @@ import {
   sign,
   sin,
   sub,
+  type Tensor,
   where,
   zerosLike,
 } from '@recur/tensor';
-import type { GradRule } from './rule';
 import { unbroadcast } from './helpers';
+import type { GradRule } from './rule';
 
 const zeroGrad: GradRule = ({ inputs }) => inputs.map((x) => zerosLike(x));
 
@@ -72,4 +72,3 @@ function tieSplit(a: Tensor, b: Tensor, dy: Tensor, aWins: Tensor, bWins: Tensor
   const db = where(bWins, dy, where(tie, half, 0));
   return [unbroadcast(da, a.shape), unbroadcast(db, b.shape)];
 }
-

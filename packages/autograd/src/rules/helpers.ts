@@ -1,4 +1,4 @@
-import { type Tensor, reshape, shapesEqual, sum } from '@recur/tensor';
+import { reshape, shapesEqual, sum, type Tensor } from '@recur/tensor';
 
 /** Sums a broadcast gradient back down to `shape` (the inverse of NumPy broadcasting). */
 export function unbroadcast(dy: Tensor, shape: readonly number[]): Tensor {

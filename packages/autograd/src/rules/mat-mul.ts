@@ -1,4 +1,4 @@
-import { matMul } from '@recur/tensor';
+import { matMul, type Tensor } from '@recur/tensor';
 import { unbroadcast } from './helpers';
 import type { GradRule } from './rule';
 
@@ -10,8 +10,8 @@ export const matMulRules: Record<string, GradRule> = {
   matMul: ({ inputs: [a, b], attrs }, [dc]) => {
     const ta = attrs.transposeA as boolean;
     const tb = attrs.transposeB as boolean;
-    let da;
-    let db;
+    let da: Tensor;
+    let db: Tensor;
     if (!ta && !tb) {
       da = matMul(dc, b, { transposeB: true });
       db = matMul(a, dc, { transposeA: true });

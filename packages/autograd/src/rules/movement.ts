@@ -1,4 +1,16 @@
-import { type Tensor, arange, concat, gather, pad, reshape, scatterAdd, slice, split, transpose, zeros } from '@recur/tensor';
+import {
+  arange,
+  concat,
+  gather,
+  pad,
+  reshape,
+  scatterAdd,
+  slice,
+  split,
+  type Tensor,
+  transpose,
+  zeros,
+} from '@recur/tensor';
 import { unbroadcast } from './helpers';
 import type { GradRule } from './rule';
 

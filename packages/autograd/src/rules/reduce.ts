@@ -1,4 +1,4 @@
-import { type Tensor, broadcastTo, cast, div, equal, mul, reshape, sum } from '@recur/tensor';
+import { broadcastTo, cast, div, equal, mul, reshape, sum, type Tensor } from '@recur/tensor';
 import type { GradRule } from './rule';
 
 function keptShape(x: Tensor, axes: readonly number[]): number[] {

@@ -1,19 +1,24 @@
 import {
+  allocTypedArray,
   type BinaryOp,
+  broadcastStrides,
   type CompareOp,
   type DType,
-  type TypedArray,
-  type UnaryOp,
-  allocTypedArray,
-  broadcastStrides,
   shapesEqual,
   sizeOf,
   stridesOf,
+  type TypedArray,
+  type UnaryOp,
 } from '@recur/backend-api';
 import { stridedCopy } from '../strided-copy';
 
 /** `values` laid out as `outShape` (a copy when broadcasting is needed, else the same array). */
-export function expandTo(values: TypedArray, inShape: readonly number[], outShape: readonly number[], dtype: DType): TypedArray {
+export function expandTo(
+  values: TypedArray,
+  inShape: readonly number[],
+  outShape: readonly number[],
+  dtype: DType,
+): TypedArray {
   if (shapesEqual(inShape, outShape)) return values;
   const out = allocTypedArray(dtype, sizeOf(outShape));
   stridedCopy(values, 0, broadcastStrides(inShape, outShape), out, 0, stridesOf(outShape), outShape);
@@ -56,7 +61,7 @@ export function unaryLoop(op: UnaryOp, x: TypedArray, out: TypedArray): void {
       for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]);
       return;
     case 'relu':
-      for (let i = 0; i < n; i++) out[i] = x[i] > 0 ? x[i] : 0;
+      for (let i = 0; i < n; i++) out[i] = Math.max(x[i], 0);
       return;
     case 'softplus':
       for (let i = 0; i < n; i++) out[i] = softplus(x[i]);

@@ -1,4 +1,4 @@
-import { type DType, type TypedArray, allocTypedArray, broadcastStrides, sizeOf, stridesOf } from '@recur/backend-api';
+import { allocTypedArray, broadcastStrides, type DType, sizeOf, stridesOf, type TypedArray } from '@recur/backend-api';
 import { gemm } from './gemm';
 
 /** Batched matMul with broadcast batch dimensions; see Backend.matMul. */

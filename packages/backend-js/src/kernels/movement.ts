@@ -1,15 +1,28 @@
-import { type DType, type TypedArray, allocTypedArray, broadcastStrides, sizeOf, stridesOf } from '@recur/backend-api';
+import { allocTypedArray, broadcastStrides, type DType, sizeOf, stridesOf, type TypedArray } from '@recur/backend-api';
 import { stridedCopy } from '../strided-copy';
 
 export function transpose(x: TypedArray, shape: readonly number[], perm: readonly number[], dtype: DType): TypedArray {
   const strides = stridesOf(shape);
   const outShape = perm.map((a) => shape[a]);
   const out = allocTypedArray(dtype, x.length);
-  stridedCopy(x, 0, perm.map((a) => strides[a]), out, 0, stridesOf(outShape), outShape);
+  stridedCopy(
+    x,
+    0,
+    perm.map((a) => strides[a]),
+    out,
+    0,
+    stridesOf(outShape),
+    outShape,
+  );
   return out;
 }
 
-export function broadcastTo(x: TypedArray, shape: readonly number[], outShape: readonly number[], dtype: DType): TypedArray {
+export function broadcastTo(
+  x: TypedArray,
+  shape: readonly number[],
+  outShape: readonly number[],
+  dtype: DType,
+): TypedArray {
   const out = allocTypedArray(dtype, sizeOf(outShape));
   stridedCopy(x, 0, broadcastStrides(shape, outShape), out, 0, stridesOf(outShape), outShape);
   return out;
@@ -27,11 +40,23 @@ export function slice(
   let offset = 0;
   for (let i = 0; i < shape.length; i++) offset += begin[i] * strides[i];
   const out = allocTypedArray(dtype, sizeOf(size));
-  stridedCopy(x, offset, strides.map((s, i) => s * step[i]), out, 0, stridesOf(size), size);
+  stridedCopy(
+    x,
+    offset,
+    strides.map((s, i) => s * step[i]),
+    out,
+    0,
+    stridesOf(size),
+    size,
+  );
   return out;
 }
 
-export function concat(xs: readonly { data: TypedArray; shape: readonly number[] }[], axis: number, dtype: DType): TypedArray {
+export function concat(
+  xs: readonly { data: TypedArray; shape: readonly number[] }[],
+  axis: number,
+  dtype: DType,
+): TypedArray {
   const outShape = [...xs[0].shape];
   outShape[axis] = xs.reduce((n, x) => n + x.shape[axis], 0);
   const out = allocTypedArray(dtype, sizeOf(outShape));

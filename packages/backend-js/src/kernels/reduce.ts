@@ -1,11 +1,11 @@
 import {
   type ArgReduceOp,
+  allocTypedArray,
   type DType,
   type ReduceOp,
-  type TypedArray,
-  allocTypedArray,
   sizeOf,
   stridesOf,
+  type TypedArray,
 } from '@recur/backend-api';
 import { stridedCopy } from '../strided-copy';
 
@@ -22,11 +22,25 @@ function moveAxesLast(x: TypedArray, shape: readonly number[], inner: readonly n
   const strides = stridesOf(shape);
   const permShape = perm.map((a) => shape[a]);
   const out = allocTypedArray(dtype, x.length);
-  stridedCopy(x, 0, perm.map((a) => strides[a]), out, 0, stridesOf(permShape), permShape);
+  stridedCopy(
+    x,
+    0,
+    perm.map((a) => strides[a]),
+    out,
+    0,
+    stridesOf(permShape),
+    permShape,
+  );
   return out;
 }
 
-export function reduce(op: ReduceOp, x: TypedArray, shape: readonly number[], axes: readonly number[], dtype: DType): TypedArray {
+export function reduce(
+  op: ReduceOp,
+  x: TypedArray,
+  shape: readonly number[],
+  axes: readonly number[],
+  dtype: DType,
+): TypedArray {
   const rowLen = sizeOf(axes.map((a) => shape[a]));
   const rows = rowLen === 0 ? sizeOf(shape.filter((_, i) => !axes.includes(i))) : x.length / rowLen;
   const src = moveAxesLast(x, shape, axes, dtype);
@@ -61,7 +75,13 @@ export function reduce(op: ReduceOp, x: TypedArray, shape: readonly number[], ax
   return out;
 }
 
-export function argReduce(op: ArgReduceOp, x: TypedArray, shape: readonly number[], axis: number, dtype: DType): Int32Array {
+export function argReduce(
+  op: ArgReduceOp,
+  x: TypedArray,
+  shape: readonly number[],
+  axis: number,
+  dtype: DType,
+): Int32Array {
   const rowLen = shape[axis];
   const src = moveAxesLast(x, shape, [axis], dtype);
   const rows = rowLen === 0 ? 0 : x.length / rowLen;

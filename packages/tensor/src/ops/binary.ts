@@ -1,4 +1,11 @@
-import { type BinaryOp, type CompareOp, type DType, formatShape, promoteDTypes, tryBroadcastShapes } from '@recur/backend-api';
+import {
+  type BinaryOp,
+  type CompareOp,
+  type DType,
+  formatShape,
+  promoteDTypes,
+  tryBroadcastShapes,
+} from '@recur/backend-api';
 import { runKernel, tidy } from '../engine';
 import type { Tensor } from '../tensor';
 import { cast, scalarLike } from './convert';

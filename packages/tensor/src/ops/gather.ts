@@ -1,4 +1,4 @@
-import { type DType, allocTypedArray, formatShape, sizeOf } from '@recur/backend-api';
+import { allocTypedArray, type DType, formatShape, sizeOf } from '@recur/backend-api';
 import { runKernel, tidy } from '../engine';
 import { Tensor } from '../tensor';
 import { cast } from './convert';
@@ -38,14 +38,20 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
 export function scatterAdd(shape: readonly number[], indices: Tensor, updates: Tensor, axis = 0): Tensor {
   const a = resolveAxis('scatterAdd', axis, shape.length);
   const expected = [...shape.slice(0, a), ...indices.shape, ...shape.slice(a + 1)];
-  if (updates.size !== sizeOf(expected) || updates.rank !== expected.length || updates.shape.some((d, i) => d !== expected[i])) {
+  if (
+    updates.size !== sizeOf(expected) ||
+    updates.rank !== expected.length ||
+    updates.shape.some((d, i) => d !== expected[i])
+  ) {
     throw new Error(
       `scatterAdd: updates ${formatShape(updates.shape)} should be ${formatShape(expected)} for indices ${formatShape(indices.shape)} into ${formatShape(shape)}`,
     );
   }
   return tidy(() => {
     const idx = checkIndices('scatterAdd', indices, shape[a], `axis ${a} of ${formatShape(shape)}`);
-    return runKernel('scatterAdd', [idx, updates], { axis: a, shape: [...shape] }, (b, i, u) => b.scatterAdd(shape, i, u, a));
+    return runKernel('scatterAdd', [idx, updates], { axis: a, shape: [...shape] }, (b, i, u) =>
+      b.scatterAdd(shape, i, u, a),
+    );
   });
 }
 

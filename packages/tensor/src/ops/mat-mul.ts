@@ -40,7 +40,9 @@ export function matMul(a: Tensor, b: Tensor, options: MatMulOptions = {}): Tenso
     }
     const fa = ta && !vecA;
     const fb = tb && !vecB;
-    let out = runKernel('matMul', [x, y], { transposeA: fa, transposeB: fb }, (backend, p, q) => backend.matMul(p, q, fa, fb));
+    let out = runKernel('matMul', [x, y], { transposeA: fa, transposeB: fb }, (backend, p, q) =>
+      backend.matMul(p, q, fa, fb),
+    );
     if (vecA || vecB) {
       const shape = out.shape.slice(0, -2);
       if (!vecA) shape.push(out.shape[out.rank - 2]);

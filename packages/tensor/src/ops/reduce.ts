@@ -1,4 +1,4 @@
-import { type ArgReduceOp, type ReduceOp, formatShape } from '@recur/backend-api';
+import { type ArgReduceOp, formatShape, type ReduceOp } from '@recur/backend-api';
 import { runKernel, tidy } from '../engine';
 import type { Tensor } from '../tensor';
 import { add, div, sub } from './binary';
@@ -62,7 +62,12 @@ export function logSumExp(x: Tensor, axes?: number | readonly number[], options:
     // The shift is a constant for differentiation: the result does not depend on it.
     const m = detach(max(x, list, { keepDims: true }));
     const out = add(log(sum(exp(sub(x, m)), list, { keepDims: true })), m);
-    return options.keepDims ? out : reshape(out, x.shape.filter((_, i) => !list.includes(i)));
+    return options.keepDims
+      ? out
+      : reshape(
+          out,
+          x.shape.filter((_, i) => !list.includes(i)),
+        );
   });
 }
 

@@ -44,10 +44,14 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 
 /** Removes size-1 axes: the given ones (each must have size 1) or all of them. */
 export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
-  const list = axes === undefined ? null : (typeof axes === 'number' ? [axes] : axes).map((a) => resolveAxis('squeeze', a, x.rank));
+  const list =
+    axes === undefined
+      ? null
+      : (typeof axes === 'number' ? [axes] : axes).map((a) => resolveAxis('squeeze', a, x.rank));
   if (list) {
     for (const a of list) {
-      if (x.shape[a] !== 1) throw new Error(`squeeze: axis ${a} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
+      if (x.shape[a] !== 1)
+        throw new Error(`squeeze: axis ${a} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
     }
   }
   return reshape(

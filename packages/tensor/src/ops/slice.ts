@@ -14,7 +14,9 @@ function sliceKernel(x: Tensor, begin: number[], size: number[], step: number[])
  */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   if (begin.length > x.rank || (size && size.length > x.rank)) {
-    throw new Error(`slice: begin [${begin}] / size [${size ?? ''}] have more entries than the rank of ${formatShape(x.shape)}`);
+    throw new Error(
+      `slice: begin [${begin}] / size [${size ?? ''}] have more entries than the rank of ${formatShape(x.shape)}`,
+    );
   }
   const b: number[] = [];
   const s: number[] = [];
@@ -31,7 +33,12 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
     b.push(start);
     s.push(count);
   }
-  return sliceKernel(x, b, s, b.map(() => 1));
+  return sliceKernel(
+    x,
+    b,
+    s,
+    b.map(() => 1),
+  );
 }
 
 /**
@@ -102,7 +109,12 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
       throw new Error(`stack: tensor ${i} is ${formatShape(x.shape)}, expected ${formatShape(xs[0].shape)}`);
     }
   }
-  return tidy(() => concat(xs.map((x) => unsqueeze(x, axis)), axis));
+  return tidy(() =>
+    concat(
+      xs.map((x) => unsqueeze(x, axis)),
+      axis,
+    ),
+  );
 }
 
 /**
@@ -115,14 +127,18 @@ export function split(x: Tensor, sections: number | readonly number[], axis = 0)
   let sizes: number[];
   if (typeof sections === 'number') {
     if (!Number.isInteger(sections) || sections <= 0 || dim % sections !== 0) {
-      throw new Error(`split: axis ${a} of ${formatShape(x.shape)} (size ${dim}) does not split into ${sections} equal parts`);
+      throw new Error(
+        `split: axis ${a} of ${formatShape(x.shape)} (size ${dim}) does not split into ${sections} equal parts`,
+      );
     }
     sizes = new Array(sections).fill(dim / sections);
   } else {
     const known = sections.filter((s) => s !== -1).reduce((n, s) => n + s, 0);
     sizes = sections.map((s) => (s === -1 ? dim - known : s));
     if (sizes.some((s) => s < 0) || sizes.reduce((n, s) => n + s, 0) !== dim) {
-      throw new Error(`split: sizes [${sections}] do not add up to ${dim}, the size of axis ${a} of ${formatShape(x.shape)}`);
+      throw new Error(
+        `split: sizes [${sections}] do not add up to ${dim}, the size of axis ${a} of ${formatShape(x.shape)}`,
+      );
     }
   }
   const starts: number[] = [];
@@ -134,7 +150,12 @@ export function split(x: Tensor, sections: number | readonly number[], axis = 0)
     sizes.map((n, i) => {
       const begin = x.shape.map((_, j) => (j === a ? starts[i] : 0));
       const size = x.shape.map((d, j) => (j === a ? n : d));
-      return b.slice(s, begin, size, begin.map(() => 1));
+      return b.slice(
+        s,
+        begin,
+        size,
+        begin.map(() => 1),
+      );
     }),
   );
 }

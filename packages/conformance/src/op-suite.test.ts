@@ -1,0 +1,42 @@
+import { differentiableKernels } from '@recur/autograd';
+import { getBackend, setBackend } from '@recur/tensor';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS } from './backends';
+import { kernelsUsedBy, OP_CASES, runOpCase } from './op-suite';
+
+for (const backend of BACKENDS) {
+  describe(`ops on backend ${backend.name}`, () => {
+    const previous = getBackend();
+    beforeAll(() => {
+      setBackend(backend.create());
+    });
+    afterAll(() => {
+      setBackend(previous);
+    });
+
+    for (const c of OP_CASES) {
+      it(c.name, () => {
+        const r = runOpCase(c);
+        expect(r.forward.message ?? '').toBe('');
+        expect(r.forward.maxAbsError).toBeLessThan(1e-4);
+        expect(r.forward.ok).toBe(true);
+        if (r.gradcheck) expect(r.gradcheck.ok, r.gradcheck.worst).toBe(true);
+      });
+    }
+  });
+}
+
+describe('coverage', () => {
+  it('gradcheck exercises every kernel that has a gradient rule', () => {
+    const checked = new Set<string>();
+    for (const c of OP_CASES) {
+      if (c.differentiable === false) continue;
+      for (const k of kernelsUsedBy(c)) checked.add(k);
+    }
+    const comparisons = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual', 'argMax', 'argMin'];
+    const missing = differentiableKernels().filter(
+      (k) => !checked.has(k) && !comparisons.includes(k) && k !== 'logicalNot',
+    );
+    expect(missing).toEqual([]);
+  });
+});
