@@ -1,0 +1,68 @@
+import { matMul, randomUniform, setBackend } from '@recur/tensor';
+import { tf, useTfjsBackend } from './tfjs';
+import { type Row, timeMedian } from './timing';
+
+/** The matMul shapes of the foundation issue: [M×K]·[K×N], float32. */
+export const MATMUL_SHAPES: [number, number, number][] = [
+  [32, 384, 1024],
+  [2048, 128, 1024],
+  [1024, 1024, 1024],
+];
+
+function naive(a: Float32Array, b: Float32Array, M: number, K: number, N: number): Float32Array {
+  const c = new Float32Array(M * N);
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[i * K + k] * b[k * N + j];
+      c[i * N + j] = s;
+    }
+  return c;
+}
+
+export async function benchMatMul(): Promise<Row[]> {
+  const rows: Row[] = [];
+  setBackend('js');
+  for (const [M, K, N] of MATMUL_SHAPES) {
+    const workload = `[${M}×${K}]·[${K}×${N}]`;
+    const flops = 2 * M * K * N;
+    const add = (contender: string, ms: number | null, note?: string) =>
+      rows.push({ workload, contender, ms, rate: ms ? flops / ms / 1e6 : undefined, note });
+
+    const a = randomUniform([M, K], -1, 1, { seed: 1 });
+    const b = randomUniform([K, N], -1, 1, { seed: 2 });
+    add('recur backend-js', await timeMedian(() => matMul(a, b).dispose()));
+
+    for (const backend of ['cpu', 'wasm'] as const) {
+      if (!(await useTfjsBackend(backend))) {
+        add(`tfjs-backend-${backend}`, null, 'unavailable');
+        continue;
+      }
+      const ta = tf.tensor2d(a.dataSync() as Float32Array, [M, K]);
+      const tb = tf.tensor2d(b.dataSync() as Float32Array, [K, N]);
+      add(
+        `tfjs-backend-${backend}`,
+        await timeMedian(
+          () => {
+            const c = tf.matMul(ta, tb);
+            c.dataSync();
+            c.dispose();
+          },
+          1500,
+          3,
+        ),
+      );
+      ta.dispose();
+      tb.dispose();
+    }
+
+    if (M * K * N <= 32 * 384 * 1024) {
+      const av = a.dataSync() as Float32Array;
+      const bv = b.dataSync() as Float32Array;
+      add('naive JS triple loop', await timeMedian(() => naive(av, bv, M, K, N), 1000, 3));
+    }
+    a.dispose();
+    b.dispose();
+  }
+  return rows;
+}

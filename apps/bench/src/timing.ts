@@ -1,0 +1,42 @@
+/** Median wall time of `fn` in ms after warm-up; at least `minRuns` runs and about `budgetMs` in all. */
+export async function timeMedian(fn: () => unknown | Promise<unknown>, budgetMs = 1500, minRuns = 5): Promise<number> {
+  for (let i = 0; i < 2; i++) await fn();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < minRuns || (performance.now() - start < budgetMs && times.length < 200)) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}
+
+export interface Row {
+  workload: string;
+  contender: string;
+  ms: number | null;
+  /** A throughput column, e.g. GFLOP/s or tokens/s. */
+  rate?: number;
+  note?: string;
+}
+
+/**
+ * Prints rows as a Markdown table grouped by workload, with each contender's time as a ratio to
+ * the reference contender (recur on backend-js) of the same workload.
+ */
+export function printTable(title: string, rows: Row[], rateLabel: string, reference: string): void {
+  console.log(`\n### ${title}\n`);
+  console.log(`| workload | contender | ms (median) | ${rateLabel} | × recur time |`);
+  console.log('|---|---|---:|---:|---:|');
+  for (const workload of [...new Set(rows.map((r) => r.workload))]) {
+    const group = rows.filter((r) => r.workload === workload);
+    const ref = group.find((r) => r.contender === reference)?.ms ?? null;
+    for (const r of group) {
+      const ms = r.ms === null ? '—' : r.ms.toFixed(1);
+      const rate = r.rate === undefined ? '—' : r.rate.toFixed(2);
+      const ratio = r.ms !== null && ref ? (r.ms / ref).toFixed(2) : '—';
+      console.log(`| ${workload} | ${r.contender}${r.note ? ` (${r.note})` : ''} | ${ms} | ${rate} | ${ratio} |`);
+    }
+  }
+}
