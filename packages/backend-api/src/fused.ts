@@ -1,10 +1,90 @@
-/**
- * The optional tier of fused kernels. Each is looked up by name at call time, so a backend can
- * implement any subset; the layers fall back to composed primitives otherwise. The recurrent
- * kernels are added by @recur/layers' issue; the registry of names lives here so every backend
- * and the support table agree on them.
- */
-// biome-ignore lint/suspicious/noEmptyInterface: filled by the fused-kernel declarations below as they land
-export interface FusedKernels {}
+import type { BackendTensor } from './backend';
 
-export const FUSED_KERNEL_NAMES: readonly string[] = [];
+/** Activations a fused recurrent kernel applies; each derivative is a function of its output. */
+export type ActivationName = 'tanh' | 'sigmoid' | 'relu' | 'linear' | 'hardSigmoid';
+export const ACTIVATION_NAMES: readonly ActivationName[] = ['tanh', 'sigmoid', 'relu', 'linear', 'hardSigmoid'];
+
+export type RecurrentKind = 'rnn' | 'lstm' | 'gru';
+
+/** Gates per kind, in PyTorch order: RNN 1; LSTM i, f, g, o; GRU r, z, n. */
+export const GATE_COUNT: Record<RecurrentKind, number> = { rnn: 1, lstm: 4, gru: 3 };
+
+/**
+ * Attributes of one recurrent layer in one direction — the semantics of ONNX's RNN / LSTM / GRU
+ * with PyTorch's weight layout.
+ */
+export interface RecurrentAttrs {
+  kind: RecurrentKind;
+  hiddenSize: number;
+  /** LSTM output projection size (PyTorch proj_size); 0 for none. */
+  projSize: number;
+  /** Walk the sequence from each sequence's last token back to its first. */
+  reverse: boolean;
+  /**
+   * ONNX's f, g, h: RNN [act]; LSTM [gate, cell input, cell output] (default sigmoid, tanh, tanh);
+   * GRU [gate, candidate] (default sigmoid, tanh).
+   */
+  activations: readonly ActivationName[];
+  /** GRU: apply the reset gate after the recurrent product (PyTorch, Keras reset_after=True, ONNX linear_before_reset=1). */
+  linearBeforeReset: boolean;
+}
+
+/**
+ * Inputs, batch-first. Weights in PyTorch layout: wIh [G·H, I], wHh [G·H, Hout], optional biases
+ * [G·H] (absent = zero), optional wHr [P, H]. Hout = P when projecting, else H. `seqLengths`
+ * (int32 [B], each in 1..T) makes steps at and beyond a sequence's length leave its state alone
+ * and write zeros to its output.
+ */
+export interface RecurrentInputs {
+  x: BackendTensor;
+  wIh: BackendTensor;
+  wHh: BackendTensor;
+  bIh?: BackendTensor;
+  bHh?: BackendTensor;
+  wHr?: BackendTensor;
+  h0: BackendTensor;
+  c0?: BackendTensor;
+  seqLengths?: BackendTensor;
+}
+
+export interface RecurrentOutputs {
+  /** [B, T, Hout] */
+  y: BackendTensor;
+  /** [B, Hout]: each sequence's state after its last real token. */
+  hN: BackendTensor;
+  /** [B, H], LSTM only. */
+  cN?: BackendTensor;
+  /** What backward needs (gate activations, states); backend-specific layout. */
+  workspace: BackendTensor;
+}
+
+export interface RecurrentGrads {
+  dx: BackendTensor;
+  dh0: BackendTensor;
+  dc0?: BackendTensor;
+  dWIh: BackendTensor;
+  dWHh: BackendTensor;
+  dBIh?: BackendTensor;
+  dBHh?: BackendTensor;
+  dWHr?: BackendTensor;
+}
+
+/**
+ * The optional tier of fused kernels. A backend may implement any subset; layers look each one
+ * up at call time and fall back to composed primitives when it is absent.
+ */
+export interface FusedKernels {
+  /** A whole sequence through one recurrent layer in one direction. */
+  recurrent(inputs: RecurrentInputs, attrs: RecurrentAttrs): RecurrentOutputs;
+  /** Backpropagation through time for `recurrent`, given the upstream gradients of y, hN (and cN). */
+  recurrentBackward(
+    inputs: RecurrentInputs,
+    attrs: RecurrentAttrs,
+    outputs: RecurrentOutputs,
+    dy: BackendTensor,
+    dhN: BackendTensor,
+    dcN?: BackendTensor,
+  ): RecurrentGrads;
+}
+
+export const FUSED_KERNEL_NAMES: readonly (keyof FusedKernels)[] = ['recurrent', 'recurrentBackward'];

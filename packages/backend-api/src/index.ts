@@ -10,8 +10,16 @@ export type {
 export { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from './backend';
 export type { DType, TypedArray, TypedArrayFor } from './dtype';
 export { allocTypedArray, DTYPES, dtypeOfTypedArray, isFloatDType, promoteDTypes } from './dtype';
-export type { FusedKernels } from './fused';
-export { FUSED_KERNEL_NAMES } from './fused';
+export type {
+  ActivationName,
+  FusedKernels,
+  RecurrentAttrs,
+  RecurrentGrads,
+  RecurrentInputs,
+  RecurrentKind,
+  RecurrentOutputs,
+} from './fused';
+export { ACTIVATION_NAMES, FUSED_KERNEL_NAMES, GATE_COUNT } from './fused';
 export type { Shape } from './shape';
 export {
   broadcastStrides,

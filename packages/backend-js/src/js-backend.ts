@@ -6,6 +6,7 @@ import {
   type BinaryOp,
   type CompareOp,
   type DType,
+  type FusedKernels,
   type ReduceOp,
   type Shape,
   sizeOf,
@@ -13,6 +14,7 @@ import {
   tryBroadcastShapes,
   type UnaryOp,
 } from '@recur/backend-api';
+import { jsFusedKernels } from './fused-recurrent';
 import { binaryLoop, castArray, compareLoop, expandTo, unaryLoop } from './kernels/elementwise';
 import { matMul } from './kernels/mat-mul';
 import { broadcastTo, concat, gather, pad, scatterAdd, slice, transpose } from './kernels/movement';
@@ -47,6 +49,12 @@ function outShapeOf(...shapes: Shape[]): number[] {
  */
 export class JsBackend implements Backend {
   readonly name = 'js';
+  readonly fused: Partial<FusedKernels>;
+
+  /** `fused: false` turns the fused kernels off, so layers take the composed path (for tests and comparisons). */
+  constructor(options: { fused?: boolean } = {}) {
+    this.fused = options.fused === false ? {} : jsFusedKernels;
+  }
 
   fromValues(v: TypedArray, shape: Shape, dtype: DType): JsTensor {
     return make(v, shape, dtype);

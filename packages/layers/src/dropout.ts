@@ -1,0 +1,36 @@
+import { cast, div, greaterEqual, mul, type Rng, randomUniform, type Tensor, tidy } from '@recur/tensor';
+import { Module } from './module';
+
+/**
+ * Inverted dropout: zeroes each element with probability `rate` and scales the rest by
+ * 1 / (1 - rate), so evaluation needs no rescaling. `noiseShape` (broadcastable to x) shares one
+ * mask across axes of size 1, as Keras does for recurrent input dropout across time.
+ */
+export function dropout(x: Tensor, rate: number, options: { rng?: Rng; noiseShape?: readonly number[] } = {}): Tensor {
+  if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
+  if (rate === 0) return mul(x, 1);
+  return tidy(() => {
+    const u = randomUniform(options.noiseShape ?? x.shape, 0, 1, { dtype: 'float32', seed: options.rng });
+    const mask = cast(greaterEqual(u, rate), x.dtype);
+    return mul(x, div(mask, 1 - rate));
+  });
+}
+
+/** nn.Dropout / keras Dropout: active only in training mode. */
+export class Dropout extends Module {
+  constructor(
+    readonly rate: number,
+    private readonly options: { rng?: Rng; name?: string } = {},
+  ) {
+    super(options.name);
+    if (!(rate >= 0 && rate < 1)) throw new Error(`${this.name}: rate must be in [0, 1), got ${rate}`);
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.training ? dropout(x, this.rate, { rng: this.options.rng }) : mul(x, 1);
+  }
+
+  computeOutputShape(inputShape: (number | null)[]): (number | null)[] {
+    return inputShape;
+  }
+}

@@ -1,0 +1,22 @@
+export { type ActivationSpec, activation } from './activations';
+export { Dropout, dropout } from './dropout';
+export { Embedding, embeddingLookup, KerasEmbedding, type KerasEmbeddingOptions } from './embedding';
+export { type Initializer, type InitializerSpec, type InitOptions, initializer, torchUniform } from './initializers';
+export { Dense, type DenseOptions, Linear } from './linear';
+export { Module, Parameter, type StateDictOptions, uniqueName } from './module';
+export { composedRecurrent } from './recurrent/composed';
+export {
+  type RecurrentResult,
+  type RecurrentState,
+  type RecurrentWeights,
+  runRecurrent,
+} from './recurrent/recurrent-op';
+export {
+  type ForwardState,
+  GRU,
+  LSTM,
+  type RecurrentOutput,
+  RNN,
+  TorchRecurrent,
+  type TorchRecurrentOptions,
+} from './recurrent/torch-recurrent';

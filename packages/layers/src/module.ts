@@ -1,0 +1,181 @@
+import { cast, type DType, formatShape, keep, type Tensor } from '@recur/tensor';
+
+/**
+ * A trainable (or frozen) tensor owned by a module. Tensors are immutable, so training replaces
+ * the value: `assign` swaps in the new tensor and disposes the old one.
+ */
+export class Parameter {
+  private current: Tensor;
+  trainable: boolean;
+
+  constructor(value: Tensor, trainable = true) {
+    this.current = keep(value);
+    this.trainable = trainable;
+  }
+
+  get value(): Tensor {
+    return this.current;
+  }
+
+  get shape(): readonly number[] {
+    return this.current.shape;
+  }
+
+  get dtype(): DType {
+    return this.current.dtype;
+  }
+
+  /** Replaces the value (same shape); the previous tensor is disposed. */
+  assign(value: Tensor): void {
+    if (value.shape.length !== this.current.shape.length || value.shape.some((d, i) => d !== this.current.shape[i])) {
+      throw new Error(
+        `Parameter.assign: expected shape ${formatShape(this.current.shape)}, got ${formatShape(value.shape)}`,
+      );
+    }
+    if (value === this.current) return;
+    const next = keep(value.dtype === this.current.dtype ? value : cast(value, this.current.dtype));
+    this.current.dispose();
+    this.current = next;
+  }
+
+  dispose(): void {
+    this.current.dispose();
+  }
+}
+
+const nameCounts = new Map<string, number>();
+
+/** Keras-style unique names: lstm, lstm_1, lstm_2, ... */
+export function uniqueName(base: string): string {
+  const n = nameCounts.get(base) ?? 0;
+  nameCounts.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+
+export interface StateDictOptions {
+  /** Refuse missing and unexpected entries (default true, as PyTorch). */
+  strict?: boolean;
+}
+
+/**
+ * The base of every layer and model: named parameters and sub-modules, train/eval mode,
+ * parameter counts, and PyTorch-style state dicts (`weight_ih_l0`, `layers.0.weight`, ...).
+ */
+export abstract class Module {
+  /** True while training (dropout active); `eval()` clears it. */
+  training = true;
+  readonly name: string;
+  private readonly ownParameters = new Map<string, Parameter>();
+  private readonly children = new Map<string, Module>();
+
+  constructor(name?: string) {
+    this.name = name ?? uniqueName(this.defaultName());
+  }
+
+  /** The base of generated names, e.g. 'lstm' for LSTM. */
+  protected defaultName(): string {
+    return this.constructor.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  }
+
+  protected registerParameter(name: string, value: Tensor, trainable = true): Parameter {
+    const existing = this.ownParameters.get(name);
+    if (existing) existing.dispose();
+    const p = new Parameter(value, trainable);
+    this.ownParameters.set(name, p);
+    return p;
+  }
+
+  protected registerModule<M extends Module>(name: string, module: M): M {
+    this.children.set(name, module);
+    return module;
+  }
+
+  /** The parameter registered under `name` on this module (not its children). */
+  protected parameter(name: string): Parameter {
+    const p = this.ownParameters.get(name);
+    if (!p) throw new Error(`${this.name}: no parameter '${name}'`);
+    return p;
+  }
+
+  protected hasParameter(name: string): boolean {
+    return this.ownParameters.has(name);
+  }
+
+  /** Every parameter with its dotted path, own first, then each child's in registration order. */
+  namedParameters(prefix = ''): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    for (const [n, p] of this.ownParameters) out.push([prefix + n, p]);
+    for (const [n, m] of this.children) out.push(...m.namedParameters(`${prefix}${n}.`));
+    return out;
+  }
+
+  parameters(): Parameter[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  trainableParameters(): Parameter[] {
+    return this.parameters().filter((p) => p.trainable);
+  }
+
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const [n, m] of this.children) {
+      out.push([prefix + n, m]);
+      out.push(...m.namedModules(`${prefix}${n}.`));
+    }
+    return out;
+  }
+
+  /** Switches training mode on (default) or off, recursively. */
+  train(mode = true): this {
+    this.training = mode;
+    for (const m of this.children.values()) m.train(mode);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Number of scalar parameters (trainable and frozen), as Keras' summary counts them. */
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.value.size, 0);
+  }
+
+  /** The parameters by their PyTorch-style names. The tensors are the live values: do not dispose them. */
+  stateDict(): Record<string, Tensor> {
+    return Object.fromEntries(this.namedParameters().map(([n, p]) => [n, p.value]));
+  }
+
+  /**
+   * Copies tensors into the parameters of the same names. Strict by default: a missing,
+   * unexpected or mis-shaped entry is an error naming the module, the entry and both shapes,
+   * and nothing is changed.
+   */
+  loadStateDict(dict: Record<string, Tensor>, options: StateDictOptions = {}): void {
+    const strict = options.strict ?? true;
+    const own = new Map(this.namedParameters());
+    const problems: string[] = [];
+    for (const [n, p] of own) {
+      const t = dict[n];
+      if (!t) {
+        if (strict) problems.push(`missing '${n}' (expected ${formatShape(p.shape)})`);
+      } else if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
+        problems.push(`'${n}' has shape ${formatShape(t.shape)}, expected ${formatShape(p.shape)}`);
+      }
+    }
+    if (strict)
+      for (const n of Object.keys(dict))
+        if (!own.has(n)) problems.push(`unexpected '${n}' ${formatShape(dict[n].shape)}`);
+    if (problems.length) throw new Error(`${this.name}.loadStateDict: ${problems.join('; ')}`);
+    for (const [n, p] of own) {
+      const t = dict[n];
+      if (t) p.assign(cast(t, p.dtype));
+    }
+  }
+
+  /** Frees every parameter. */
+  dispose(): void {
+    for (const p of this.parameters()) p.dispose();
+  }
+}

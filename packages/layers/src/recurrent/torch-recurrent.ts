@@ -1,0 +1,250 @@
+import { type ActivationName, GATE_COUNT, type RecurrentAttrs, type RecurrentKind } from '@recur/backend-api';
+import {
+  cast,
+  concat,
+  type DType,
+  formatShape,
+  type Rng,
+  slice,
+  squeeze,
+  stack,
+  swapAxes,
+  type Tensor,
+  tidy,
+  zeros,
+} from '@recur/tensor';
+import { dropout } from '../dropout';
+import { torchUniform } from '../initializers';
+import { Module } from '../module';
+import { type RecurrentWeights, runRecurrent } from './recurrent-op';
+
+export interface TorchRecurrentOptions {
+  numLayers?: number;
+  bidirectional?: boolean;
+  /** Inputs and outputs are [B, T, F] (default false: [T, B, F], as PyTorch). */
+  batchFirst?: boolean;
+  /** Dropout on the outputs of every layer but the last, in training mode. */
+  dropout?: number;
+  bias?: boolean;
+  dtype?: DType;
+  rng?: Rng;
+  name?: string;
+  /** false forces the composed per-step path even when the backend has a fused kernel. */
+  fused?: boolean;
+}
+
+export interface ForwardState {
+  /** [numLayers · dirs, B, Hout]; zeros when absent. */
+  h0?: Tensor;
+  /** LSTM: [numLayers · dirs, B, H]. */
+  c0?: Tensor;
+  /** int32 [B]: per-sequence lengths; outputs past a sequence's end are zeros. */
+  seqLengths?: Tensor;
+}
+
+export interface RecurrentOutput {
+  /** [B, T, dirs · Hout] with batchFirst, else [T, B, dirs · Hout]. */
+  output: Tensor;
+  /** [numLayers · dirs, B, Hout] */
+  hN: Tensor;
+  /** LSTM: [numLayers · dirs, B, H] */
+  cN?: Tensor;
+}
+
+/**
+ * PyTorch's nn.RNN / nn.LSTM / nn.GRU: stacked, optionally bidirectional, with PyTorch's
+ * parameter names (`weight_ih_l0`, `bias_hh_l1_reverse`, `weight_hr_l0`) and initialisation
+ * U(-1/√H, 1/√H).
+ */
+export abstract class TorchRecurrent extends Module {
+  readonly kind: RecurrentKind;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bidirectional: boolean;
+  readonly batchFirst: boolean;
+  readonly dropoutRate: number;
+  readonly bias: boolean;
+  readonly projSize: number;
+  protected readonly activations: ActivationName[];
+  private readonly useFused: boolean;
+
+  constructor(
+    kind: RecurrentKind,
+    inputSize: number,
+    hiddenSize: number,
+    options: TorchRecurrentOptions & { projSize?: number; activations: ActivationName[] },
+  ) {
+    super(options.name);
+    for (const [what, v] of [
+      ['inputSize', inputSize],
+      ['hiddenSize', hiddenSize],
+      ['numLayers', options.numLayers ?? 1],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new Error(`${this.name}: ${what} must be a positive integer, got ${v}`);
+    }
+    this.kind = kind;
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.numLayers = options.numLayers ?? 1;
+    this.bidirectional = options.bidirectional ?? false;
+    this.batchFirst = options.batchFirst ?? false;
+    this.dropoutRate = options.dropout ?? 0;
+    this.bias = options.bias ?? true;
+    this.projSize = options.projSize ?? 0;
+    this.activations = options.activations;
+    this.useFused = options.fused ?? true;
+    if (this.projSize < 0 || (this.projSize >= hiddenSize && this.projSize !== 0)) {
+      throw new Error(`${this.name}: projSize must be in [0, hiddenSize), got ${this.projSize}`);
+    }
+    const G = GATE_COUNT[kind];
+    const H = hiddenSize;
+    const Hout = this.outputSize;
+    const init = torchUniform(1 / Math.sqrt(H));
+    const o = { dtype: options.dtype ?? 'float32', rng: options.rng };
+    for (let layer = 0; layer < this.numLayers; layer++) {
+      const layerInput = layer === 0 ? inputSize : Hout * this.directions;
+      for (let d = 0; d < this.directions; d++) {
+        const sfx = `_l${layer}${d === 1 ? '_reverse' : ''}`;
+        this.registerParameter(`weight_ih${sfx}`, init([G * H, layerInput], o));
+        this.registerParameter(`weight_hh${sfx}`, init([G * H, Hout], o));
+        if (this.bias) {
+          this.registerParameter(`bias_ih${sfx}`, init([G * H], o));
+          this.registerParameter(`bias_hh${sfx}`, init([G * H], o));
+        }
+        if (this.projSize > 0) this.registerParameter(`weight_hr${sfx}`, init([this.projSize, H], o));
+      }
+    }
+  }
+
+  get directions(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  /** Size of h (and of each direction's output): projSize when projecting, else hiddenSize. */
+  get outputSize(): number {
+    return this.projSize > 0 ? this.projSize : this.hiddenSize;
+  }
+
+  /** The weights of one layer and direction, for the recurrent kernel. */
+  protected weightsOf(layer: number, direction: number): RecurrentWeights {
+    const sfx = `_l${layer}${direction === 1 ? '_reverse' : ''}`;
+    const get = (n: string) => (this.hasParameter(n) ? this.parameter(n).value : undefined);
+    return {
+      wIh: this.parameter(`weight_ih${sfx}`).value,
+      wHh: this.parameter(`weight_hh${sfx}`).value,
+      bIh: get(`bias_ih${sfx}`),
+      bHh: get(`bias_hh${sfx}`),
+      wHr: get(`weight_hr${sfx}`),
+    };
+  }
+
+  protected attrs(reverse: boolean): RecurrentAttrs {
+    return {
+      kind: this.kind,
+      hiddenSize: this.hiddenSize,
+      projSize: this.projSize,
+      reverse,
+      activations: this.activations,
+      linearBeforeReset: true,
+    };
+  }
+
+  private checkState(what: 'h0' | 'c0', t: Tensor, B: number, size: number): void {
+    const want = [this.numLayers * this.directions, B, size];
+    if (t.rank !== 3 || t.shape.some((d, i) => d !== want[i])) {
+      throw new Error(`${this.name}: ${what} should be ${formatShape(want)}, got ${formatShape(t.shape)}`);
+    }
+  }
+
+  /** Runs the whole stack; see RecurrentOutput for the shapes. */
+  forward(input: Tensor, state: ForwardState = {}): RecurrentOutput {
+    if (input.rank !== 3) {
+      const layout = this.batchFirst ? '[batch, time, features]' : '[time, batch, features]';
+      throw new Error(`${this.name}: input should have rank 3 ${layout}, got ${formatShape(input.shape)}`);
+    }
+    if (input.shape[2] !== this.inputSize) {
+      throw new Error(
+        `${this.name}: input has ${input.shape[2]} features, expected inputSize ${this.inputSize} (input ${formatShape(input.shape)})`,
+      );
+    }
+    return tidy(() => {
+      let x = this.batchFirst ? input : swapAxes(input, 0, 1); // [B, T, F]
+      const [B, T] = x.shape;
+      const dtype = this.parameter(`weight_ih_l0`).dtype;
+      if (x.dtype !== dtype) x = cast(x, dtype);
+      const lengths = state.seqLengths ? this.checkLengths(state.seqLengths, B, T) : undefined;
+      const L = this.numLayers * this.directions;
+      if (state.h0) this.checkState('h0', state.h0, B, this.outputSize);
+      if (state.c0) this.checkState('c0', state.c0, B, this.hiddenSize);
+      if (state.c0 && this.kind !== 'lstm') throw new Error(`${this.name}: c0 is only for LSTM`);
+      const h0 = state.h0 ? cast(state.h0, dtype) : zeros([L, B, this.outputSize], dtype);
+      const c0 =
+        this.kind === 'lstm' ? (state.c0 ? cast(state.c0, dtype) : zeros([L, B, this.hiddenSize], dtype)) : undefined;
+      const hN: Tensor[] = [];
+      const cN: Tensor[] = [];
+      const stateAt = (s: Tensor, k: number) => squeeze(slice(s, [k, 0, 0], [1, -1, -1]), 0);
+      for (let layer = 0; layer < this.numLayers; layer++) {
+        const outs: Tensor[] = [];
+        for (let d = 0; d < this.directions; d++) {
+          const k = layer * this.directions + d;
+          const r = runRecurrent(
+            x,
+            this.weightsOf(layer, d),
+            { h0: stateAt(h0, k), c0: c0 ? stateAt(c0, k) : undefined, seqLengths: lengths },
+            this.attrs(d === 1),
+            { fused: this.useFused },
+          );
+          outs.push(r.y);
+          hN.push(r.hN);
+          if (r.cN) cN.push(r.cN);
+        }
+        x = outs.length === 1 ? outs[0] : concat(outs, 2);
+        if (layer < this.numLayers - 1 && this.training && this.dropoutRate > 0) x = dropout(x, this.dropoutRate);
+      }
+      return {
+        output: this.batchFirst ? x : swapAxes(x, 0, 1),
+        hN: stack(hN, 0),
+        cN: this.kind === 'lstm' ? stack(cN, 0) : undefined,
+      };
+    });
+  }
+
+  private checkLengths(lengths: Tensor, B: number, T: number): Tensor {
+    const values = Array.from(lengths.dataSync());
+    if (lengths.rank !== 1 || values.length !== B) {
+      throw new Error(`${this.name}: seqLengths should be [${B}], got ${formatShape(lengths.shape)}`);
+    }
+    values.forEach((v, i) => {
+      if (!Number.isInteger(v) || v < 1 || v > T) {
+        throw new Error(`${this.name}: seqLengths[${i}] = ${v} is outside 1..${T}`);
+      }
+    });
+    return lengths.dtype === 'int32' ? lengths : cast(lengths, 'int32');
+  }
+}
+
+/** nn.RNN: h' = act(W_ih x + b_ih + W_hh h + b_hh), act tanh or relu. */
+export class RNN extends TorchRecurrent {
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    options: TorchRecurrentOptions & { nonlinearity?: 'tanh' | 'relu' } = {},
+  ) {
+    super('rnn', inputSize, hiddenSize, { ...options, activations: [options.nonlinearity ?? 'tanh'] });
+  }
+}
+
+/** nn.LSTM, gates i, f, g, o; `projSize` adds PyTorch's output projection. */
+export class LSTM extends TorchRecurrent {
+  constructor(inputSize: number, hiddenSize: number, options: TorchRecurrentOptions & { projSize?: number } = {}) {
+    super('lstm', inputSize, hiddenSize, { ...options, activations: ['sigmoid', 'tanh', 'tanh'] });
+  }
+}
+
+/** nn.GRU, gates r, z, n with n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). */
+export class GRU extends TorchRecurrent {
+  constructor(inputSize: number, hiddenSize: number, options: TorchRecurrentOptions = {}) {
+    super('gru', inputSize, hiddenSize, { ...options, activations: ['sigmoid', 'tanh'] });
+  }
+}
