@@ -94,12 +94,10 @@ export function runRecurrent(
   const slots = SLOTS.filter((s) => named[s] !== undefined);
   const inputs = slots.map((s) => named[s] as Tensor);
   const lstm = attrs.kind === 'lstm';
-  const outs = runKernelMulti('recurrent', inputs, { slots, recurrent: attrs }, (backend, ...storage) => {
-    const byName = Object.fromEntries(slots.map((s, i) => [s, storage[i]]));
-    const r = (backend.fused?.recurrent as NonNullable<typeof fused.recurrent>)(
-      byName as unknown as RecurrentInputs,
-      attrs,
-    );
+  const kernel = fused.recurrent;
+  const outs = runKernelMulti('recurrent', inputs, { slots, recurrent: attrs }, (_backend, ...storage) => {
+    const byName = Object.fromEntries(slots.map((s, i) => [s, storage[i]])) as unknown as RecurrentInputs;
+    const r = kernel(byName, attrs);
     return lstm ? [r.y, r.hN, r.cN as NonNullable<typeof r.cN>, r.workspace] : [r.y, r.hN, r.workspace];
   });
   // The workspace is only for backward; the tape holds it while a gradient is being taken.
