@@ -1,4 +1,5 @@
 import { benchMatMul } from './mat-mul';
+import { benchLstmTrainStep, benchRecurrentForward } from './recurrent';
 import { printTable } from './timing';
 
 /**
@@ -11,6 +12,11 @@ async function main(): Promise<void> {
   const want = (name: string) => only.length === 0 || only.includes(name);
   console.log(`recur benchmarks — node ${process.version}, ${new Date().toISOString()}`);
   if (want('matmul')) printTable('matMul, float32', await benchMatMul(), 'GFLOP/s', 'recur backend-js');
+  if (want('lstm'))
+    printTable('LSTM forward, I=128 H=256', await benchRecurrentForward('lstm'), 'tokens/s', 'recur backend-js');
+  if (want('gru'))
+    printTable('GRU forward, I=128 H=256', await benchRecurrentForward('gru'), 'tokens/s', 'recur backend-js');
+  if (want('train')) printTable('LSTM training step', await benchLstmTrainStep(), 'tokens/s', 'recur backend-js');
 }
 
 main().catch((e) => {

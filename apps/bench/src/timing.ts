@@ -34,7 +34,8 @@ export function printTable(title: string, rows: Row[], rateLabel: string, refere
     const ref = group.find((r) => r.contender === reference)?.ms ?? null;
     for (const r of group) {
       const ms = r.ms === null ? '—' : r.ms.toFixed(1);
-      const rate = r.rate === undefined ? '—' : r.rate.toFixed(2);
+      const rate =
+        r.rate === undefined ? '—' : r.rate >= 100 ? Math.round(r.rate).toLocaleString('en-US') : r.rate.toFixed(2);
       const ratio = r.ms !== null && ref ? (r.ms / ref).toFixed(2) : '—';
       console.log(`| ${workload} | ${r.contender}${r.note ? ` (${r.note})` : ''} | ${ms} | ${rate} | ${ratio} |`);
     }

@@ -27,6 +27,8 @@ export interface RecurrentAttrs {
   activations: readonly ActivationName[];
   /** GRU: apply the reset gate after the recurrent product (PyTorch, Keras reset_after=True, ONNX linear_before_reset=1). */
   linearBeforeReset: boolean;
+  /** false when no gradient will be taken: the kernel may skip saving what backward needs (default true). */
+  saveForBackward?: boolean;
 }
 
 /**

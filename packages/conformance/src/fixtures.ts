@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The repository root (three levels above this file in src/ and in dist/ alike). */
-export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..');
 
 /** The vendored copy of the reference fixtures, which the tests read. */
 export const FIXTURES_DIR = join(REPO_ROOT, 'fixtures');

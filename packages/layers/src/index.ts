@@ -2,6 +2,7 @@ export { type ActivationSpec, activation } from './activations';
 export { Dropout, dropout } from './dropout';
 export { Embedding, embeddingLookup, KerasEmbedding, type KerasEmbeddingOptions } from './embedding';
 export { type Initializer, type InitializerSpec, type InitOptions, initializer, torchUniform } from './initializers';
+export * as keras from './keras/index';
 export { Dense, type DenseOptions, Linear } from './linear';
 export { Module, Parameter, type StateDictOptions, uniqueName } from './module';
 export { composedRecurrent } from './recurrent/composed';
@@ -20,3 +21,5 @@ export {
   TorchRecurrent,
   type TorchRecurrentOptions,
 } from './recurrent/torch-recurrent';
+export { Sequential, type SequentialLayer } from './sequential';
+export { GATE_ORDERS, type GateLayout, reorderGates } from './weight-layout/gate-order';

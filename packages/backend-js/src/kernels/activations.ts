@@ -5,7 +5,7 @@ export type Activation = {
   dy: (y: number) => number;
 };
 
-function sigmoid(x: number): number {
+export function sigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
   return e / (1 + e);

@@ -12,7 +12,6 @@ const KC = 256;
 const MC = 128;
 
 let packA: Float64Array = new Float64Array(0);
-let packB: Float64Array = new Float64Array(0);
 
 function ensure(buf: Float64Array, size: number): Float64Array {
   return buf.length >= size ? buf : new Float64Array(size);
@@ -25,6 +24,29 @@ export interface StridedMatrix {
   colStride: number;
 }
 
+/** B (K×N) packed once into 4-wide column panels per K-block, ready for any number of products. */
+export interface PackedB {
+  K: number;
+  N: number;
+  nPanels: number;
+  data: Float64Array;
+}
+
+/**
+ * Packs B so that a product reused many times (a recurrent weight, once per time step) pays for
+ * the packing once. Block kb of KC rows starts at kb·KC·nPanels·NR; inside it, panel p at p·kc·NR.
+ */
+export function packB(K: number, N: number, B: StridedMatrix): PackedB {
+  const nPanels = Math.ceil(N / NR);
+  const data = new Float64Array(Math.max(1, K * nPanels * NR));
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    packPanelsB(B.data, B, k0, kc, N, nPanels, data, k0 * nPanels * NR);
+  }
+  return { K, N, nPanels, data };
+}
+
+/** C[M×N] += A[M×K] · B[K×N], packing B for this one product. */
 export function gemm(
   M: number,
   N: number,
@@ -35,18 +57,26 @@ export function gemm(
   cOffset: number,
 ): void {
   if (M === 0 || N === 0 || K === 0) return;
-  const nPanels = Math.ceil(N / NR);
+  gemmPacked(M, A, packB(K, N, B), C, cOffset);
+}
+
+/** C[M×N] += A[M×K] · B with B packed by `packB`. */
+export function gemmPacked(M: number, A: StridedMatrix, B: PackedB, C: Float64Array, cOffset: number): void {
+  const { K, N, nPanels } = B;
+  if (M === 0 || N === 0 || K === 0) return;
+  if (M < MR) {
+    rowsTimesPacked(M, A, B, C, cOffset);
+    return;
+  }
   const kcMax = Math.min(KC, K);
-  packB = ensure(packB, nPanels * NR * kcMax);
   packA = ensure(packA, Math.ceil(Math.min(MC, M) / MR) * MR * kcMax);
-  const pb = packB;
   const pa = packA;
   const a = A.data;
-  const b = B.data;
 
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
-    packPanelsB(b, B, k0, kc, N, nPanels, pb);
+    const pb = B.data;
+    const bBlock = k0 * nPanels * NR;
     for (let i0 = 0; i0 < M; i0 += MC) {
       const mc = Math.min(MC, M - i0);
       const mPanels = Math.ceil(mc / MR);
@@ -68,7 +98,7 @@ export function gemm(
         for (let ip = 0; ip < mPanels; ip++) {
           const iRow = i0 + ip * MR;
           const rows = Math.min(MR, M - iRow);
-          let bi = jp * kc * NR;
+          let bi = bBlock + jp * kc * NR;
           let ai = ip * kc * MR;
           // 16 accumulators: one 4×4 block of C held in registers for the whole k loop.
           let c00 = 0;
@@ -158,12 +188,13 @@ function packPanelsB(
   N: number,
   nPanels: number,
   pb: Float64Array,
+  base: number,
 ): void {
   const fullPanels = Math.floor(N / NR);
   const cs = B.colStride;
   for (let kk = 0; kk < kc; kk++) {
     const row = B.offset + (k0 + kk) * B.rowStride;
-    let o = kk * NR;
+    let o = base + kk * NR;
     const panelStride = kc * NR;
     if (cs === 1) {
       // Row-major B: read each row once, in order.
@@ -185,6 +216,41 @@ function packPanelsB(
       for (let jj = 0; jj < NR; jj++) {
         const j = p * NR + jj;
         pb[o + jj] = j < N ? b[row + j * cs] : 0;
+      }
+    }
+  }
+}
+
+/** Fewer than MR rows (a batch of one, say): a 1×4 kernel per row straight from A, no padding work. */
+function rowsTimesPacked(M: number, A: StridedMatrix, B: PackedB, C: Float64Array, cOffset: number): void {
+  const { K, N, nPanels, data: pb } = B;
+  const a = A.data;
+  for (let i = 0; i < M; i++) {
+    const aRow = A.offset + i * A.rowStride;
+    const cRow = cOffset + i * N;
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = Math.min(KC, K - k0);
+      const bBlock = k0 * nPanels * NR;
+      for (let p = 0; p < nPanels; p++) {
+        let bi = bBlock + p * kc * NR;
+        let ai = aRow + k0 * A.colStride;
+        let c0 = 0;
+        let c1 = 0;
+        let c2 = 0;
+        let c3 = 0;
+        for (let kk = 0; kk < kc; kk++, bi += NR, ai += A.colStride) {
+          const av = a[ai];
+          c0 += av * pb[bi];
+          c1 += av * pb[bi + 1];
+          c2 += av * pb[bi + 2];
+          c3 += av * pb[bi + 3];
+        }
+        const j = p * NR;
+        const c = cRow + j;
+        C[c] += c0;
+        if (j + 1 < N) C[c + 1] += c1;
+        if (j + 2 < N) C[c + 2] += c2;
+        if (j + 3 < N) C[c + 3] += c3;
       }
     }
   }

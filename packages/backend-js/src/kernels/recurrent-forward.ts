@@ -1,6 +1,6 @@
 import { allocTypedArray, type RecurrentAttrs, type RecurrentInputs, type TypedArray } from '@recur/backend-api';
-import { ACTIVATIONS } from './activations';
-import { gemm } from './gemm';
+import { ACTIVATIONS, sigmoid } from './activations';
+import { gemm, gemmPacked, packB } from './gemm';
 import { type RecurrentLayout, recurrentLayout, timeIndex } from './recurrent-layout';
 
 export interface RecurrentForwardResult {
@@ -56,30 +56,28 @@ export function recurrentForward(inputs: RecurrentInputs, attrs: RecurrentAttrs)
   }
 
   const y = allocTypedArray(dtype, B * T * Hout);
-  const ws = new Float64Array(T * B * wsWidth);
+  // Inference keeps one step of scratch instead of the whole workspace backward would need.
+  const save = attrs.saveForBackward ?? true;
+  const ws = new Float64Array((save ? T : 1) * B * wsWidth);
   const hw = new Float64Array(B * GH);
   const m = lstm && wHr ? new Float64Array(B * H) : null;
   const [actA, actB, actC] = attrs.activations.map((a) => ACTIVATIONS[a]);
+  const standard = attrs.activations.every((a, i) => a === (i === 0 ? 'sigmoid' : 'tanh'));
+  // The recurrent weights are packed once and reused by every step's product.
+  const whhT = packB(Hout, GH, { data: wHh, offset: 0, rowStride: 1, colStride: Hout });
+  const whrT = wHr ? packB(H, Hout, { data: wHr, offset: 0, rowStride: 1, colStride: H }) : null;
 
   for (let s = 0; s < T; s++) {
     const na = active[s];
     if (na === 0) break;
     hw.fill(0, 0, na * GH);
-    gemm(
-      na,
-      GH,
-      Hout,
-      { data: h, offset: 0, rowStride: Hout, colStride: 1 },
-      { data: wHh, offset: 0, rowStride: 1, colStride: Hout },
-      hw,
-      0,
-    );
+    gemmPacked(na, { data: h, offset: 0, rowStride: Hout, colStride: 1 }, whhT, hw, 0);
     for (let r = 0; r < na; r++) {
       const b = order[r];
       const t = timeIndex(L, r, s, attrs.reverse);
       const xo = (b * T + t) * GH;
       const ho = r * GH;
-      const w = (s * B + r) * wsWidth;
+      const w = ((save ? s : 0) * B + r) * wsWidth;
       // Previous state goes to the workspace first: backward needs it.
       for (let k = 0; k < Hout; k++) ws[w + wsWidth - Hout + k] = h[r * Hout + k];
       if (lstm) {
@@ -88,13 +86,18 @@ export function recurrentForward(inputs: RecurrentInputs, attrs: RecurrentAttrs)
           const bf = bHh ? bHh[H + k] : 0;
           const bg = bHh ? bHh[2 * H + k] : 0;
           const bo = bHh ? bHh[3 * H + k] : 0;
-          const gi = actA.fn(xw[xo + k] + hw[ho + k] + bi);
-          const gf = actA.fn(xw[xo + H + k] + hw[ho + H + k] + bf);
-          const gg = actB.fn(xw[xo + 2 * H + k] + hw[ho + 2 * H + k] + bg);
-          const go = actA.fn(xw[xo + 3 * H + k] + hw[ho + 3 * H + k] + bo);
+          const zi = xw[xo + k] + hw[ho + k] + bi;
+          const zf = xw[xo + H + k] + hw[ho + H + k] + bf;
+          const zg = xw[xo + 2 * H + k] + hw[ho + 2 * H + k] + bg;
+          const zo = xw[xo + 3 * H + k] + hw[ho + 3 * H + k] + bo;
+          // The default activations are called directly so the JIT can inline them.
+          const gi = standard ? sigmoid(zi) : actA.fn(zi);
+          const gf = standard ? sigmoid(zf) : actA.fn(zf);
+          const gg = standard ? Math.tanh(zg) : actB.fn(zg);
+          const go = standard ? sigmoid(zo) : actA.fn(zo);
           const cPrev = c[r * H + k];
           const cNew = gf * cPrev + gi * gg;
-          const ac = actC.fn(cNew);
+          const ac = standard ? Math.tanh(cNew) : actC.fn(cNew);
           ws[w + k] = gi;
           ws[w + H + k] = gf;
           ws[w + 2 * H + k] = gg;
@@ -142,18 +145,10 @@ export function recurrentForward(inputs: RecurrentInputs, attrs: RecurrentAttrs)
         }
       }
     }
-    if (m && wHr) {
+    if (m && whrT) {
       // LSTM projection: h = W_hr · (o ⊙ act(c)).
       h.fill(0, 0, na * Hout);
-      gemm(
-        na,
-        Hout,
-        H,
-        { data: m, offset: 0, rowStride: H, colStride: 1 },
-        { data: wHr, offset: 0, rowStride: 1, colStride: H },
-        h,
-        0,
-      );
+      gemmPacked(na, { data: m, offset: 0, rowStride: H, colStride: 1 }, whrT, h, 0);
     }
     for (let r = 0; r < na; r++) {
       const b = order[r];

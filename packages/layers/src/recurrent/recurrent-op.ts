@@ -95,9 +95,11 @@ export function runRecurrent(
   const inputs = slots.map((s) => named[s] as Tensor);
   const lstm = attrs.kind === 'lstm';
   const kernel = fused.recurrent;
-  const outs = runKernelMulti('recurrent', inputs, { slots, recurrent: attrs }, (_backend, ...storage) => {
+  // Only a gradient being taken needs the workspace; inference skips writing it.
+  const kernelAttrs = { ...attrs, saveForBackward: currentRecorder() !== null };
+  const outs = runKernelMulti('recurrent', inputs, { slots, recurrent: kernelAttrs }, (_backend, ...storage) => {
     const byName = Object.fromEntries(slots.map((s, i) => [s, storage[i]])) as unknown as RecurrentInputs;
-    const r = kernel(byName, attrs);
+    const r = kernel(byName, kernelAttrs);
     return lstm ? [r.y, r.hN, r.cN as NonNullable<typeof r.cN>, r.workspace] : [r.y, r.hN, r.workspace];
   });
   // The workspace is only for backward; the tape holds it while a gradient is being taken.

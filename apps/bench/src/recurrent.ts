@@ -1,0 +1,124 @@
+import { valueAndGradsOf } from '@recur/autograd';
+import { GRU, LSTM } from '@recur/layers';
+import { randomNormal, setBackend, sum, tidy } from '@recur/tensor';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { benchModel, ort, ortSession } from './ort';
+import { tf, useTfjsBackend } from './tfjs';
+import { type Row, timeMedian } from './timing';
+
+const I = 128;
+const H = 256;
+export const SHAPES: [number, number][] = [
+  [1, 64],
+  [32, 64],
+  [32, 256],
+];
+
+/** tfjs-layers on tfjs-cpu needs seconds per call at the larger shapes: one timed run there. */
+const tfjsBudget = (backend: string, B: number, T: number) => (backend === 'cpu' && B * T > 64 ? [0, 1] : [1500, 3]);
+
+export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]> {
+  const rows: Row[] = [];
+  setBackend('js');
+  const layer = kind === 'lstm' ? new LSTM(I, H, { batchFirst: true }) : new GRU(I, H, { batchFirst: true });
+  const modelPath = benchModel(`bench_${kind}_i128_h256`);
+  const session = modelPath ? await ortSession(modelPath, 1) : null;
+  for (const [B, T] of SHAPES) {
+    const workload = `${kind.toUpperCase()} forward ${B}×${T}`;
+    const tokens = B * T;
+    const add = (contender: string, ms: number | null, note?: string) =>
+      rows.push({ workload, contender, ms, rate: ms ? (tokens / ms) * 1000 : undefined, note });
+    const x = randomNormal([B, T, I], 0, 1, { seed: 3 });
+    add('recur backend-js', await timeMedian(() => tidy(() => void layer.forward(x))));
+
+    for (const backend of ['cpu', 'wasm'] as const) {
+      if (backend === 'cpu' && B * T > 32 * 64) {
+        add(`tfjs-layers on tfjs-${backend}`, null, 'skipped: tens of seconds');
+        continue;
+      }
+      if (!(await useTfjsBackend(backend))) {
+        add(`tfjs-layers on tfjs-${backend}`, null, 'unavailable');
+        continue;
+      }
+      const tl =
+        kind === 'lstm'
+          ? tfl.layers.lstm({ units: H, returnSequences: true, recurrentInitializer: 'glorotNormal' })
+          : tfl.layers.gru({ units: H, returnSequences: true, recurrentInitializer: 'glorotNormal', resetAfter: true });
+      const tx = tf.tensor3d(x.dataSync() as Float32Array, [B, T, I]);
+      const [budget, runs] = tfjsBudget(backend, B, T);
+      add(
+        `tfjs-layers on tfjs-${backend}`,
+        await timeMedian(
+          () =>
+            tf.tidy(() => {
+              (tl.apply(tx) as tf.Tensor).dataSync();
+            }),
+          budget,
+          runs,
+        ),
+      );
+      tx.dispose();
+      tl.dispose();
+    }
+
+    if (session) {
+      const feed = { x: new ort.Tensor('float32', x.dataSync() as Float32Array, [B, T, I]) };
+      add('onnxruntime-node (1 thread)', await timeMedian(() => session.run(feed)));
+    } else {
+      add('onnxruntime-node (1 thread)', null, 'model missing');
+    }
+    x.dispose();
+  }
+  await session?.release();
+  layer.dispose();
+  return rows;
+}
+
+/** One training step (forward + backward through time), 32×64, LSTM. */
+export async function benchLstmTrainStep(): Promise<Row[]> {
+  const rows: Row[] = [];
+  const [B, T] = [32, 64];
+  const workload = `LSTM train step ${B}×${T}`;
+  const add = (contender: string, ms: number | null, note?: string) =>
+    rows.push({ workload, contender, ms, rate: ms ? ((B * T) / ms) * 1000 : undefined, note });
+  setBackend('js');
+  const layer = new LSTM(I, H, { batchFirst: true });
+  const x = randomNormal([B, T, I], 0, 1, { seed: 4 });
+  const params = layer.parameters().map((p) => p.value);
+  add(
+    'recur backend-js',
+    await timeMedian(() =>
+      tidy(() => {
+        valueAndGradsOf(() => sum(layer.forward(x).output), params);
+      }),
+    ),
+  );
+  for (const backend of ['cpu', 'wasm'] as const) {
+    if (!(await useTfjsBackend(backend))) {
+      add(`tfjs-layers on tfjs-${backend}`, null, 'unavailable');
+      continue;
+    }
+    const tl = tfl.layers.lstm({ units: H, returnSequences: true, recurrentInitializer: 'glorotNormal' });
+    const tx = tf.tensor3d(x.dataSync() as Float32Array, [B, T, I]);
+    tf.tidy(() => tl.apply(tx));
+    const vars = tl.trainableWeights.map((w) => w.read() as tf.Variable);
+    const [budget, runs] = backend === 'cpu' ? [0, 1] : [1500, 3];
+    add(
+      `tfjs-layers on tfjs-${backend}`,
+      await timeMedian(
+        () =>
+          tf.tidy(() => {
+            const { grads } = tf.variableGrads(() => tf.sum(tl.apply(tx) as tf.Tensor) as tf.Scalar, vars);
+            for (const g of Object.values(grads)) g.dataSync();
+          }),
+        budget,
+        runs,
+      ),
+    );
+    tx.dispose();
+    tl.dispose();
+  }
+  x.dispose();
+  layer.dispose();
+  return rows;
+}

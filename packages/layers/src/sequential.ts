@@ -1,0 +1,104 @@
+import type { Tensor } from '@recur/tensor';
+import { Module } from './module';
+
+/** A layer Sequential can run: anything with forward(x), optionally shape inference and a Keras mask. */
+export interface SequentialLayer extends Module {
+  forward(x: Tensor, ...rest: never[]): unknown;
+  computeOutputShape?(inputShape: (number | null)[]): (number | null)[];
+  computeMask?(x: Tensor): Tensor | null;
+}
+
+/**
+ * A stack of layers, each fed the previous one's output (Keras' Sequential, PyTorch's
+ * nn.Sequential). A Keras mask (from Embedding with maskZero) is handed to the next layer that
+ * takes one; a PyTorch-style recurrent layer contributes its `output`.
+ */
+export class Sequential extends Module {
+  readonly layers: SequentialLayer[] = [];
+
+  constructor(layers: SequentialLayer[] = [], options: { name?: string } = {}) {
+    super(options.name);
+    for (const l of layers) this.add(l);
+  }
+
+  add(layer: SequentialLayer): this {
+    this.registerModule(String(this.layers.length), layer);
+    this.layers.push(layer);
+    return this;
+  }
+
+  forward(x: Tensor): Tensor {
+    let h = x;
+    let mask: Tensor | null = null;
+    const created: Tensor[] = [];
+    try {
+      for (const layer of this.layers) {
+        const nextMask = layer.computeMask ? layer.computeMask(h) : null;
+        const out = (layer.forward as (x: Tensor, o?: unknown) => unknown)(h, mask ? { mask } : undefined);
+        if (mask) created.push(mask);
+        mask = nextMask;
+        const t = outputTensor(layer, out);
+        if (h !== x) created.push(h);
+        h = t;
+      }
+    } finally {
+      for (const t of created) t.dispose();
+      mask?.dispose();
+    }
+    return h;
+  }
+
+  /**
+   * A Keras-style table of each layer's output shape and parameter count. Lazily built layers are
+   * built from `inputShape` (batch and time may be null), e.g. [null, null] for token ids.
+   */
+  summary(inputShape?: (number | null)[]): string {
+    const rows: [string, string, string][] = [];
+    let shape = inputShape ?? null;
+    for (const layer of this.layers) {
+      if (shape && layer.computeOutputShape) shape = layer.computeOutputShape(shape);
+      else shape = null;
+      const type = layer.constructor.name;
+      rows.push([
+        `${layer.name} (${type})`,
+        shape ? `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')})` : '?',
+        layer.numParameters().toLocaleString('en-US'),
+      ]);
+    }
+    const total = this.numParameters();
+    const trainable = this.trainableParameters().reduce((n, p) => n + p.value.size, 0);
+    const widths = [33, 26, 12];
+    const line = (c: string) => c.repeat(widths.reduce((a, b) => a + b, 0));
+    const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('');
+    const out = [
+      `Model: "${this.name}"`,
+      line('_'),
+      fmt(['Layer (type)', 'Output Shape', 'Param #']),
+      line('='),
+      ...rows.flatMap((r, i) => [fmt(r), i < rows.length - 1 ? line('_') : line('=')]),
+      `Total params: ${total.toLocaleString('en-US')}`,
+      `Trainable params: ${trainable.toLocaleString('en-US')}`,
+      `Non-trainable params: ${(total - trainable).toLocaleString('en-US')}`,
+      line('_'),
+    ];
+    return out.join('\n');
+  }
+}
+
+function outputTensor(layer: Module, out: unknown): Tensor {
+  if (out && typeof out === 'object' && 'output' in out) {
+    const o = out as { output: Tensor; hN?: Tensor; cN?: Tensor };
+    o.hN?.dispose();
+    o.cN?.dispose();
+    return o.output;
+  }
+  if (Array.isArray(out)) {
+    throw new Error(
+      `${layer.name}: returned ${out.length} tensors; inside Sequential a layer must return one (returnState: false)`,
+    );
+  }
+  if (!out || typeof out !== 'object' || !('shape' in out)) {
+    throw new Error(`${layer.name}: did not return a tensor`);
+  }
+  return out as Tensor;
+}
