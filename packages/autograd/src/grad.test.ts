@@ -108,6 +108,21 @@ describe('grad', () => {
     expect(numTensors()).toBe(start);
   });
 
+  it('an explicit dispose inside f does not free what backward needs', () => {
+    const x = tensor([0.5, 2]);
+    const start = numTensors();
+    const dx = grad((v) => {
+      const t = tanh(v);
+      const out = sum(mul(t, t));
+      t.dispose();
+      return out;
+    })(x);
+    const t = Math.tanh(0.5);
+    expect(dx.dataSync()[0]).toBeCloseTo(2 * t * (1 - t * t), 6);
+    dx.dispose();
+    expect(numTensors()).toBe(start);
+  });
+
   it('inner tidy scopes do not free what backward needs', () => {
     const x = tensor([0.5, -0.5]);
     const dx = grad((v) => tidy(() => sum(mul(tanh(v), tanh(v)))))(x);

@@ -18,6 +18,10 @@ export function dropout(x: Tensor, rate: number, options: { rng?: Rng; noiseShap
 
 /** nn.Dropout / keras Dropout: active only in training mode. */
 export class Dropout extends Module {
+  override get layerType(): string {
+    return 'Dropout';
+  }
+
   constructor(
     readonly rate: number,
     private readonly options: { rng?: Rng; name?: string } = {},

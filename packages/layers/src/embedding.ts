@@ -61,6 +61,10 @@ export function embeddingLookup(layer: string, weight: Tensor, ids: Tensor, padd
 
 /** nn.Embedding: weight [num, dim] ~ N(0, 1); the `paddingIdx` row starts at zero and gets no gradient. */
 export class Embedding extends Module {
+  override get layerType(): string {
+    return 'Embedding';
+  }
+
   readonly paddingIdx: number | null;
 
   constructor(
@@ -114,6 +118,10 @@ export interface KerasEmbeddingOptions {
 
 /** Keras' Embedding: `embeddings` [inputDim, outputDim] ~ U(-0.05, 0.05); `maskZero` marks id 0 as padding. */
 export class KerasEmbedding extends Module {
+  override get layerType(): string {
+    return 'Embedding';
+  }
+
   readonly inputDim: number;
   readonly outputDim: number;
   readonly maskZero: boolean;
@@ -128,10 +136,6 @@ export class KerasEmbedding extends Module {
       'embeddings',
       init([config.inputDim, config.outputDim], { dtype: config.dtype ?? 'float32', rng: config.rng }),
     );
-  }
-
-  protected override defaultName(): string {
-    return 'embedding';
   }
 
   forward(ids: Tensor): Tensor {

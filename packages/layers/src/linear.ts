@@ -10,6 +10,10 @@ import { Module } from './module';
  * and multiplies without a transpose.
  */
 export class Linear extends Module {
+  override get layerType(): string {
+    return 'Linear';
+  }
+
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
@@ -56,6 +60,10 @@ export interface DenseOptions {
 
 /** Keras' Dense: kernel [in, units] (glorotUniform), bias [units] (zeros), optional activation. */
 export class Dense extends Module {
+  override get layerType(): string {
+    return 'Dense';
+  }
+
   readonly units: number;
   private readonly act: (x: Tensor) => Tensor;
   private built = false;

@@ -72,9 +72,17 @@ export abstract class Module {
     this.name = name ?? uniqueName(this.defaultName());
   }
 
-  /** The base of generated names, e.g. 'lstm' for LSTM. */
+  /**
+   * The layer's type as summary() shows it ('LSTM', 'SimpleRNN'). Layers override it because
+   * bundlers may rename classes (two classes called LSTM become LSTM and LSTM2).
+   */
+  get layerType(): string {
+    return this.constructor.name.replace(/^_+|\d+$/g, '');
+  }
+
+  /** The base of generated names, Keras style: 'simple_rnn' for SimpleRNN, 'lstm' for LSTM. */
   protected defaultName(): string {
-    return this.constructor.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+    return this.layerType.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
   }
 
   protected registerParameter(name: string, value: Tensor, trainable = true): Parameter {

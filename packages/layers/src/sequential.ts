@@ -14,6 +14,10 @@ export interface SequentialLayer extends Module {
  * takes one; a PyTorch-style recurrent layer contributes its `output`.
  */
 export class Sequential extends Module {
+  override get layerType(): string {
+    return 'Sequential';
+  }
+
   readonly layers: SequentialLayer[] = [];
 
   constructor(layers: SequentialLayer[] = [], options: { name?: string } = {}) {
@@ -58,7 +62,7 @@ export class Sequential extends Module {
     for (const layer of this.layers) {
       if (shape && layer.computeOutputShape) shape = layer.computeOutputShape(shape);
       else shape = null;
-      const type = layer.constructor.name;
+      const type = layer.layerType;
       rows.push([
         `${layer.name} (${type})`,
         shape ? `(${shape.map((d) => (d === null ? 'None' : d)).join(', ')})` : '?',

@@ -1,5 +1,5 @@
 import { type Backend, type BackendTensor, type DType, formatShape, sizeOf, type TypedArray } from '@recur/backend-api';
-import { trackTensor } from './engine';
+import { currentRecorder, trackTensor } from './engine';
 
 /** A nested JavaScript array of numbers, as `arraySync` returns and `tensor` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -37,9 +37,13 @@ export class Tensor {
     return this.disposed;
   }
 
-  /** Frees the storage. Disposing twice is harmless. */
+  /**
+   * Frees the storage. Disposing twice is harmless. While a gradient is being taken, a tensor the
+   * tape still needs is left alone; the gradient's own scope frees it when backward is done.
+   */
   dispose(): void {
     if (this.disposed) return;
+    if (currentRecorder()?.holds(this)) return;
     this.disposed = true;
     this.backend.dispose(this.storage);
     trackTensor(this, false);

@@ -18,6 +18,10 @@ export interface BidirectionalOptions {
  * time order first, so step t of both directions lines up.
  */
 export class Bidirectional extends Module {
+  override get layerType(): string {
+    return 'Bidirectional';
+  }
+
   readonly forwardLayer: KerasRecurrentLayer;
   readonly backwardLayer: KerasRecurrentLayer;
   readonly mergeMode: MergeMode;
@@ -37,10 +41,6 @@ export class Bidirectional extends Module {
     }
     this.forwardLayer = this.registerModule('forward_layer', layer);
     this.backwardLayer = this.registerModule('backward_layer', backward);
-  }
-
-  protected override defaultName(): string {
-    return 'bidirectional';
   }
 
   get returnSequences(): boolean {

@@ -195,6 +195,10 @@ abstract class BuiltinCell extends Cell {
 
 /** Keras SimpleRNNCell: h = act(x·K + h·R + b). */
 export class SimpleRNNCell extends BuiltinCell {
+  override get layerType(): string {
+    return 'SimpleRNNCell';
+  }
+
   constructor(options: CellOptions) {
     super('rnn', options);
   }
@@ -214,6 +218,10 @@ export class SimpleRNNCell extends BuiltinCell {
 
 /** Keras LSTMCell, gates i, f, c, o: c' = f⊙c + i⊙act(z_c), h' = o⊙act(c'). */
 export class LSTMCell extends BuiltinCell {
+  override get layerType(): string {
+    return 'LSTMCell';
+  }
+
   constructor(options: CellOptions) {
     super('lstm', options);
   }
@@ -238,6 +246,10 @@ export class LSTMCell extends BuiltinCell {
  * b_h + r⊙(h·R_h + b'_h)), as PyTorch; without, ĥ = act(x·K_h + (r⊙h)·R_h + b_h), classic Keras.
  */
 export class GRUCell extends BuiltinCell {
+  override get layerType(): string {
+    return 'GRUCell';
+  }
+
   constructor(options: CellOptions) {
     super('gru', options);
   }

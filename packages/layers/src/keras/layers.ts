@@ -51,13 +51,13 @@ abstract class KerasRecurrent<C extends SimpleRNNCell | LSTMCell | GRUCell> exte
 
 /** keras.layers.SimpleRNN */
 export class SimpleRNN extends KerasRecurrent<SimpleRNNCell> {
+  override get layerType(): string {
+    return 'SimpleRNN';
+  }
+
   constructor(options: RecurrentLayerOptions) {
     const [cell, rnn] = split(options);
     super(new SimpleRNNCell(cell), rnn, options);
-  }
-
-  protected override defaultName(): string {
-    return 'simple_rnn';
   }
 
   clone(overrides: Partial<RecurrentLayerOptions>): SimpleRNN {
@@ -67,13 +67,13 @@ export class SimpleRNN extends KerasRecurrent<SimpleRNNCell> {
 
 /** keras.layers.LSTM: gates i, f, c, o; unitForgetBias defaults to true. */
 export class LSTM extends KerasRecurrent<LSTMCell> {
+  override get layerType(): string {
+    return 'LSTM';
+  }
+
   constructor(options: RecurrentLayerOptions) {
     const [cell, rnn] = split(options);
     super(new LSTMCell(cell), rnn, options);
-  }
-
-  protected override defaultName(): string {
-    return 'lstm';
   }
 
   clone(overrides: Partial<RecurrentLayerOptions>): LSTM {
@@ -83,13 +83,13 @@ export class LSTM extends KerasRecurrent<LSTMCell> {
 
 /** keras.layers.GRU: gates z, r, h; resetAfter defaults to true (PyTorch's arithmetic). */
 export class GRU extends KerasRecurrent<GRUCell> {
+  override get layerType(): string {
+    return 'GRU';
+  }
+
   constructor(options: RecurrentLayerOptions) {
     const [cell, rnn] = split(options);
     super(new GRUCell(cell), rnn, options);
-  }
-
-  protected override defaultName(): string {
-    return 'gru';
   }
 
   clone(overrides: Partial<RecurrentLayerOptions>): GRU {

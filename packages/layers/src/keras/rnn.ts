@@ -7,7 +7,6 @@ import {
   mul,
   reshape,
   slice,
-  squeeze,
   stack,
   stridedSlice,
   sum,
@@ -54,6 +53,10 @@ export interface RNNCallOptions {
  * step on composed ops.
  */
 export class RNN extends Module {
+  override get layerType(): string {
+    return 'RNN';
+  }
+
   readonly cell: Cell;
   readonly returnSequences: boolean;
   readonly returnState: boolean;
@@ -70,10 +73,6 @@ export class RNN extends Module {
     this.goBackwards = options.goBackwards ?? false;
     this.stateful = options.stateful ?? false;
     this.useFused = options.fused ?? true;
-  }
-
-  protected override defaultName(): string {
-    return 'rnn';
   }
 
   /** The options this layer was made with, for copies (Bidirectional's backward layer). */

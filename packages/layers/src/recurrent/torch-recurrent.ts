@@ -226,6 +226,10 @@ export abstract class TorchRecurrent extends Module {
 
 /** nn.RNN: h' = act(W_ih x + b_ih + W_hh h + b_hh), act tanh or relu. */
 export class RNN extends TorchRecurrent {
+  override get layerType(): string {
+    return 'RNN';
+  }
+
   constructor(
     inputSize: number,
     hiddenSize: number,
@@ -237,6 +241,10 @@ export class RNN extends TorchRecurrent {
 
 /** nn.LSTM, gates i, f, g, o; `projSize` adds PyTorch's output projection. */
 export class LSTM extends TorchRecurrent {
+  override get layerType(): string {
+    return 'LSTM';
+  }
+
   constructor(inputSize: number, hiddenSize: number, options: TorchRecurrentOptions & { projSize?: number } = {}) {
     super('lstm', inputSize, hiddenSize, { ...options, activations: ['sigmoid', 'tanh', 'tanh'] });
   }
@@ -244,6 +252,10 @@ export class LSTM extends TorchRecurrent {
 
 /** nn.GRU, gates r, z, n with n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). */
 export class GRU extends TorchRecurrent {
+  override get layerType(): string {
+    return 'GRU';
+  }
+
   constructor(inputSize: number, hiddenSize: number, options: TorchRecurrentOptions = {}) {
     super('gru', inputSize, hiddenSize, { ...options, activations: ['sigmoid', 'tanh'] });
   }

@@ -1,0 +1,24 @@
+import type { Comparison } from './fixture-tensor';
+import { type CaseOptions, isLayerCase, runLayerCase } from './layer-case';
+
+/**
+ * The fixture formats the runner understands. Each recognises a parsed JSON file by its fields,
+ * so any new case written in a known format is picked up without code changes.
+ */
+export interface FixtureFormat {
+  name: string;
+  detect(json: unknown, file: string): boolean;
+  run(json: unknown, options: CaseOptions & { file: string }): Comparison[] | Promise<Comparison[]>;
+}
+
+export const FORMATS: FixtureFormat[] = [
+  {
+    name: 'layer',
+    detect: (j) => isLayerCase(j),
+    run: (j, o) => runLayerCase(j as Parameters<typeof runLayerCase>[0], o),
+  },
+];
+
+export function formatOf(json: unknown, file: string): FixtureFormat | undefined {
+  return FORMATS.find((f) => f.detect(json, file));
+}

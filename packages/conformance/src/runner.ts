@@ -1,0 +1,92 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { getBackend, setBackend } from '@recur/tensor';
+import { backendNamed } from './backends';
+import type { Comparison } from './fixture-tensor';
+import { FIXTURES_DIR, REPO_ROOT } from './fixtures';
+import { formatOf } from './formats';
+import type { CaseOptions } from './layer-case';
+
+export interface FileReport {
+  file: string;
+  format: string | null;
+  results: Comparison[];
+  error?: string;
+}
+
+/** Every .json fixture below `dir` (the data files beside .onnx models are found by their format). */
+export function listFixtureFiles(dir = FIXTURES_DIR): string[] {
+  return readdirSync(dir)
+    .flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? listFixtureFiles(path) : [path];
+    })
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+}
+
+/** Runs the given fixture files (all by default) on a backend; never throws for a failing case. */
+export async function runFixtures(
+  files: string[],
+  options: CaseOptions & { backend?: string } = {},
+): Promise<FileReport[]> {
+  const previous = getBackend();
+  if (options.backend) setBackend(backendNamed(options.backend));
+  try {
+    const reports: FileReport[] = [];
+    for (const file of files) {
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (e) {
+        reports.push({ file, format: null, results: [], error: `cannot read: ${(e as Error).message}` });
+        continue;
+      }
+      const format = formatOf(json, file);
+      if (!format) {
+        reports.push({ file, format: null, results: [] });
+        continue;
+      }
+      try {
+        reports.push({ file, format: format.name, results: await format.run(json, { ...options, file }) });
+      } catch (e) {
+        reports.push({ file, format: format.name, results: [], error: (e as Error).message });
+      }
+    }
+    return reports;
+  } finally {
+    setBackend(previous);
+  }
+}
+
+const fmt = (v: number) => (Number.isFinite(v) ? v.toExponential(2) : String(v));
+
+/** The report as text, and whether everything that ran passed. */
+export function formatReports(reports: FileReport[], root = REPO_ROOT): { text: string; ok: boolean } {
+  const lines: string[] = [];
+  let ok = true;
+  let passed = 0;
+  let failed = 0;
+  for (const r of reports) {
+    const name = relative(root, r.file);
+    if (!r.format) {
+      lines.push(`${name}: ${r.error ?? 'not a recognised fixture format (skipped)'}`);
+      if (r.error) ok = false;
+      continue;
+    }
+    const bad = r.results.filter((c) => !c.ok);
+    const status = r.error ? 'ERROR' : bad.length ? 'FAIL' : 'ok';
+    if (r.error || bad.length) ok = false;
+    if (r.error || bad.length) failed++;
+    else passed++;
+    lines.push(`${status.padEnd(5)} ${name} (${r.format})${r.error ? `: ${r.error}` : ''}`);
+    for (const c of r.results) {
+      lines.push(
+        `    ${c.ok ? ' ' : '✗'} ${c.name.padEnd(28)} [${c.shape.join(', ')}]`.padEnd(52) +
+          ` max abs ${fmt(c.maxAbsError)}  max rel ${fmt(c.maxRelError)}  (${c.rule})`,
+      );
+    }
+  }
+  lines.push('', `${passed} passed, ${failed} failed`);
+  return { text: lines.join('\n'), ok };
+}

@@ -1,0 +1,79 @@
+import { ones, randomNormal, tensor, zeros } from '@recur/tensor';
+import { describe, expect, it } from 'vitest';
+import { Embedding } from './embedding';
+import { keras } from './index';
+import { LSTM } from './recurrent/torch-recurrent';
+
+describe('bad input gets a clear error naming the layer, the tensor and both shapes', () => {
+  const lstm = new LSTM(4, 3, { batchFirst: true, name: 'encoder' });
+
+  it('wrong feature size', () => {
+    expect(() => lstm.forward(zeros([2, 5, 6]))).toThrow(
+      'encoder: input has 6 features, expected inputSize 4 (input [2, 5, 6])',
+    );
+  });
+
+  it('wrong rank', () => {
+    expect(() => lstm.forward(zeros([5, 4]))).toThrow(
+      /encoder: input should have rank 3 \[batch, time, features\], got \[5, 4\]/,
+    );
+    expect(() => new keras.LSTM({ units: 2, name: 'k' }).forward(zeros([5, 4]))).toThrow(
+      /k: input should be \[batch, time, features\], got \[5, 4\]/,
+    );
+  });
+
+  it('mismatched initial state', () => {
+    expect(() => lstm.forward(zeros([2, 5, 4]), { h0: zeros([1, 3, 3]) })).toThrow(
+      'encoder: h0 should be [1, 2, 3], got [1, 3, 3]',
+    );
+    expect(() => lstm.forward(zeros([2, 5, 4]), { c0: zeros([2, 2, 3]) })).toThrow(
+      'encoder: c0 should be [1, 2, 3], got [2, 2, 3]',
+    );
+    const k = new keras.GRU({ units: 3, name: 'kgru' });
+    expect(() => k.forward(zeros([2, 5, 4]), { initialState: [zeros([2, 4])] })).toThrow(
+      'kgru: initial state 0 should be [2, 3] for input [2, 5, 4], got [2, 4]',
+    );
+  });
+
+  it('an index at or beyond the vocabulary size in Embedding', () => {
+    const e = new Embedding(10, 4, { name: 'tokens' });
+    expect(() => e.forward(tensor([[1, 10, 2]], { dtype: 'int32' }))).toThrow(
+      'tokens: token id 10 at flat position 1 of [1, 3] is out of range for vocabulary size 10',
+    );
+    expect(() => e.forward(tensor([[1.5]]))).toThrow(
+      /tokens: expected integer token ids \(int32\), got float32 \[1, 1\]/,
+    );
+  });
+
+  it('a state dict with a missing, an extra or a mis-shaped tensor; nothing is changed', () => {
+    const before = lstm.stateDict().weight_ih_l0.dataSync().slice();
+    const good = Object.fromEntries(Object.entries(lstm.stateDict()).map(([k, v]) => [k, ones(v.shape)]));
+    const { bias_hh_l0: _, ...missing } = good;
+    expect(() => lstm.loadStateDict(missing)).toThrow("encoder.loadStateDict: missing 'bias_hh_l0' (expected [12])");
+    expect(() => lstm.loadStateDict({ ...good, weight_ih_l1: ones([12, 3]) })).toThrow(
+      "encoder.loadStateDict: unexpected 'weight_ih_l1' [12, 3]",
+    );
+    expect(() => lstm.loadStateDict({ ...good, weight_hh_l0: ones([12, 4]) })).toThrow(
+      "encoder.loadStateDict: 'weight_hh_l0' has shape [12, 4], expected [12, 3]",
+    );
+    expect(Array.from(lstm.stateDict().weight_ih_l0.dataSync())).toEqual(Array.from(before));
+    lstm.loadStateDict(missing, { strict: false });
+    expect(lstm.stateDict().weight_ih_l0.dataSync()[0]).toBe(1);
+  });
+
+  it('sequence lengths out of range', () => {
+    expect(() => lstm.forward(randomNormal([2, 5, 4]), { seqLengths: tensor([5, 6], { dtype: 'int32' }) })).toThrow(
+      'encoder: seqLengths[1] = 6 is outside 1..5',
+    );
+  });
+
+  it('Keras setWeights with the wrong count or shapes', () => {
+    const s = new keras.SimpleRNN({ units: 2, name: 'srnn' });
+    expect(() => s.setWeights([ones([3, 2]), ones([2, 2])])).toThrow(
+      /srnn.setWeights: expected 3 arrays \(kernel, recurrent_kernel, bias\), got 2/,
+    );
+    expect(() => s.setWeights([ones([3, 2]), ones([3, 2]), ones([2])])).toThrow(
+      /'recurrent_kernel' has shape \[3, 2\], expected \[2, 2\]/,
+    );
+  });
+});
