@@ -1,5 +1,5 @@
-import type { Tensor } from '@recur/tensor';
-import { add, argMax, matMul, oneHot, reshape, slice, tanh, tensor, tidy } from '@recur/tensor';
+import { keras } from '@recur/layers';
+import { argMax, oneHot, type Tensor, tensor, tidy } from '@recur/tensor';
 import hello from '../../../fixtures/keras/keras_hello_rnn.json';
 
 export interface HelloResult {
@@ -11,36 +11,38 @@ export interface HelloResult {
   predicted: string[];
 }
 
+const rows = (t: Tensor, width: number): number[][] => {
+  const v = Array.from(t.dataSync());
+  return Array.from({ length: v.length / width }, (_, i) => v.slice(i * width, (i + 1) * width));
+};
+
 /**
- * The Keras "hello" walk-through: a SimpleRNN(3) + Dense(5) with given weights reads the one-hot
- * characters h, e, l, l, o and predicts the next one at each step. The weights are the fixture's,
- * in Keras layout (kernel [in, units]), so h_t = tanh(x_t·K + h_{t-1}·R + b).
+ * The Keras "hello" walk-through: a SimpleRNN(3) + Dense(5) with the fixture's weights (Keras
+ * layout) reads the one-hot characters h, e, l, l, o and predicts the next one at each step.
  */
 export function runHello(): HelloResult {
   const vocab = hello.vocab;
-  return tidy(() => {
-    const kernel = tensor(hello.weights['rnn.kernel']);
-    const recurrent = tensor(hello.weights['rnn.recurrent_kernel']);
-    const bias = tensor(hello.weights['rnn.bias']);
-    const denseKernel = tensor(hello.weights['dense.kernel']);
-    const denseBias = tensor(hello.weights['dense.bias']);
-    const ids = tensor(
-      hello.input_text.map((c) => vocab.indexOf(c)),
-      { dtype: 'int32' },
-    );
-    const x = oneHot(ids, vocab.length); // [T, vocab]
-    let h: Tensor = reshape(tensor(hello.initial_state), [1, -1]);
-    const hidden: number[][] = [];
-    const logits: number[][] = [];
-    const predicted: string[] = [];
-    for (let t = 0; t < ids.size; t++) {
-      const xt = slice(x, [t, 0], [1, -1]);
-      h = tanh(add(add(matMul(xt, kernel), matMul(h, recurrent)), bias));
-      const out = add(matMul(h, denseKernel), denseBias);
-      hidden.push(Array.from(h.dataSync()));
-      logits.push(Array.from(out.dataSync()));
-      predicted.push(vocab[argMax(out, -1).dataSync()[0]]);
-    }
-    return { hidden, logits, predicted };
-  });
+  const rnn = new keras.SimpleRNN({ units: 3, returnSequences: true });
+  const dense = new keras.Dense({ units: vocab.length, inputDim: 3 });
+  try {
+    return tidy(() => {
+      rnn.setWeights([
+        tensor(hello.weights['rnn.kernel']),
+        tensor(hello.weights['rnn.recurrent_kernel']),
+        tensor(hello.weights['rnn.bias']),
+      ]);
+      dense.setWeights([tensor(hello.weights['dense.kernel']), tensor(hello.weights['dense.bias'])]);
+      const ids = tensor([hello.input_text.map((c) => vocab.indexOf(c))], { dtype: 'int32' });
+      const h = rnn.forward(oneHot(ids, vocab.length)) as Tensor; // [1, T, 3]
+      const logits = dense.forward(h); // [1, T, vocab]
+      return {
+        hidden: rows(h, 3),
+        logits: rows(logits, vocab.length),
+        predicted: Array.from(argMax(logits, -1).dataSync()).map((i) => vocab[i]),
+      };
+    });
+  } finally {
+    rnn.dispose();
+    dense.dispose();
+  }
 }
