@@ -43,7 +43,7 @@ export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]
       const tl =
         kind === 'lstm'
           ? tfl.layers.lstm({ units: H, returnSequences: true, recurrentInitializer: 'glorotNormal' })
-          : tfl.layers.gru({ units: H, returnSequences: true, recurrentInitializer: 'glorotNormal', resetAfter: true });
+          : tfl.layers.gru({ units: H, returnSequences: true, recurrentInitializer: 'glorotNormal' });
       const tx = tf.tensor3d(x.dataSync() as Float32Array, [B, T, I]);
       const [budget, runs] = tfjsBudget(backend, B, T);
       add(
@@ -100,7 +100,9 @@ export async function benchLstmTrainStep(): Promise<Row[]> {
     }
     const tl = tfl.layers.lstm({ units: H, returnSequences: true, recurrentInitializer: 'glorotNormal' });
     const tx = tf.tensor3d(x.dataSync() as Float32Array, [B, T, I]);
-    tf.tidy(() => tl.apply(tx));
+    tf.tidy(() => {
+      tl.apply(tx);
+    });
     const vars = tl.trainableWeights.map((w) => w.read() as tf.Variable);
     const [budget, runs] = backend === 'cpu' ? [0, 1] : [1500, 3];
     add(
