@@ -1,4 +1,5 @@
 import { benchMatMul } from './mat-mul';
+import { benchPackedVsPadded } from './packed';
 import { benchLstmTrainStep, benchRecurrentForward } from './recurrent';
 import { printTable } from './timing';
 
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     printTable('LSTM forward, I=128 H=256', await benchRecurrentForward('lstm'), 'tokens/s', 'recur backend-js');
   if (want('gru'))
     printTable('GRU forward, I=128 H=256', await benchRecurrentForward('gru'), 'tokens/s', 'recur backend-js');
+  if (want('packed')) printTable('Packed against padded', await benchPackedVsPadded(), 'tokens/s', 'recur padded');
   if (want('train')) printTable('LSTM training step', await benchLstmTrainStep(), 'tokens/s', 'recur backend-js');
 }
 

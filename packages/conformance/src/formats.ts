@@ -1,5 +1,6 @@
 import type { Comparison } from './fixture-tensor';
 import { type CaseOptions, isLayerCase, runLayerCase } from './layer-case';
+import { isPackedCase, runPackedCase } from './packed-case';
 
 /**
  * The fixture formats the runner understands. Each recognises a parsed JSON file by its fields,
@@ -16,6 +17,11 @@ export const FORMATS: FixtureFormat[] = [
     name: 'layer',
     detect: (j) => isLayerCase(j),
     run: (j, o) => runLayerCase(j as Parameters<typeof runLayerCase>[0], o),
+  },
+  {
+    name: 'packed',
+    detect: (j) => isPackedCase(j),
+    run: (j, o) => runPackedCase(j as Parameters<typeof runPackedCase>[0], o),
   },
 ];
 

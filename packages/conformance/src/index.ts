@@ -5,4 +5,5 @@ export { type FixtureFormat, FORMATS, formatOf } from './formats';
 export { buildTorchLayer, type CaseOptions, isLayerCase, type LayerCase, runLayerCase } from './layer-case';
 export type { OpCase } from './op-cases';
 export { kernelsUsedBy, OP_CASES, type OpCaseResult, runOpCase } from './op-suite';
+export { isPackedCase, type PackedCase, runPackedCase } from './packed-case';
 export { type FileReport, formatReports, listFixtureFiles, runFixtures } from './runner';

@@ -37,10 +37,14 @@ export class Sequential extends Module {
     const created: Tensor[] = [];
     try {
       for (const layer of this.layers) {
-        const nextMask = layer.computeMask ? layer.computeMask(h) : null;
         const out = (layer.forward as (x: Tensor, o?: unknown) => unknown)(h, mask ? { mask } : undefined);
-        if (mask) created.push(mask);
-        mask = nextMask;
+        // Keras' mask propagation: a layer that makes a mask starts one; a recurrent layer that
+        // returns only its last output ends it; every other layer passes it on.
+        const made = layer.computeMask ? layer.computeMask(h) : undefined;
+        if (made !== undefined || (layer as { returnSequences?: boolean }).returnSequences === false) {
+          if (mask) created.push(mask);
+          mask = made ?? null;
+        }
         const t = outputTensor(layer, out);
         if (h !== x) created.push(h);
         h = t;

@@ -1,7 +1,7 @@
 import { allocTypedArray, type RecurrentAttrs, type RecurrentInputs, type TypedArray } from '@recur/backend-api';
 import { ACTIVATIONS } from './activations';
 import { gemm, gemmPacked, packB } from './gemm';
-import { type RecurrentLayout, timeIndex } from './recurrent-layout';
+import { type RecurrentLayout, selectRows, timeIndex } from './recurrent-layout';
 
 export interface RecurrentBackwardResult {
   dx: TypedArray;
@@ -62,11 +62,12 @@ export function recurrentBackward(
     for (let k = 0; k < Hout; k++) dh[r * Hout + k] = dhN[b * Hout + k];
     if (dcN) for (let k = 0; k < H; k++) dc[r * H + k] = dcN[b * H + k];
   }
-  const dA = new Float64Array(B * T * GH); // input side, [B, T, G·H]
-  const dG = new Float64Array(T * B * GH); // hidden side, [step, row, G·H]; zero for inactive rows
-  const q = classicGru ? new Float64Array(T * B * H) : null; // classic GRU: r ⊙ h_prev per step
-  const dhProj = wHr ? new Float64Array(T * B * Hout) : null; // LSTM projection: dh and m per step
-  const mAll = wHr ? new Float64Array(T * B * H) : null;
+  const N = L.realRows.length;
+  const dA = new Float64Array(N * GH); // input side, one row per real (b, t)
+  const dG = new Float64Array(N * GH); // hidden side: each step's active rows, step after step
+  const q = classicGru ? new Float64Array(N * H) : null; // classic GRU: r ⊙ h_prev per step
+  const dhProj = wHr ? new Float64Array(N * Hout) : null; // LSTM projection: dh and m per step
+  const mAll = wHr ? new Float64Array(N * H) : null;
   const dM = wHr ? new Float64Array(B * H) : null;
   const dq = classicGru ? new Float64Array(B * H) : null;
   const dNext = new Float64Array(B * Hout);
@@ -79,7 +80,7 @@ export function recurrentBackward(
   for (let s = T - 1; s >= 0; s--) {
     const na = active[s];
     if (na === 0) continue;
-    const step = s * B;
+    const step = L.stepStart[s];
     for (let r = 0; r < na; r++) {
       const b = order[r];
       const t = timeIndex(L, r, s, attrs.reverse);
@@ -102,7 +103,7 @@ export function recurrentBackward(
         const b = order[r];
         const t = timeIndex(L, r, s, attrs.reverse);
         const w = (step + r) * wsWidth;
-        const ao = (b * T + t) * GH;
+        const ao = L.rowOf[b * T + t] * GH;
         const g = (step + r) * GH;
         for (let k = 0; k < H; k++) {
           const gi = ws[w + k];
@@ -128,7 +129,7 @@ export function recurrentBackward(
         const b = order[r];
         const t = timeIndex(L, r, s, attrs.reverse);
         const w = (step + r) * wsWidth;
-        const ao = (b * T + t) * GH;
+        const ao = L.rowOf[b * T + t] * GH;
         const g = (step + r) * GH;
         for (let k = 0; k < H; k++) {
           const gz = ws[w + H + k];
@@ -157,7 +158,7 @@ export function recurrentBackward(
           const b = order[r];
           const t = timeIndex(L, r, s, attrs.reverse);
           const w = (step + r) * wsWidth;
-          const ao = (b * T + t) * GH;
+          const ao = L.rowOf[b * T + t] * GH;
           for (let k = 0; k < H; k++) {
             const gr = ws[w + k];
             const hp = ws[w + hPrevAt + k];
@@ -171,7 +172,7 @@ export function recurrentBackward(
         const b = order[r];
         const t = timeIndex(L, r, s, attrs.reverse);
         const w = (step + r) * wsWidth;
-        const ao = (b * T + t) * GH;
+        const ao = L.rowOf[b * T + t] * GH;
         for (let k = 0; k < H; k++) dG[(step + r) * GH + k] = dA[ao + k] = dh[r * Hout + k] * actA.dy(ws[w + k]);
       }
     }
@@ -191,7 +192,7 @@ export function recurrentBackward(
   }
 
   // Recurrent weights over all steps at once: dW_hh = dGᵀ·h_prev (classic GRU: the candidate rows see q).
-  const rows = T * B;
+  const rows = N;
   const dWHh = new Float64Array(GH * Hout);
   const hPrevAll = { data: ws, offset: hPrevAt, rowStride: wsWidth, colStride: 1 };
   const gateRows = classicGru ? 2 * H : GH;
@@ -215,28 +216,16 @@ export function recurrentBackward(
     );
   }
 
-  // Input side, all steps at once: dx = dA·W_ih, dW_ih = dAᵀ·x, db_ih = Σ dA.
-  const dx = new Float64Array(B * T * I);
-  gemm(
-    B * T,
-    I,
-    GH,
-    { data: dA, offset: 0, rowStride: GH, colStride: 1 },
-    { data: wIh, offset: 0, rowStride: I, colStride: 1 },
-    dx,
-    0,
-  );
+  // Input side, all real steps at once: dx = dA·W_ih, dW_ih = dAᵀ·x, db_ih = Σ dA.
+  const dxReal = new Float64Array(N * I);
+  const wIhRows = { data: wIh, offset: 0, rowStride: I, colStride: 1 };
+  gemm(N, I, GH, { data: dA, offset: 0, rowStride: GH, colStride: 1 }, wIhRows, dxReal, 0);
+  const dx = N === B * T ? dxReal : new Float64Array(B * T * I);
+  if (dx !== dxReal) L.realRows.forEach((row, i) => dx.set(dxReal.subarray(i * I, (i + 1) * I), row * I));
   const dWIh = new Float64Array(GH * I);
-  gemm(
-    GH,
-    I,
-    B * T,
-    { data: dA, offset: 0, rowStride: 1, colStride: GH },
-    { data: x, offset: 0, rowStride: I, colStride: 1 },
-    dWIh,
-    0,
-  );
-  const dBIh = columnSums(dA, B * T, GH);
+  const xReal = { data: selectRows(x, L.realRows, I, B * T), offset: 0, rowStride: I, colStride: 1 };
+  gemm(GH, I, N, { data: dA, offset: 0, rowStride: 1, colStride: GH }, xReal, dWIh, 0);
+  const dBIh = columnSums(dA, N, GH);
 
   const dh0 = new Float64Array(B * Hout);
   const dc0 = lstm ? new Float64Array(B * H) : undefined;

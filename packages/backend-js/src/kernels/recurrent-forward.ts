@@ -1,7 +1,7 @@
 import { allocTypedArray, type RecurrentAttrs, type RecurrentInputs, type TypedArray } from '@recur/backend-api';
 import { ACTIVATIONS, sigmoid } from './activations';
 import { gemm, gemmPacked, packB } from './gemm';
-import { type RecurrentLayout, recurrentLayout, timeIndex } from './recurrent-layout';
+import { type RecurrentLayout, recurrentLayout, selectRows, timeIndex } from './recurrent-layout';
 
 export interface RecurrentForwardResult {
   y: TypedArray;
@@ -31,18 +31,20 @@ export function recurrentForward(inputs: RecurrentInputs, attrs: RecurrentAttrs)
   const lstm = attrs.kind === 'lstm';
   const gru = attrs.kind === 'gru';
 
-  // Input projection for all steps at once: xw[b, t, :] = x[b, t, :] · W_ihᵀ + b_ih.
-  const xw = new Float64Array(B * T * GH);
+  // Input projection for all real steps at once: xw[row(b, t), :] = x[b, t, :] · W_ihᵀ + b_ih.
+  const N = L.realRows.length;
+  const xReal = selectRows(x, L.realRows, I, B * T);
+  const xw = new Float64Array(N * GH);
   gemm(
-    B * T,
+    N,
     GH,
     I,
-    { data: x, offset: 0, rowStride: I, colStride: 1 },
+    { data: xReal, offset: 0, rowStride: I, colStride: 1 },
     { data: wIh, offset: 0, rowStride: 1, colStride: I },
     xw,
     0,
   );
-  if (bIh) for (let row = 0; row < B * T; row++) for (let j = 0; j < GH; j++) xw[row * GH + j] += bIh[j];
+  if (bIh) for (let row = 0; row < N; row++) for (let j = 0; j < GH; j++) xw[row * GH + j] += bIh[j];
 
   // State in sorted row order.
   const h = new Float64Array(B * Hout);
@@ -58,7 +60,7 @@ export function recurrentForward(inputs: RecurrentInputs, attrs: RecurrentAttrs)
   const y = allocTypedArray(dtype, B * T * Hout);
   // Inference keeps one step of scratch instead of the whole workspace backward would need.
   const save = attrs.saveForBackward ?? true;
-  const ws = new Float64Array((save ? T : 1) * B * wsWidth);
+  const ws = new Float64Array((save ? L.realRows.length : B) * wsWidth);
   const hw = new Float64Array(B * GH);
   const m = lstm && wHr ? new Float64Array(B * H) : null;
   const [actA, actB, actC] = attrs.activations.map((a) => ACTIVATIONS[a]);
@@ -75,9 +77,9 @@ export function recurrentForward(inputs: RecurrentInputs, attrs: RecurrentAttrs)
     for (let r = 0; r < na; r++) {
       const b = order[r];
       const t = timeIndex(L, r, s, attrs.reverse);
-      const xo = (b * T + t) * GH;
+      const xo = L.rowOf[b * T + t] * GH;
       const ho = r * GH;
-      const w = ((save ? s : 0) * B + r) * wsWidth;
+      const w = ((save ? L.stepStart[s] : 0) + r) * wsWidth;
       // Previous state goes to the workspace first: backward needs it.
       for (let k = 0; k < Hout; k++) ws[w + wsWidth - Hout + k] = h[r * Hout + k];
       if (lstm) {

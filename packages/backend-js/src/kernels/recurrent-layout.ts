@@ -15,8 +15,25 @@ export interface RecurrentLayout {
   lengths: Int32Array;
   /** Number of active rows at each processing step. */
   active: Int32Array;
+  /** Where step s's active rows start in per-step buffers laid out step after step (workspace, gradients). */
+  stepStart: Int32Array;
   /** Floats per (step, row) in the workspace. */
   wsWidth: number;
+  /** The real (b, t) positions, as b·T + t in order; the input side works on these rows only. */
+  realRows: Int32Array;
+  /** b·T + t → its index in realRows, or -1 for padding. */
+  rowOf: Int32Array;
+}
+
+/** Copies the given rows of a row-major [*, width] matrix (all of them: the matrix itself). */
+export function selectRows(m: TypedArray, rows: Int32Array, width: number, total: number): TypedArray {
+  if (rows.length === total) return m;
+  const out = new Float64Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) {
+    const src = rows[i] * width;
+    for (let k = 0; k < width; k++) out[i * width + k] = m[src + k];
+  }
+  return out;
 }
 
 export function recurrentLayout(inputs: RecurrentInputs, attrs: RecurrentAttrs): RecurrentLayout {
@@ -39,7 +56,32 @@ export function recurrentLayout(inputs: RecurrentInputs, attrs: RecurrentAttrs):
   else if (attrs.kind === 'gru')
     wsWidth = 4 * H + Hout; // r, z, n, W_hn h + b_hn, h_prev
   else wsWidth = H + Hout; // h, h_prev
-  return { B, T, I, H, Hout, G, GH: G * H, order, lengths, active, wsWidth };
+  const rowOf = new Int32Array(B * T).fill(-1);
+  const real: number[] = [];
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < lengths[b]; t++) {
+      rowOf[b * T + t] = real.length;
+      real.push(b * T + t);
+    }
+  }
+  const stepStart = new Int32Array(T + 1);
+  for (let s = 0; s < T; s++) stepStart[s + 1] = stepStart[s] + active[s];
+  return {
+    B,
+    T,
+    I,
+    H,
+    Hout,
+    G,
+    GH: G * H,
+    order,
+    lengths,
+    active,
+    stepStart,
+    wsWidth,
+    realRows: Int32Array.from(real),
+    rowOf,
+  };
 }
 
 /** The time index row `r` (in sorted order) reads at processing step `s`. */

@@ -41,6 +41,9 @@ export class Bidirectional extends Module {
     }
     this.forwardLayer = this.registerModule('forward_layer', layer);
     this.backwardLayer = this.registerModule('backward_layer', backward);
+    // As Keras: with sequences returned, masked steps of either direction output zeros.
+    layer.zeroOutputForMask = layer.returnSequences;
+    backward.zeroOutputForMask = backward.returnSequences;
   }
 
   get returnSequences(): boolean {

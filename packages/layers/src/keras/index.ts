@@ -11,4 +11,4 @@ export { Bidirectional, type BidirectionalOptions, type MergeMode } from './bidi
 export { type CellOptions, GRUCell, LSTMCell, SimpleRNNCell } from './builtin-cells';
 export { Cell, type FusedForm } from './cell';
 export { GRU, type KerasRecurrentLayer, LSTM, type RecurrentLayerOptions, SimpleRNN } from './layers';
-export { lengthsFromMask, RNN, type RNNCallOptions, type RNNOptions } from './rnn';
+export { maskPlan, maskRows, RNN, type RNNCallOptions, type RNNOptions } from './rnn';

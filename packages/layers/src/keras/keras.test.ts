@@ -97,12 +97,14 @@ describe('RNN(cell) with a user-written cell', () => {
 });
 
 describe('built-in Keras layers: fused kernel against the step-by-step cell', () => {
-  const x = randomUniform([3, 5, 4], -1, 1, { seed: 7 });
+  const x = randomUniform([4, 5, 4], -1, 1, { seed: 7 });
+  // Post-padding, pre-padding (Keras' default) and a hole in the middle.
   const mask = tensor(
     [
       [1, 1, 1, 1, 1],
       [1, 1, 0, 0, 0],
-      [1, 1, 1, 1, 0],
+      [0, 0, 1, 1, 1],
+      [1, 0, 1, 1, 0],
     ],
     { dtype: 'bool' },
   );
@@ -114,8 +116,12 @@ describe('built-in Keras layers: fused kernel against the step-by-step cell', ()
   ] as const;
   for (const [name, make] of variants) {
     for (const goBackwards of [false, true]) {
-      for (const masked of [false, true]) {
-        it(`${name}${goBackwards ? ' goBackwards' : ''}${masked ? ' masked' : ''}: same outputs, states and gradients`, () => {
+      for (const [masked, zeroOutput] of [
+        [false, false],
+        [true, false],
+        [true, true],
+      ] as const) {
+        it(`${name}${goBackwards ? ' goBackwards' : ''}${masked ? ' masked' : ''}${zeroOutput ? ' zeroOutputForMask' : ''}: same outputs, states and gradients`, () => {
           const opts = {
             returnSequences: true,
             returnState: true,
@@ -127,6 +133,8 @@ describe('built-in Keras layers: fused kernel against the step-by-step cell', ()
           fused.build(x.shape);
           steps.build(x.shape);
           steps.setWeights(fused.getWeights());
+          fused.zeroOutputForMask = zeroOutput;
+          steps.zeroOutputForMask = zeroOutput;
           tidy(() => {
             const call = masked ? { mask } : {};
             const a = fused.forward(x, call) as Tensor[];
@@ -150,6 +158,34 @@ describe('built-in Keras layers: fused kernel against the step-by-step cell', ()
       }
     }
   }
+
+  it('masked steps keep the state and repeat the last output (Keras), whatever the padding side', () => {
+    tidy(() => {
+      const l = new SimpleRNN({ units: 3, returnSequences: true, returnState: true });
+      const [seq, h] = l.forward(x, { mask }) as Tensor[];
+      // Row 2 is pre-padded: zeros until its first real step; the same as running the real steps alone.
+      const alone = l.forward(slice(x, [2, 2, 0], [1, 3, -1])) as Tensor[];
+      expect(maxDiff(slice(seq, [2, 0, 0], [1, 2, -1]), tensor(new Array(6).fill(0), { shape: [1, 2, 3] }))).toBe(0);
+      expect(maxDiff(slice(seq, [2, 2, 0], [1, 3, -1]), alone[0])).toBeLessThan(1e-6);
+      expect(maxDiff(slice(h, [2, 0], [1, -1]), alone[1])).toBeLessThan(1e-6);
+      // Row 1 is post-padded: its last real output repeats to the end.
+      expect(maxDiff(slice(seq, [1, 4, 0], [1, 1, -1]), slice(seq, [1, 1, 0], [1, 1, -1]))).toBe(0);
+    });
+  });
+
+  it('masked steps keep the state and repeat the last output (Keras), whatever the padding side', () => {
+    tidy(() => {
+      const l = new SimpleRNN({ units: 3, returnSequences: true, returnState: true });
+      const [seq, h] = l.forward(x, { mask }) as Tensor[];
+      // Row 2 is pre-padded: zeros until its first real step; the same as running the real steps alone.
+      const alone = l.forward(slice(x, [2, 2, 0], [1, 3, -1])) as Tensor[];
+      expect(maxDiff(slice(seq, [2, 0, 0], [1, 2, -1]), tensor(new Array(6).fill(0), { shape: [1, 2, 3] }))).toBe(0);
+      expect(maxDiff(slice(seq, [2, 2, 0], [1, 3, -1]), alone[0])).toBeLessThan(1e-6);
+      expect(maxDiff(slice(h, [2, 0], [1, -1]), alone[1])).toBeLessThan(1e-6);
+      // Row 1 is post-padded: its last real output repeats to the end.
+      expect(maxDiff(slice(seq, [1, 4, 0], [1, 1, -1]), slice(seq, [1, 1, 0], [1, 1, -1]))).toBe(0);
+    });
+  });
 
   it('LSTM starts with a forget-gate bias of 1 (unitForgetBias) and Keras weight shapes', () => {
     const l = new LSTM({ units: 3 });

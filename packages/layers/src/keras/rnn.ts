@@ -1,12 +1,15 @@
 import {
   cast,
+  concat,
   detach,
   dispose,
   formatShape,
+  gather,
   keep,
   mul,
   reshape,
   slice,
+  squeeze,
   stack,
   stridedSlice,
   sum,
@@ -39,8 +42,9 @@ export interface RNNCallOptions {
   /** Initial states, one per cell state (LSTM: [h, c]). */
   initialState?: Tensor[];
   /**
-   * bool or 0/1 [B, T]: true for real steps. Masked steps leave the state as it was and output
-   * the previous output (Keras). Masks here must mark a prefix of each sequence (post-padding).
+   * bool or 0/1 [B, T]: true for real steps, anywhere in the sequence (pre- or post-padding, or
+   * holes). Masked steps leave the state as it was and output the previous output, or zeros with
+   * `zeroOutputForMask` (Keras).
    */
   mask?: Tensor;
   /** Overrides the module's training flag for dropout. */
@@ -62,6 +66,8 @@ export class RNN extends Module {
   readonly returnState: boolean;
   readonly goBackwards: boolean;
   readonly stateful: boolean;
+  /** Masked steps output zeros instead of repeating the last output (Keras sets it in Bidirectional). */
+  zeroOutputForMask = false;
   private readonly useFused: boolean;
   private states: Tensor[] | null = null;
 
@@ -112,14 +118,14 @@ export class RNN extends Module {
     const training = call.training ?? this.training;
     const result = tidy(() => {
       const initial = this.initialStates(B, input, call.initialState);
-      const lengths = call.mask ? lengthsFromMask(this.name, call.mask, B, T) : null;
+      const mask = call.mask ? maskRows(this.name, call.mask, B, T) : null;
       this.cell.startSequence(B, training);
       try {
         const fusedForm = this.useFused ? this.cell.fusedForm(training) : null;
         const fusedOk = fusedForm && input.backend.fused?.recurrent;
         const r = fusedOk
-          ? this.runFused(input, initial, lengths, training)
-          : this.runSteps(input, initial, lengths, training);
+          ? this.runFused(input, initial, mask, training)
+          : this.runSteps(input, initial, mask, training);
         return r;
       } finally {
         this.cell.endSequence();
@@ -150,21 +156,28 @@ export class RNN extends Module {
     return states.map((s) => (s.dtype === dtype ? s : cast(s, dtype)));
   }
 
-  private runFused(input: Tensor, initial: Tensor[], lengths: number[] | null, training: boolean): StepResult {
+  /**
+   * The fused kernel runs on each sequence's real steps moved to the front (a gather), with their
+   * count as its length; the outputs are then put back at the steps they belong to, masked steps
+   * repeating the previous output (Keras) or zero. Without a mask this is one plain kernel call.
+   */
+  private runFused(input: Tensor, initial: Tensor[], mask: boolean[][] | null, training: boolean): StepResult {
     const form = this.cell.fusedForm(training);
     if (!form) throw new Error('unreachable');
     const dtype = initial[0].dtype;
     let x = input.dtype === dtype ? input : cast(input, dtype);
-    const mask = (this.cell as { inputDropoutMask?: () => Tensor | null }).inputDropoutMask?.() ?? null;
-    if (mask) x = mul(x, unsqueeze(mask, 1));
-    const T = x.shape[1];
+    const dropMask = (this.cell as { inputDropoutMask?: () => Tensor | null }).inputDropoutMask?.() ?? null;
+    if (dropMask) x = mul(x, unsqueeze(dropMask, 1));
+    const [B, T] = x.shape;
+    const plan = mask ? maskPlan(mask, T, this.goBackwards, this.zeroOutputForMask) : null;
+    if (plan) x = reshape(gather(reshape(x, [B * T, -1]), tensor(plan.compact, { dtype: 'int32' }), 0), [B, T, -1]);
     const r = runRecurrent(
       x,
       form.weights,
       {
         h0: initial[0],
         c0: form.kind === 'lstm' ? initial[1] : undefined,
-        seqLengths: lengths ? castLengths(lengths) : undefined,
+        seqLengths: plan ? tensor(plan.lengths, { dtype: 'int32' }) : undefined,
       },
       {
         kind: form.kind,
@@ -175,15 +188,21 @@ export class RNN extends Module {
         linearBeforeReset: form.linearBeforeReset,
       },
     );
-    let sequence = r.y;
-    if (lengths && !this.goBackwards) sequence = carryLastOutput(sequence, lengths);
-    // Keras returns a backwards layer's outputs in processing order.
-    if (this.goBackwards) sequence = stridedSlice(sequence, [T - 1], [-T - 1], [1], [-1]);
-    // The last output is the final h: each sequence's state after its last real step.
-    return { sequence, last: r.hN, states: r.cN ? [r.hN, r.cN] : [r.hN] };
+    let sequence: Tensor;
+    if (plan) {
+      // Row b·T + T of the source is a zero row: what masked steps read before any real step.
+      const flat = concat([reshape(r.y, [B * T, -1]), zeros([1, r.y.shape[2]], r.y.dtype)], 0);
+      sequence = reshape(gather(flat, tensor(plan.expand, { dtype: 'int32' }), 0), [B, T, -1]);
+    } else {
+      // Keras returns a backwards layer's outputs in processing order.
+      sequence = this.goBackwards ? stridedSlice(r.y, [T - 1], [-T - 1], [1], [-1]) : r.y;
+    }
+    // Keras' last output is the last step's output: the final h, unless masked steps output zeros.
+    const last = plan ? squeeze(slice(sequence, [0, T - 1, 0], [B, 1, -1]), 1) : r.hN;
+    return { sequence, last, states: r.cN ? [r.hN, r.cN] : [r.hN] };
   }
 
-  private runSteps(input: Tensor, initial: Tensor[], lengths: number[] | null, training: boolean): StepResult {
+  private runSteps(input: Tensor, initial: Tensor[], mask: boolean[][] | null, training: boolean): StepResult {
     const [B, T] = input.shape;
     let states = initial;
     let prev: Tensor | null = null;
@@ -192,20 +211,21 @@ export class RNN extends Module {
       const t = this.goBackwards ? T - 1 - s : s;
       const xt = reshape(slice(input, [0, t, 0], [B, 1, -1]), [B, -1]);
       let [out, next] = this.cell.call(xt, states, training);
-      if (lengths) {
+      if (mask) {
         const running = tensor(
-          lengths.map((len) => (t < len ? 1 : 0)),
+          mask.map((row) => (row[t] ? 1 : 0)),
           { shape: [B, 1], dtype: 'bool' },
         );
-        out = where(running, out, prev ?? zeros(out.shape, out.dtype));
+        const fallback = this.zeroOutputForMask || !prev ? zeros(out.shape, out.dtype) : prev;
+        out = where(running, out, fallback);
         next = next.map((n, i) => where(running, n, states[i]));
       }
-      outputs.push(out);
       prev = out;
+      outputs.push(out);
       states = next;
     }
-    const sequence = stack(outputs, 1);
-    return { sequence, last: outputs[outputs.length - 1], states };
+    // Keras' last output is the last step's (masked) output.
+    return { sequence: stack(outputs, 1), last: outputs[outputs.length - 1], states };
   }
 }
 
@@ -215,50 +235,43 @@ interface StepResult {
   states: Tensor[];
 }
 
-function castLengths(lengths: number[]): Tensor {
-  return tensor(lengths, { dtype: 'int32' });
-}
-
-/** Per-sequence lengths from a prefix mask; other masks are refused with the row that breaks the rule. */
-export function lengthsFromMask(layer: string, mask: Tensor, B: number, T: number): number[] {
+/** The mask as rows of booleans, checked against the input's batch and time sizes. */
+export function maskRows(layer: string, mask: Tensor, B: number, T: number): boolean[][] {
   if (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== T) {
     throw new Error(`${layer}: mask should be [${B}, ${T}], got ${formatShape(mask.shape)}`);
   }
   const m = mask.dataSync();
+  const rows = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => m[b * T + t] !== 0));
+  rows.forEach((row, b) => {
+    if (!row.some(Boolean)) throw new Error(`${layer}: mask row ${b} has no real step`);
+  });
+  return rows;
+}
+
+/**
+ * Index plans for running a masked batch on the fused kernel: `compact` moves each row's real
+ * steps to the front (keeping their order), `lengths` counts them, and `expand` maps every output
+ * step (in Keras' order: processing order when going backwards) to the compacted output it shows,
+ * the previous real one for a masked step, or the zero row B·T before any.
+ */
+export function maskPlan(mask: boolean[][], T: number, goBackwards: boolean, zeroOutput: boolean) {
+  const B = mask.length;
+  const compact: number[] = [];
+  const expand: number[] = [];
   const lengths: number[] = [];
-  for (let b = 0; b < B; b++) {
-    let len = 0;
-    while (len < T && m[b * T + len]) len++;
-    for (let t = len; t < T; t++) {
-      if (m[b * T + t]) {
-        throw new Error(
-          `${layer}: mask row ${b} has a real step at ${t} after padding at ${len}; only post-padded (prefix) masks are supported`,
-        );
-      }
+  const zeroRow = B * T;
+  mask.forEach((row, b) => {
+    const real = row.flatMap((on, t) => (on ? [t] : []));
+    lengths.push(real.length);
+    for (let j = 0; j < T; j++) compact.push(b * T + (real[j] ?? real[0]));
+    const position = new Map(real.map((t, j) => [t, j]));
+    let last = zeroRow;
+    for (let s = 0; s < T; s++) {
+      const t = goBackwards ? T - 1 - s : s;
+      const j = position.get(t);
+      if (j !== undefined) last = b * T + j;
+      expand.push(j !== undefined ? b * T + j : zeroOutput ? zeroRow : last);
     }
-    if (len === 0) throw new Error(`${layer}: mask row ${b} has no real step`);
-    lengths.push(len);
-  }
-  return lengths;
-}
-
-/** Keras outputs at masked steps repeat the last real output; the kernel writes zeros there. */
-function carryLastOutput(y: Tensor, lengths: number[]): Tensor {
-  const [B, T] = y.shape;
-  if (lengths.every((l) => l === T)) return y;
-  const last = outputAtEnd(y, lengths);
-  const pad = tensor(
-    lengths.flatMap((len) => Array.from({ length: T }, (_, t) => (t >= len ? 1 : 0))),
-    { shape: [B, T, 1], dtype: y.dtype },
-  );
-  return where(cast(pad, 'bool'), unsqueeze(last, 1), y);
-}
-
-function outputAtEnd(y: Tensor, lengths: number[]): Tensor {
-  const [B, T] = y.shape;
-  const pick = tensor(
-    lengths.flatMap((len) => Array.from({ length: T }, (_, t) => (t === len - 1 ? 1 : 0))),
-    { shape: [B, T, 1], dtype: y.dtype },
-  );
-  return sum(mul(y, pick), 1);
+  });
+  return { compact, lengths, expand };
 }

@@ -1,4 +1,5 @@
 import { type ActivationName, GATE_COUNT, type RecurrentAttrs, type RecurrentKind } from '@recur/backend-api';
+import { isPackedSequence, type PackedSequence, packPaddedSequence, padPackedSequence } from '@recur/data';
 import {
   cast,
   concat,
@@ -10,6 +11,7 @@ import {
   stack,
   swapAxes,
   type Tensor,
+  tensor,
   tidy,
   zeros,
 } from '@recur/tensor';
@@ -42,9 +44,9 @@ export interface ForwardState {
   seqLengths?: Tensor;
 }
 
-export interface RecurrentOutput {
-  /** [B, T, dirs · Hout] with batchFirst, else [T, B, dirs · Hout]. */
-  output: Tensor;
+export interface RecurrentOutput<O = Tensor> {
+  /** [B, T, dirs · Hout] with batchFirst, else [T, B, dirs · Hout]; packed when the input was. */
+  output: O;
   /** [numLayers · dirs, B, Hout] */
   hN: Tensor;
   /** LSTM: [numLayers · dirs, B, H] */
@@ -157,10 +159,34 @@ export abstract class TorchRecurrent extends Module {
     }
   }
 
-  /** Runs the whole stack; see RecurrentOutput for the shapes. */
-  forward(input: Tensor, state: ForwardState = {}): RecurrentOutput {
+  /**
+   * Runs the whole stack; see RecurrentOutput for the shapes. A PackedSequence input gives a
+   * PackedSequence output over the same steps, and h_n / c_n at each sequence's own last token.
+   */
+  forward(input: PackedSequence, state?: ForwardState): RecurrentOutput<PackedSequence>;
+  forward(input: Tensor, state?: ForwardState): RecurrentOutput<Tensor>;
+  forward(input: Tensor | PackedSequence, state: ForwardState = {}): RecurrentOutput<Tensor | PackedSequence> {
+    if (isPackedSequence(input)) {
+      if (state.seqLengths)
+        throw new Error(`${this.name}: a PackedSequence carries its lengths; do not pass seqLengths too`);
+      const { output: padded, lengths } = padPackedSequence(input, { batchFirst: true });
+      const lengthTensor = tensor(lengths, { dtype: 'int32' });
+      try {
+        const r = this.run(padded, { ...state, seqLengths: lengthTensor }, true);
+        const packed = packPaddedSequence(r.output, lengths, { batchFirst: true, enforceSorted: false });
+        r.output.dispose();
+        return { ...r, output: packed };
+      } finally {
+        padded.dispose();
+        lengthTensor.dispose();
+      }
+    }
+    return this.run(input, state, this.batchFirst);
+  }
+
+  private run(input: Tensor, state: ForwardState, batchFirst: boolean): RecurrentOutput<Tensor> {
     if (input.rank !== 3) {
-      const layout = this.batchFirst ? '[batch, time, features]' : '[time, batch, features]';
+      const layout = batchFirst ? '[batch, time, features]' : '[time, batch, features]';
       throw new Error(`${this.name}: input should have rank 3 ${layout}, got ${formatShape(input.shape)}`);
     }
     if (input.shape[2] !== this.inputSize) {
@@ -169,7 +195,7 @@ export abstract class TorchRecurrent extends Module {
       );
     }
     return tidy(() => {
-      let x = this.batchFirst ? input : swapAxes(input, 0, 1); // [B, T, F]
+      let x = batchFirst ? input : swapAxes(input, 0, 1); // [B, T, F]
       const [B, T] = x.shape;
       const dtype = this.parameter(`weight_ih_l0`).dtype;
       if (x.dtype !== dtype) x = cast(x, dtype);
@@ -203,7 +229,7 @@ export abstract class TorchRecurrent extends Module {
         if (layer < this.numLayers - 1 && this.training && this.dropoutRate > 0) x = dropout(x, this.dropoutRate);
       }
       return {
-        output: this.batchFirst ? x : swapAxes(x, 0, 1),
+        output: batchFirst ? x : swapAxes(x, 0, 1),
         hN: stack(hN, 0),
         cN: this.kind === 'lstm' ? stack(cN, 0) : undefined,
       };

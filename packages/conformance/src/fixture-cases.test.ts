@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { numTensors } from '@recur/tensor';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES_DIR } from './fixtures';
+import { formatOf } from './formats';
+import { listFixtureFiles } from './runner';
+
+const cases = listFixtureFiles()
+  .map((file) => ({ file: relative(FIXTURES_DIR, file), json: JSON.parse(readFileSync(file, 'utf8')) }))
+  .map((c) => ({ ...c, format: formatOf(c.json, c.file) }))
+  .filter((c) => c.format);
+
+describe('fixture cases (every vendored file in a format the runner knows)', () => {
+  it('finds the layer and packed fixtures', () => {
+    const byFormat = (name: string) =>
+      cases
+        .filter((c) => c.format?.name === name)
+        .map((c) => c.file)
+        .sort();
+    expect(byFormat('layer')).toEqual([
+      'torch/gru_1l.json',
+      'torch/lstm_1l.json',
+      'torch/lstm_2l_bi.json',
+      'torch/rnn_relu_2l_bi.json',
+      'torch/rnn_tanh_1l.json',
+    ]);
+    expect(byFormat('packed')).toEqual(['torch/packed_bilstm_tagger.json', 'torch/packed_rnn_tagger.json']);
+  });
+
+  for (const { file, json, format } of cases) {
+    for (const [label, options] of [
+      ['fused float32', { dtype: 'float32', fused: true }],
+      ['composed float32', { dtype: 'float32', fused: false }],
+      ['fused float64', { dtype: 'float64', fused: true }],
+      ['composed float64', { dtype: 'float64', fused: false }],
+    ] as const) {
+      it(`${file} (${format?.name}): ${label} matches every reference tensor`, async () => {
+        const before = numTensors();
+        const results = await format?.run(json, { ...options, file });
+        const bad = (results ?? [])
+          .filter((r) => !r.ok)
+          .map((r) => `${r.name}: abs ${r.maxAbsError} rel ${r.maxRelError}`);
+        expect(bad).toEqual([]);
+        expect(results?.length).toBeGreaterThan(5);
+        expect(numTensors()).toBe(before);
+      });
+    }
+  }
+});

@@ -1,0 +1,27 @@
+export { oneHot } from '@recur/tensor';
+export {
+  type BucketOptions,
+  bucketBatches,
+  collate,
+  type LMWindow,
+  lmWindows,
+  type PaddedBatch,
+  trainValidationSplit,
+} from './batching';
+export {
+  isPackedSequence,
+  PackedSequence,
+  packPaddedSequence,
+  packSequence,
+  padPackedSequence,
+} from './packed-sequence';
+export { lengthsFromPadded, maskFromLengths, maskFromPadded, type PadOptions, padSequences } from './pad-sequences';
+export { charTokenizer, type Tokenizer, wordTokenizer } from './tokenizers';
+export {
+  type SpecialTokens,
+  TokenCounter,
+  VOCAB_FORMAT_VERSION,
+  Vocab,
+  type VocabJSON,
+  type VocabOptions,
+} from './vocab';

@@ -1,0 +1,1 @@
+export { type CrossEntropyOptions, crossEntropy, type Reduction } from './losses/cross-entropy';

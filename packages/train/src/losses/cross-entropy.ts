@@ -1,0 +1,86 @@
+import {
+  add,
+  cast,
+  div,
+  formatShape,
+  gather,
+  logSoftmax,
+  mul,
+  neg,
+  notEqual,
+  oneHot,
+  reshape,
+  sum,
+  type Tensor,
+  tidy,
+  where,
+} from '@recur/tensor';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface CrossEntropyOptions {
+  /** Targets equal to this contribute nothing and are not counted in the mean (PyTorch: -100). */
+  ignoreIndex?: number;
+  reduction?: Reduction;
+  /** Mixes the one-hot target with a uniform distribution: (1 − ε)·onehot + ε / C. */
+  labelSmoothing?: number;
+  /** Per-class weights [C]; the mean divides by the summed weights of the counted targets, as PyTorch. */
+  weight?: Tensor;
+}
+
+/**
+ * Softmax cross-entropy from logits, as torch.nn.functional.cross_entropy with class indices,
+ * but with the classes on the last axis (logits [..., C], targets [...] integer).
+ *
+ * @example
+ * crossEntropy(logits, tags, { ignoreIndex: -100 }) // mean over non-ignored positions
+ */
+export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const C = logits.shape[logits.rank - 1];
+  const lead = logits.shape.slice(0, -1);
+  if (targets.shape.length !== lead.length || targets.shape.some((d, i) => d !== lead[i])) {
+    throw new Error(
+      `crossEntropy: targets ${formatShape(targets.shape)} should match the logits ${formatShape(logits.shape)} without the class axis (${formatShape(lead)})`,
+    );
+  }
+  if (targets.dtype === 'float32' || targets.dtype === 'float64') {
+    throw new Error(`crossEntropy: targets must be integer class indices, got ${targets.dtype}`);
+  }
+  const ignore = options.ignoreIndex ?? -100;
+  const eps = options.labelSmoothing ?? 0;
+  if (!(eps >= 0 && eps <= 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
+  const t = targets.dataSync();
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] !== ignore && (t[i] < 0 || t[i] >= C)) {
+      throw new Error(
+        `crossEntropy: target ${t[i]} at flat position ${i} is outside 0..${C - 1} (and is not ignoreIndex ${ignore})`,
+      );
+    }
+  }
+  if (options.weight && (options.weight.rank !== 1 || options.weight.shape[0] !== C)) {
+    throw new Error(`crossEntropy: weight should be [${C}], got ${formatShape(options.weight.shape)}`);
+  }
+  return tidy(() => {
+    const logp = logSoftmax(logits, -1);
+    const valid = notEqual(targets, ignore);
+    const safe = where(valid, cast(targets, 'int32'), 0);
+    const validF = cast(valid, logp.dtype);
+    const w = options.weight ? cast(options.weight, logp.dtype) : null;
+    // -w[y]·log p[y] per position, and the weight each position counts with in the mean.
+    const target1h = cast(oneHot(safe, C), logp.dtype);
+    const nll = neg(sum(mul(logp, target1h), -1));
+    const wy = w ? reshape(gather(w, reshape(safe, [-1]), 0), safe.shape) : null;
+    let loss = wy ? mul(nll, wy) : nll;
+    if (eps > 0) {
+      const smooth = neg(sum(w ? mul(logp, w) : logp, -1));
+      loss = add(mul(loss, 1 - eps), mul(smooth, eps / C));
+    }
+    loss = mul(loss, validF);
+    const reduction = options.reduction ?? 'mean';
+    if (reduction === 'none') return loss;
+    if (reduction === 'sum') return sum(loss);
+    const denom = sum(wy ? mul(wy, validF) : validF);
+    // All targets ignored: PyTorch returns NaN (0/0); so do we, rather than a silent 0.
+    return div(sum(loss), denom);
+  });
+}
