@@ -12,7 +12,7 @@ const cases = listFixtureFiles()
   .filter((c) => c.format);
 
 describe('fixture cases (every vendored file in a format the runner knows)', () => {
-  it('finds the layer and packed fixtures', () => {
+  it('finds the layer, packed and training fixtures', () => {
     const byFormat = (name: string) =>
       cases
         .filter((c) => c.format?.name === name)
@@ -26,6 +26,7 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
       'torch/rnn_tanh_1l.json',
     ]);
     expect(byFormat('packed')).toEqual(['torch/packed_bilstm_tagger.json', 'torch/packed_rnn_tagger.json']);
+    expect(byFormat('train')).toEqual(['torch/train_charlm_gru_adam.json', 'torch/train_charlm_lstm_sgd.json']);
   });
 
   for (const { file, json, format } of cases) {

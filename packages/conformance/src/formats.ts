@@ -1,6 +1,7 @@
 import type { Comparison } from './fixture-tensor';
 import { type CaseOptions, isLayerCase, runLayerCase } from './layer-case';
 import { isPackedCase, runPackedCase } from './packed-case';
+import { isTrainCase, runTrainCase } from './train-case';
 
 /**
  * The fixture formats the runner understands. Each recognises a parsed JSON file by its fields,
@@ -22,6 +23,11 @@ export const FORMATS: FixtureFormat[] = [
     name: 'packed',
     detect: (j) => isPackedCase(j),
     run: (j, o) => runPackedCase(j as Parameters<typeof runPackedCase>[0], o),
+  },
+  {
+    name: 'train',
+    detect: (j) => isTrainCase(j),
+    run: (j, o) => runTrainCase(j as Parameters<typeof runTrainCase>[0], o),
   },
 ];
 

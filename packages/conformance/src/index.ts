@@ -7,3 +7,4 @@ export type { OpCase } from './op-cases';
 export { kernelsUsedBy, OP_CASES, type OpCaseResult, runOpCase } from './op-suite';
 export { isPackedCase, type PackedCase, runPackedCase } from './packed-case';
 export { type FileReport, formatReports, listFixtureFiles, runFixtures } from './runner';
+export { isTrainCase, runTrainCase, type TrainCase } from './train-case';

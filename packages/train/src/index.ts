@@ -1,1 +1,13 @@
+export { clipGradNorm, clipGradValue } from './clip';
+export { allFinite } from './finite';
+export { type GenerateOptions, generate, type SamplingOptions, sampleToken } from './generate';
+export { type LMState, lastLogits, RecurrentLM, type RecurrentLMConfig, type SequenceModel } from './language-model';
 export { type CrossEntropyOptions, crossEntropy, type Reduction } from './losses/cross-entropy';
+export * as losses from './losses/keras-names';
+export { binaryCrossEntropy, binaryCrossEntropyWithLogits, mse, nll } from './losses/regression';
+export { Adagrad, type AdagradOptions } from './optimizers/adagrad';
+export { Adam, type AdamOptions, AdamW } from './optimizers/adam';
+export { type ClipOptions, Optimizer, type OptimizerState } from './optimizers/optimizer';
+export { RMSprop, type RMSpropOptions } from './optimizers/rmsprop';
+export { SGD, type SGDOptions } from './optimizers/sgd';
+export { CosineAnnealingLR, ExponentialLR, ReduceLROnPlateau, type Schedule, StepLR } from './schedules';

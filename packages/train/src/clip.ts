@@ -1,0 +1,35 @@
+import { keep, maximum, minimum, mul, sum, type Tensor, tidy } from '@recur/tensor';
+
+/**
+ * torch.nn.utils.clip_grad_norm_: the global L2 norm over all gradients; when it exceeds
+ * `maxNorm`, every gradient is scaled by maxNorm / (norm + 1e-6). Returns the norm before clipping
+ * and the (new or same) gradients; replaced gradients are disposed.
+ */
+export function clipGradNorm(
+  grads: Tensor[],
+  maxNorm: number,
+  options: { errorIfNonfinite?: boolean } = {},
+): { norm: number; grads: Tensor[] } {
+  const norm = Math.sqrt(grads.reduce((acc, g) => acc + tidy(() => sum(mul(g, g)).item()), 0));
+  if (!Number.isFinite(norm) && options.errorIfNonfinite) {
+    throw new Error(
+      `clipGradNorm: the total norm of the gradients is ${norm}; set errorIfNonfinite: false to clip anyway`,
+    );
+  }
+  const coef = maxNorm / (norm + 1e-6);
+  if (coef >= 1) return { norm, grads };
+  const clipped = grads.map((g) => keep(mul(g, coef)));
+  for (const g of grads) g.dispose();
+  return { norm, grads: clipped };
+}
+
+/** torch.nn.utils.clip_grad_value_: clamps every element to [-clipValue, clipValue]. */
+export function clipGradValue(grads: Tensor[], clipValue: number): Tensor[] {
+  const out = grads.map((g) => keep(tidy(() => clampTensor(g, clipValue))));
+  for (const g of grads) g.dispose();
+  return out;
+}
+
+function clampTensor(g: Tensor, c: number): Tensor {
+  return maximum(minimum(g, c), -c);
+}

@@ -1,0 +1,114 @@
+import { defaultRng, dispose, keep, Rng, tensor, tidy } from '@recur/tensor';
+import { type LMState, lastLogits, type SequenceModel } from './language-model';
+
+export interface SamplingOptions {
+  /** Pick the most likely token every time (temperature, topK and topP are then ignored). */
+  greedy?: boolean;
+  /** Divides the logits: below 1 sharper, above 1 flatter. */
+  temperature?: number;
+  /** Sample only among the k most likely tokens. */
+  topK?: number;
+  /** Sample only among the smallest set of tokens whose probabilities add up to at least p (nucleus). */
+  topP?: number;
+  /** The generator, or a seed for a fresh one; default the global generator. */
+  seed?: number | Rng;
+}
+
+/** Chooses the next token from one row of logits. */
+export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions = {}, rng: Rng = defaultRng()): number {
+  const n = logits.length;
+  if (options.greedy) {
+    let best = 0;
+    for (let i = 1; i < n; i++) if (logits[i] > logits[best]) best = i;
+    return best;
+  }
+  const temperature = options.temperature ?? 1;
+  if (!(temperature > 0)) throw new Error(`sampleToken: temperature must be > 0, got ${temperature}`);
+  let order = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b] - logits[a]);
+  if (options.topK !== undefined) {
+    if (!(options.topK >= 1)) throw new Error(`sampleToken: topK must be ≥ 1, got ${options.topK}`);
+    order = order.slice(0, options.topK);
+  }
+  const max = logits[order[0]];
+  let probs = order.map((i) => Math.exp((logits[i] - max) / temperature));
+  const total = probs.reduce((a, b) => a + b, 0);
+  probs = probs.map((p) => p / total);
+  if (options.topP !== undefined) {
+    if (!(options.topP > 0 && options.topP <= 1))
+      throw new Error(`sampleToken: topP must be in (0, 1], got ${options.topP}`);
+    let cum = 0;
+    let keepN = 0;
+    while (keepN < probs.length && cum < options.topP) cum += probs[keepN++];
+    order = order.slice(0, keepN);
+    probs = probs.slice(0, keepN).map((p) => p / cum);
+  }
+  let u = rng.next();
+  for (let k = 0; k < order.length; k++) {
+    u -= probs[k];
+    if (u < 0) return order[k];
+  }
+  return order[order.length - 1];
+}
+
+export interface GenerateOptions extends SamplingOptions {
+  /** How many tokens to produce after the prompt. */
+  maxTokens: number;
+  /** Stop after producing this token (it is included). */
+  eosId?: number;
+  /** Called with each token as it is produced (for streaming). */
+  onToken?: (id: number) => void;
+}
+
+/**
+ * Generates token by token: the prompt is run once, then each new token is fed with the carried
+ * state (the prefix is never re-run). Returns the new tokens. The model runs in eval mode.
+ *
+ * @example
+ * const ids = generate(lm, vocab.encode('hello'), { maxTokens: 20, temperature: 0.8, topK: 10, seed: 1 });
+ */
+export function generate(
+  model: SequenceModel & { eval?(): unknown; train?(mode?: boolean): unknown; training?: boolean },
+  prompt: readonly number[],
+  options: GenerateOptions,
+): number[] {
+  if (prompt.length === 0) throw new Error('generate: the prompt needs at least one token');
+  const rng =
+    options.seed instanceof Rng ? options.seed : options.seed === undefined ? defaultRng() : new Rng(options.seed);
+  const wasTraining = model.training;
+  model.eval?.();
+  const out: number[] = [];
+  let state: LMState | undefined;
+  let row: number[];
+  try {
+    const first = tidy(() => {
+      const r = model.forward(tensor([prompt as number[]], { dtype: 'int32' }));
+      return { logits: lastLogits(r.logits), state: r.state };
+    });
+    row = Array.from(first.logits.dataSync());
+    first.logits.dispose();
+    state = keepState(first.state);
+    for (let k = 0; k < options.maxTokens; k++) {
+      const id = sampleToken(row, options, rng);
+      out.push(id);
+      options.onToken?.(id);
+      if (id === options.eosId) break;
+      const prev: LMState = state;
+      const next = tidy(() => {
+        const r = model.forward(tensor([[id]], { dtype: 'int32' }), prev);
+        return { logits: lastLogits(r.logits), state: r.state };
+      });
+      dispose(prev);
+      state = keepState(next.state);
+      row = Array.from(next.logits.dataSync());
+      next.logits.dispose();
+    }
+  } finally {
+    if (state) dispose(state);
+    if (wasTraining) model.train?.(true);
+  }
+  return out;
+}
+
+function keepState(s: LMState): LMState {
+  return { h: keep(s.h), c: s.c ? keep(s.c) : undefined };
+}

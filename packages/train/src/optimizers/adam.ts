@@ -1,0 +1,93 @@
+import type { Parameter } from '@recur/layers';
+import { add, div, maximum, mul, sqrt, sub, type Tensor } from '@recur/tensor';
+import { type ClipOptions, Optimizer, type Slots } from './optimizer';
+
+export interface AdamOptions extends ClipOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+  amsgrad?: boolean;
+}
+
+/** torch.optim.Adam (L2 weight decay added to the gradient), with bias correction and optional AMSGrad. */
+export class Adam extends Optimizer {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  /** AdamW applies decay to the weights directly instead of through the gradient. */
+  protected readonly decoupled: boolean = false;
+
+  constructor(params: Parameter[], options: AdamOptions = {}, defaultWeightDecay = 0) {
+    super(params, options.lr ?? 1e-3, options);
+    [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? defaultWeightDecay;
+    this.amsgrad = options.amsgrad ?? false;
+  }
+
+  get name(): string {
+    return 'Adam';
+  }
+
+  protected hyper() {
+    return {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+      amsgrad: this.amsgrad,
+    };
+  }
+
+  protected setHyper(h: Record<string, number | boolean>): void {
+    this.beta1 = h.beta1 as number;
+    this.beta2 = h.beta2 as number;
+    this.eps = h.eps as number;
+    this.weightDecay = h.weightDecay as number;
+    this.amsgrad = h.amsgrad as boolean;
+  }
+
+  protected update(p: Tensor, g: Tensor, slots: Slots) {
+    let param = p;
+    let grad = g;
+    if (this.weightDecay) {
+      if (this.decoupled) param = mul(p, 1 - this.lr * this.weightDecay);
+      else grad = add(g, mul(p, this.weightDecay));
+    }
+    const t = this.stepCount;
+    const m = slots.exp_avg
+      ? add(mul(slots.exp_avg, this.beta1), mul(grad, 1 - this.beta1))
+      : mul(grad, 1 - this.beta1);
+    const g2 = mul(grad, grad);
+    const v = slots.exp_avg_sq
+      ? add(mul(slots.exp_avg_sq, this.beta2), mul(g2, 1 - this.beta2))
+      : mul(g2, 1 - this.beta2);
+    const next: Slots = { exp_avg: m, exp_avg_sq: v };
+    let second = v;
+    if (this.amsgrad) {
+      second = slots.max_exp_avg_sq ? maximum(slots.max_exp_avg_sq, v) : v;
+      next.max_exp_avg_sq = second;
+    }
+    const bias1 = 1 - this.beta1 ** t;
+    const bias2 = 1 - this.beta2 ** t;
+    // PyTorch: denom = sqrt(v) / sqrt(bias2) + eps; p -= (lr / bias1) · m / denom.
+    const denom = add(div(sqrt(second), Math.sqrt(bias2)), this.eps);
+    return { value: sub(param, mul(div(m, denom), this.lr / bias1)), slots: next };
+  }
+}
+
+/** torch.optim.AdamW: decoupled weight decay (default 0.01) applied to the weights before the Adam step. */
+export class AdamW extends Adam {
+  protected override readonly decoupled = true;
+
+  constructor(params: Parameter[], options: AdamOptions = {}) {
+    super(params, options, 0.01);
+  }
+
+  override get name(): string {
+    return 'AdamW';
+  }
+}

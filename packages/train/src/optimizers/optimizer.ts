@@ -1,0 +1,155 @@
+import type { Parameter } from '@recur/layers';
+import { cast, clone, formatShape, keep, maximum, minimum, mul, sum, type Tensor, tidy } from '@recur/tensor';
+import { allFinite } from '../finite';
+
+/** Keras-style gradient clipping applied by the optimizer before its update. */
+export interface ClipOptions {
+  /** Keras' clipnorm: each gradient tensor is scaled down to this L2 norm if larger. */
+  clipnorm?: number;
+  /** Keras' clipvalue: every gradient element is clamped to [-clipvalue, clipvalue]. */
+  clipvalue?: number;
+}
+
+/** Serialisable optimizer state: hyperparameters, the step count, and per-parameter buffers. */
+export interface OptimizerState {
+  name: string;
+  step: number;
+  hyper: Record<string, number | boolean>;
+  /** slots[i][name] is a buffer of parameter i (e.g. exp_avg). */
+  slots: Record<string, Tensor>[];
+}
+
+export type Slots = Record<string, Tensor>;
+
+/**
+ * An optimizer over a fixed list of parameters, updating them from gradients given in the same
+ * order. Each subclass writes PyTorch's update rule for one parameter, returning the new value and
+ * its new buffers; the base class handles clipping, non-finite gradients, buffers and state.
+ */
+export abstract class Optimizer {
+  readonly params: Parameter[];
+  /** Learning rate; schedules change it between steps. */
+  lr: number;
+  /** Steps taken (PyTorch's per-parameter `step`, shared here). */
+  stepCount = 0;
+  protected slots: Slots[];
+  protected readonly clip: ClipOptions;
+
+  constructor(params: Parameter[], lr: number, clip: ClipOptions = {}) {
+    if (params.length === 0) throw new Error(`${new.target.name}: no parameters to optimise`);
+    if (!(lr >= 0)) throw new Error(`${new.target.name}: learning rate must be ≥ 0, got ${lr}`);
+    this.params = params;
+    this.lr = lr;
+    this.clip = clip;
+    this.slots = params.map(() => ({}));
+  }
+
+  abstract get name(): string;
+  /** Hyperparameters other than lr, for state(). */
+  protected abstract hyper(): Record<string, number | boolean>;
+  protected abstract setHyper(h: Record<string, number | boolean>): void;
+  /** PyTorch's rule for one parameter at step `this.stepCount` (already incremented). */
+  protected abstract update(param: Tensor, grad: Tensor, slots: Slots): { value: Tensor; slots: Slots };
+
+  /**
+   * Applies one update. A gradient with NaN or Inf is an error naming it (nothing changes), or,
+   * with `skipNonFinite`, a skipped step (returns false).
+   */
+  step(grads: readonly Tensor[], options: { skipNonFinite?: boolean } = {}): boolean {
+    if (grads.length !== this.params.length) {
+      throw new Error(`${this.name}.step: ${grads.length} gradients for ${this.params.length} parameters`);
+    }
+    grads.forEach((g, i) => {
+      if (g.shape.join() !== this.params[i].shape.join()) {
+        throw new Error(
+          `${this.name}.step: gradient ${i} is ${formatShape(g.shape)}, its parameter is ${formatShape(this.params[i].shape)}`,
+        );
+      }
+    });
+    const bad = grads.findIndex((g) => !allFinite(g));
+    if (bad >= 0) {
+      if (options.skipNonFinite) return false;
+      throw new Error(
+        `${this.name}.step: gradient ${bad} ${formatShape(grads[bad].shape)} has NaN or Inf; the step was not applied`,
+      );
+    }
+    this.stepCount++;
+    const results = tidy(() => {
+      const clipped = this.clipGrads(grads);
+      return clipped.map((g, i) => this.update(this.params[i].value, g, this.slots[i]));
+    });
+    results.forEach((r, i) => {
+      const old = this.slots[i];
+      for (const [k, t] of Object.entries(r.slots)) {
+        keep(t);
+        if (old[k] && old[k] !== t) old[k].dispose();
+      }
+      this.slots[i] = r.slots;
+      this.params[i].assign(r.value);
+    });
+    return true;
+  }
+
+  private clipGrads(grads: readonly Tensor[]): Tensor[] {
+    let out = [...grads];
+    const { clipvalue, clipnorm } = this.clip;
+    if (clipvalue !== undefined) out = out.map((g) => maximum(minimum(g, clipvalue), -clipvalue));
+    if (clipnorm !== undefined) {
+      out = out.map((g) => {
+        const n = Math.sqrt(sum(mul(g, g)).item());
+        return n > clipnorm ? mul(g, clipnorm / n) : g;
+      });
+    }
+    return out;
+  }
+
+  /** A copy of the state (hyperparameters, step, buffers) that `loadState` accepts. */
+  state(): OptimizerState {
+    return {
+      name: this.name,
+      step: this.stepCount,
+      hyper: { ...this.hyper(), lr: this.lr },
+      slots: this.slots.map((s) => Object.fromEntries(Object.entries(s).map(([k, t]) => [k, clone(t)]))),
+    };
+  }
+
+  /** Restores a state from `state()` (or a checkpoint); shapes and the optimizer kind are checked first. */
+  loadState(state: OptimizerState): void {
+    if (state.name !== this.name) throw new Error(`${this.name}.loadState: the state is for ${state.name}`);
+    if (state.slots.length !== this.params.length) {
+      throw new Error(
+        `${this.name}.loadState: the state has ${state.slots.length} parameters, the optimizer ${this.params.length}`,
+      );
+    }
+    state.slots.forEach((s, i) => {
+      for (const [k, t] of Object.entries(s)) {
+        if (t.shape.join() !== this.params[i].shape.join()) {
+          throw new Error(
+            `${this.name}.loadState: buffer ${k} of parameter ${i} is ${formatShape(t.shape)}, the parameter ${formatShape(this.params[i].shape)}`,
+          );
+        }
+      }
+    });
+    this.disposeSlots();
+    this.stepCount = state.step;
+    const { lr, ...rest } = state.hyper;
+    this.lr = lr as number;
+    this.setHyper(rest);
+    this.slots = state.slots.map((s, i) =>
+      Object.fromEntries(Object.entries(s).map(([k, t]) => [k, keep(cloneAs(t, this.params[i].value))])),
+    );
+  }
+
+  protected disposeSlots(): void {
+    for (const s of this.slots) for (const t of Object.values(s)) t.dispose();
+    this.slots = this.params.map(() => ({}));
+  }
+
+  dispose(): void {
+    this.disposeSlots();
+  }
+}
+
+function cloneAs(t: Tensor, like: Tensor): Tensor {
+  return t.dtype === like.dtype ? clone(t) : cast(t, like.dtype);
+}

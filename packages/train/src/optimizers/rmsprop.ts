@@ -1,0 +1,78 @@
+import type { Parameter } from '@recur/layers';
+import { add, div, mul, sqrt, sub, type Tensor } from '@recur/tensor';
+import { type ClipOptions, Optimizer, type Slots } from './optimizer';
+
+export interface RMSpropOptions extends ClipOptions {
+  lr?: number;
+  alpha?: number;
+  eps?: number;
+  weightDecay?: number;
+  momentum?: number;
+  centered?: boolean;
+}
+
+/** torch.optim.RMSprop: running mean of squared gradients (centered: minus the squared mean), momentum. */
+export class RMSprop extends Optimizer {
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+
+  constructor(params: Parameter[], options: RMSpropOptions = {}) {
+    super(params, options.lr ?? 1e-2, options);
+    this.alpha = options.alpha ?? 0.99;
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+    this.momentum = options.momentum ?? 0;
+    this.centered = options.centered ?? false;
+  }
+
+  get name(): string {
+    return 'RMSprop';
+  }
+
+  protected hyper() {
+    return {
+      alpha: this.alpha,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+      momentum: this.momentum,
+      centered: this.centered,
+    };
+  }
+
+  protected setHyper(h: Record<string, number | boolean>): void {
+    this.alpha = h.alpha as number;
+    this.eps = h.eps as number;
+    this.weightDecay = h.weightDecay as number;
+    this.momentum = h.momentum as number;
+    this.centered = h.centered as boolean;
+  }
+
+  protected update(p: Tensor, g: Tensor, slots: Slots) {
+    const grad = this.weightDecay ? add(g, mul(p, this.weightDecay)) : g;
+    const g2 = mul(grad, grad);
+    const sq = slots.square_avg
+      ? add(mul(slots.square_avg, this.alpha), mul(g2, 1 - this.alpha))
+      : mul(g2, 1 - this.alpha);
+    const next: Slots = { square_avg: sq };
+    let avg: Tensor;
+    if (this.centered) {
+      const ga = slots.grad_avg
+        ? add(mul(slots.grad_avg, this.alpha), mul(grad, 1 - this.alpha))
+        : mul(grad, 1 - this.alpha);
+      next.grad_avg = ga;
+      avg = add(sqrt(sub(sq, mul(ga, ga))), this.eps);
+    } else {
+      avg = add(sqrt(sq), this.eps);
+    }
+    if (this.momentum > 0) {
+      const scaled = div(grad, avg);
+      const buf = slots.momentum_buffer ? add(mul(slots.momentum_buffer, this.momentum), scaled) : scaled;
+      next.momentum_buffer = buf;
+      return { value: sub(p, mul(buf, this.lr)), slots: next };
+    }
+    return { value: sub(p, mul(div(grad, avg), this.lr)), slots: next };
+  }
+}

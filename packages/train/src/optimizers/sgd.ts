@@ -1,0 +1,63 @@
+import type { Parameter } from '@recur/layers';
+import { add, mul, sub, type Tensor } from '@recur/tensor';
+import { type ClipOptions, Optimizer, type Slots } from './optimizer';
+
+export interface SGDOptions extends ClipOptions {
+  lr?: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+/** torch.optim.SGD: weight decay, momentum (the first step's buffer is the gradient), dampening, Nesterov. */
+export class SGD extends Optimizer {
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+
+  constructor(params: Parameter[], options: SGDOptions = {}) {
+    super(params, options.lr ?? 1e-3, options);
+    this.momentum = options.momentum ?? 0;
+    this.dampening = options.dampening ?? 0;
+    this.nesterov = options.nesterov ?? false;
+    this.weightDecay = options.weightDecay ?? 0;
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
+      throw new Error('SGD: Nesterov momentum requires a momentum and zero dampening');
+    }
+  }
+
+  get name(): string {
+    return 'SGD';
+  }
+
+  protected hyper() {
+    return {
+      momentum: this.momentum,
+      dampening: this.dampening,
+      nesterov: this.nesterov,
+      weightDecay: this.weightDecay,
+    };
+  }
+
+  protected setHyper(h: Record<string, number | boolean>): void {
+    this.momentum = h.momentum as number;
+    this.dampening = h.dampening as number;
+    this.nesterov = h.nesterov as boolean;
+    this.weightDecay = h.weightDecay as number;
+  }
+
+  protected update(p: Tensor, g: Tensor, slots: Slots) {
+    let d = this.weightDecay ? add(g, mul(p, this.weightDecay)) : g;
+    const next: Slots = {};
+    if (this.momentum) {
+      const buf = slots.momentum_buffer
+        ? add(mul(slots.momentum_buffer, this.momentum), mul(d, 1 - this.dampening))
+        : mul(d, 1);
+      next.momentum_buffer = buf;
+      d = this.nesterov ? add(d, mul(buf, this.momentum)) : buf;
+    }
+    return { value: sub(p, mul(d, this.lr)), slots: next };
+  }
+}
