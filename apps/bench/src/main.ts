@@ -2,6 +2,7 @@ import { benchMatMul } from './mat-mul';
 import { benchPackedVsPadded } from './packed';
 import { benchLstmTrainStep, benchRecurrentForward } from './recurrent';
 import { printTable } from './timing';
+import { benchCharLMTraining } from './train';
 
 /**
  * `pnpm bench`: every workload, recur next to TensorFlow.js (and onnxruntime-node where a workload
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     printTable('GRU forward, I=128 H=256', await benchRecurrentForward('gru'), 'tokens/s', 'recur backend-js');
   if (want('packed')) printTable('Packed against padded', await benchPackedVsPadded(), 'tokens/s', 'recur padded');
   if (want('train')) printTable('LSTM training step', await benchLstmTrainStep(), 'tokens/s', 'recur backend-js');
+  if (want('charlm')) printTable('Char-LM training', await benchCharLMTraining(), 'tokens/s', 'recur backend-js');
 }
 
 main().catch((e) => {

@@ -1,0 +1,78 @@
+import { valueAndGradsOf } from '@recur/autograd';
+import { dispose, Rng, setBackend, tensor } from '@recur/tensor';
+import { Adam, crossEntropy, RecurrentLM } from '@recur/train';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { tf, useTfjsBackend } from './tfjs';
+import { type Row, timeMedian } from './timing';
+
+/**
+ * Char-LM training throughput: Embedding(65, 64) → LSTM(256) → Dense(65), B = 32, T = 64, Adam,
+ * one full step (forward, backward, update) per batch.
+ */
+export async function benchCharLMTraining(): Promise<Row[]> {
+  const [V, E, H, B, T] = [65, 64, 256, 32, 64];
+  const rng = new Rng(9);
+  const ids = Array.from({ length: B * T }, () => rng.int(V));
+  const next = Array.from({ length: B * T }, () => rng.int(V));
+  const workload = 'char-LM train step 32×64 (Adam)';
+  const rows: Row[] = [];
+  const add = (contender: string, ms: number | null, note?: string) =>
+    rows.push({ workload, contender, ms, rate: ms ? (B * T * 1000) / ms : undefined, note });
+
+  setBackend('js');
+  const lm = new RecurrentLM({ vocabSize: V, embeddingDim: E, hiddenSize: H, cell: 'LSTM' });
+  const optimizer = new Adam(lm.parameters(), { lr: 1e-3 });
+  const x = tensor(ids, { shape: [B, T], dtype: 'int32' });
+  const y = tensor(next, { shape: [B, T], dtype: 'int32' });
+  add(
+    'recur backend-js',
+    await timeMedian(
+      () => {
+        const { value, grads } = valueAndGradsOf(
+          () => crossEntropy(lm.forward(x).logits, y),
+          optimizer.params.map((p) => p.value),
+        );
+        optimizer.step(grads);
+        dispose([value, grads]);
+      },
+      3000,
+      3,
+    ),
+  );
+  dispose([x, y]);
+  optimizer.dispose();
+  lm.dispose();
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    if (!(await useTfjsBackend(backend))) {
+      add(`tfjs-layers on tfjs-${backend}`, null, 'unavailable');
+      continue;
+    }
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.embedding({ inputDim: V, outputDim: E, inputLength: T }),
+        tfl.layers.lstm({ units: H, returnSequences: true, recurrentInitializer: 'glorotNormal' }),
+        tfl.layers.dense({ units: V }),
+      ],
+    });
+    model.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy' });
+    const tx = tf.tensor2d(ids, [B, T], 'float32');
+    const ty = tf.tensor3d(next, [B, T, 1], 'float32');
+    try {
+      const ms = await timeMedian(
+        async () => {
+          await model.trainOnBatch(tx, ty);
+        },
+        backend === 'cpu' ? 0 : 3000,
+        backend === 'cpu' ? 1 : 3,
+      );
+      add(`tfjs-layers on tfjs-${backend}`, ms);
+    } catch (e) {
+      add(`tfjs-layers on tfjs-${backend}`, null, `fails: ${(e as Error).message.split('\n')[0].slice(0, 70)}`);
+    }
+    tx.dispose();
+    ty.dispose();
+    model.dispose();
+  }
+  return rows;
+}

@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../checkpoint';
+import { type AtomicWriteOptions, atomicWriteFile } from './atomic-write';
+
+/** Saves a checkpoint file atomically (see atomicWriteFile). */
+export function saveCheckpoint(path: string, checkpoint: Checkpoint, options: AtomicWriteOptions = {}): void {
+  atomicWriteFile(path, encodeCheckpoint(checkpoint), options);
+}
+
+/** Loads a checkpoint file; errors name the file and the byte offset of what is wrong. */
+export function loadCheckpoint(path: string): Checkpoint {
+  return decodeCheckpoint(new Uint8Array(readFileSync(path)), path);
+}
