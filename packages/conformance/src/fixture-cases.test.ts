@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
-import { numTensors } from '@recur/tensor';
+import { join, relative } from 'node:path';
+import { getBackend, numTensors, setBackend } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
+import { BACKENDS } from './backends';
 import { FIXTURES_DIR } from './fixtures';
 import { formatOf } from './formats';
 import { listFixtureFiles } from './runner';
@@ -12,7 +13,7 @@ const cases = listFixtureFiles()
   .filter((c) => c.format);
 
 describe('fixture cases (every vendored file in a format the runner knows)', () => {
-  it('finds the layer, packed and training fixtures', () => {
+  it('finds the layer, packed, training and ONNX fixtures', () => {
     const byFormat = (name: string) =>
       cases
         .filter((c) => c.format?.name === name)
@@ -27,9 +28,33 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
     ]);
     expect(byFormat('packed')).toEqual(['torch/packed_bilstm_tagger.json', 'torch/packed_rnn_tagger.json']);
     expect(byFormat('train')).toEqual(['torch/train_charlm_gru_adam.json', 'torch/train_charlm_lstm_sgd.json']);
+    // ONNX's own node tests (142) and the PyTorch exports (legacy, dynamo with external data, attributes).
+    expect(byFormat('onnx').filter((f) => f.startsWith('onnx-node/'))).toHaveLength(142);
+    expect(byFormat('onnx').filter((f) => f.startsWith('torch/'))).toHaveLength(8);
   });
 
-  for (const { file, json, format } of cases) {
+  for (const { file, json, format } of cases.filter((c) => c.format?.name === 'onnx')) {
+    for (const backend of BACKENDS) {
+      it(`${file} (onnx) on ${backend.name} matches onnxruntime`, async () => {
+        const previous = getBackend();
+        setBackend(backend.create());
+        try {
+          const before = numTensors();
+          const results = await format?.run(json, { file: join(FIXTURES_DIR, file) });
+          const bad = (results ?? [])
+            .filter((r) => !r.ok)
+            .map((r) => `${r.name}: abs ${r.maxAbsError} rel ${r.maxRelError}`);
+          expect(bad).toEqual([]);
+          expect(results?.length).toBeGreaterThan(0);
+          expect(numTensors()).toBe(before);
+        } finally {
+          setBackend(previous);
+        }
+      });
+    }
+  }
+
+  for (const { file, json, format } of cases.filter((c) => c.format?.name !== 'onnx')) {
     for (const [label, options] of [
       ['fused float32', { dtype: 'float32', fused: true }],
       ['composed float32', { dtype: 'float32', fused: false }],

@@ -1,5 +1,6 @@
 import type { Comparison } from './fixture-tensor';
 import { type CaseOptions, isLayerCase, runLayerCase } from './layer-case';
+import { isOnnxCase, runOnnxCase } from './onnx-case';
 import { isPackedCase, runPackedCase } from './packed-case';
 import { isTrainCase, runTrainCase } from './train-case';
 
@@ -11,6 +12,8 @@ export interface FixtureFormat {
   name: string;
   detect(json: unknown, file: string): boolean;
   run(json: unknown, options: CaseOptions & { file: string }): Comparison[] | Promise<Comparison[]>;
+  /** A label to count passes by (the operator of an ONNX node test). */
+  group?(json: unknown): string | undefined;
 }
 
 export const FORMATS: FixtureFormat[] = [
@@ -23,6 +26,12 @@ export const FORMATS: FixtureFormat[] = [
     name: 'packed',
     detect: (j) => isPackedCase(j),
     run: (j, o) => runPackedCase(j as Parameters<typeof runPackedCase>[0], o),
+  },
+  {
+    name: 'onnx',
+    detect: (j, file) => isOnnxCase(j, file),
+    run: (j, o) => runOnnxCase(j as Parameters<typeof runOnnxCase>[0], o),
+    group: (j) => (j as { op?: string }).op,
   },
   {
     name: 'train',

@@ -10,6 +10,7 @@ import type { CaseOptions } from './layer-case';
 export interface FileReport {
   file: string;
   format: string | null;
+  group?: string;
   results: Comparison[];
   error?: string;
 }
@@ -48,9 +49,20 @@ export async function runFixtures(
         continue;
       }
       try {
-        reports.push({ file, format: format.name, results: await format.run(json, { ...options, file }) });
+        reports.push({
+          file,
+          format: format.name,
+          group: format.group?.(json),
+          results: await format.run(json, { ...options, file }),
+        });
       } catch (e) {
-        reports.push({ file, format: format.name, results: [], error: (e as Error).message });
+        reports.push({
+          file,
+          format: format.name,
+          group: format.group?.(json),
+          results: [],
+          error: (e as Error).message,
+        });
       }
     }
     return reports;
@@ -86,6 +98,16 @@ export function formatReports(reports: FileReport[], root = REPO_ROOT): { text: 
           ` max abs ${fmt(c.maxAbsError)}  max rel ${fmt(c.maxRelError)}  (${c.rule})`,
       );
     }
+  }
+  const groups = new Map<string, [number, number]>();
+  for (const r of reports) {
+    if (!r.group) continue;
+    const [p, n] = groups.get(r.group) ?? [0, 0];
+    groups.set(r.group, [p + (!r.error && r.results.every((c) => c.ok) ? 1 : 0), n + 1]);
+  }
+  if (groups.size) {
+    lines.push('', 'passes per operator:');
+    for (const [g, [p, n]] of [...groups].sort()) lines.push(`  ${g.padEnd(20)} ${p}/${n}`);
   }
   lines.push('', `${passed} passed, ${failed} failed`);
   return { text: lines.join('\n'), ok };

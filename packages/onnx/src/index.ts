@@ -1,0 +1,3 @@
+export { type LoadOptions, MAX_OPSET, MIN_OPSET, OnnxModel, OPERATORS, type ValueInfo } from './model';
+export { DataType, decodeModelProto, onnx } from './proto';
+export { type ExternalDataReader, MAX_ELEMENTS, tensorFromProto } from './tensor-proto';
