@@ -32,7 +32,8 @@ function typedFromRaw(name: string, type: number, raw: Uint8Array, n: number): A
   if (raw.length < need) {
     throw new Error(`tensor '${name}': ${raw.length} bytes of data for ${n} elements of type ${type} (needs ${need})`);
   }
-  const copy = raw.slice(0, need);
+  // A fresh copy: protobufjs hands out Node Buffers, whose .slice is a view into a shared pool.
+  const copy = new Uint8Array(raw.subarray(0, need));
   const buf = copy.buffer;
   switch (type) {
     case DataType.FLOAT:

@@ -119,6 +119,11 @@ export abstract class TorchRecurrent extends Module {
     }
   }
 
+  /** The fused kernel's activations (ONNX's f, g, h), for exporters. */
+  get activationNames(): ActivationName[] {
+    return [...this.activations];
+  }
+
   get directions(): number {
     return this.bidirectional ? 2 : 1;
   }
