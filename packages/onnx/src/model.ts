@@ -66,6 +66,10 @@ export class OnnxModel {
   readonly producer: string;
   readonly metadata: Record<string, string>;
   readonly initializers: Map<string, Tensor>;
+  /** ONNX data type of each initializer as stored (int64 ones are held as int32 here). */
+  readonly initializerTypes: Map<string, number>;
+  /** The decoded protobuf, kept so a lifted model can be written back with new weights. */
+  readonly proto: onnx.ModelProto;
   private readonly nodes: PreparedNode[];
 
   private constructor(model: onnx.ModelProto, options: LoadOptions) {
@@ -90,6 +94,8 @@ export class OnnxModel {
             : ''),
       );
     }
+    this.proto = model;
+    this.initializerTypes = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t.dataType ?? 0]));
     const initializers = new Map<string, Tensor>();
     try {
       for (const t of graph.initializer ?? [])
@@ -162,6 +168,17 @@ export class OnnxModel {
     return (graph.output ?? []).map((o) => o.name ?? '');
   }
 
+  /** The nodes in execution order: op type, input and output names, attributes. */
+  get graphNodes(): readonly {
+    name: string;
+    opType: string;
+    inputs: string[];
+    outputs: string[];
+    attrs: Record<string, AttrValue>;
+  }[] {
+    return this.nodes;
+  }
+
   /** Operators used, with counts. */
   opCounts(): Record<string, number> {
     const counts: Record<string, number> = {};
@@ -173,8 +190,11 @@ export class OnnxModel {
     return [...this.initializers.values()].reduce((n, t) => n + t.size, 0);
   }
 
-  /** Runs the graph on the current backend; feeds are checked against the declared inputs. */
-  run(feeds: Record<string, Tensor>): Record<string, Tensor> {
+  /**
+   * Runs the graph on the current backend; feeds are checked against the declared inputs.
+   * `initializers` replaces stored weights by name (a lifted model feeds its trainable parameters).
+   */
+  run(feeds: Record<string, Tensor>, initializers?: Map<string, Tensor>): Record<string, Tensor> {
     for (const i of this.inputs) {
       const t = feeds[i.name];
       if (!t) throw new Error(`run: missing input '${i.name}' (${i.dtype} [${i.shape.join(', ')}])`);
@@ -183,7 +203,7 @@ export class OnnxModel {
       }
     }
     return tidy(() => {
-      const env = new Map<string, Tensor>([...this.initializers, ...Object.entries(feeds)]);
+      const env = new Map<string, Tensor>([...this.initializers, ...(initializers ?? []), ...Object.entries(feeds)]);
       for (const n of this.nodes) {
         let outs: (Tensor | undefined)[];
         try {

@@ -1,0 +1,173 @@
+import { GATE_COUNT, type RecurrentKind } from '@recur/backend-api';
+import { Dense, Embedding, GRU, Linear, LSTM, Module, RNN, reorderGates, type TorchRecurrent } from '@recur/layers';
+import { concat, reshape, slice, split, squeeze, stack, type Tensor, tidy } from '@recur/tensor';
+import { tensorProto } from './builder';
+import type { OnnxModel } from './model';
+import { DataType, onnx } from './proto';
+
+type Source = () => Tensor;
+
+/**
+ * An imported ONNX model whose recognised weights became recur layers: Gather on a weight →
+ * Embedding, an RNN / GRU / LSTM node → the PyTorch-style layer (gate order converted), MatMul
+ * (+ Add) → Dense, Gemm → Linear. The graph still runs through the interpreter, reading those
+ * layers' parameters, so the model can be fine-tuned, saved, and written back to ONNX.
+ */
+export class LiftedModel extends Module {
+  readonly graph: OnnxModel;
+  private readonly sources = new Map<string, Source>();
+  /** What was recognised, for inspection: node name → layer. */
+  readonly lifted: { node: string; layer: Module }[] = [];
+
+  constructor(graph: OnnxModel) {
+    super('lifted');
+    this.graph = graph;
+    const init = graph.initializers;
+    const isWeight = (name: string) => init.has(name) && !this.sources.has(name) && init.get(name)?.dtype === 'float32';
+    const consumers = (name: string) => graph.graphNodes.filter((n) => n.inputs.includes(name));
+    let k = 0;
+    for (const n of graph.graphNodes) {
+      if (n.opType === 'Gather' && isWeight(n.inputs[0]) && ((n.attrs.axis as number) ?? 0) === 0) {
+        const table = init.get(n.inputs[0]) as Tensor;
+        if (table.rank !== 2) continue;
+        const emb = new Embedding(table.shape[0], table.shape[1]);
+        emb.loadStateDict({ weight: table });
+        this.adopt(`embedding_${k++}`, n.name, emb);
+        this.sources.set(n.inputs[0], () => emb.stateDict().weight);
+      } else if (
+        (n.opType === 'LSTM' || n.opType === 'GRU' || n.opType === 'RNN') &&
+        isWeight(n.inputs[1]) &&
+        isWeight(n.inputs[2])
+      ) {
+        this.liftRecurrent(n, k++);
+      } else if (n.opType === 'MatMul' && isWeight(n.inputs[1]) && init.get(n.inputs[1])?.rank === 2) {
+        const kernel = init.get(n.inputs[1]) as Tensor;
+        const add = consumers(n.outputs[0]).find(
+          (c) => c.opType === 'Add' && isWeight(c.inputs[1]) && init.get(c.inputs[1])?.rank === 1,
+        );
+        const dense = new Dense({ units: kernel.shape[1], inputDim: kernel.shape[0], useBias: !!add });
+        dense.setWeights(add ? [kernel, init.get(add.inputs[1]) as Tensor] : [kernel]);
+        this.adopt(`dense_${k++}`, n.name, dense);
+        this.sources.set(n.inputs[1], () => dense.stateDict().kernel);
+        if (add) this.sources.set(add.inputs[1], () => dense.stateDict().bias);
+      } else if (
+        n.opType === 'Gemm' &&
+        isWeight(n.inputs[1]) &&
+        ((n.attrs.transB as number) ?? 0) === 1 &&
+        ((n.attrs.transA as number) ?? 0) === 0
+      ) {
+        const w = init.get(n.inputs[1]) as Tensor;
+        const bias = n.inputs[2] && isWeight(n.inputs[2]) ? (init.get(n.inputs[2]) as Tensor) : undefined;
+        const linear = new Linear(w.shape[1], w.shape[0], { bias: !!bias });
+        linear.loadStateDict(bias ? { weight: w, bias } : { weight: w });
+        this.adopt(`linear_${k++}`, n.name, linear);
+        this.sources.set(n.inputs[1], () => linear.stateDict().weight);
+        if (bias && n.inputs[2]) this.sources.set(n.inputs[2], () => linear.stateDict().bias);
+      }
+    }
+  }
+
+  override get layerType(): string {
+    return 'LiftedModel';
+  }
+
+  private adopt(name: string, node: string, layer: Module): void {
+    this.registerModule(name, layer);
+    this.lifted.push({ node, layer });
+  }
+
+  private liftRecurrent(n: OnnxModel['graphNodes'][number], k: number): void {
+    const kind = n.opType.toLowerCase() as RecurrentKind;
+    const a = n.attrs;
+    const plain =
+      ((a.layout as number) ?? 0) === 0 &&
+      a.clip === undefined &&
+      ((a.input_forget as number) ?? 0) === 0 &&
+      !n.inputs[7] &&
+      (kind !== 'gru' || (a.linear_before_reset as number) === 1) &&
+      (!a.activations ||
+        (a.activations as string[]).every(
+          (x, i) => x.toLowerCase() === defaultActs(kind)[i % defaultActs(kind).length],
+        ));
+    if (!plain) return;
+    const init = this.graph.initializers;
+    const W = init.get(n.inputs[1]) as Tensor;
+    const R = init.get(n.inputs[2]) as Tensor;
+    const B = n.inputs[3] ? init.get(n.inputs[3]) : undefined;
+    const dirs = W.shape[0];
+    const H = R.shape[2];
+    const G = GATE_COUNT[kind];
+    const Make = { rnn: RNN, lstm: LSTM, gru: GRU }[kind];
+    const layer: TorchRecurrent = new Make(W.shape[2], H, { bidirectional: dirs === 2, bias: !!B });
+    const toTorch = (t: Tensor) => reorderGates(t, kind, 0, 'onnx', 'torch');
+    tidy(() => {
+      const dict: Record<string, Tensor> = {};
+      for (let d = 0; d < dirs; d++) {
+        const sfx = `_l0${d === 1 ? '_reverse' : ''}`;
+        const at = (t: Tensor) => squeeze(slice(t, [d], [1]), 0);
+        dict[`weight_ih${sfx}`] = toTorch(at(W));
+        dict[`weight_hh${sfx}`] = toTorch(at(R));
+        if (B) {
+          const [wb, rb] = split(at(B), [G * H, G * H], 0);
+          dict[`bias_ih${sfx}`] = toTorch(wb);
+          dict[`bias_hh${sfx}`] = toTorch(rb);
+        }
+      }
+      layer.loadStateDict(dict);
+    });
+    this.adopt(`${kind}_${k}`, n.name, layer);
+    const toOnnx = (t: Tensor) => reorderGates(t, kind, 0, 'torch', 'onnx');
+    const per = (part: (sfx: string, sd: Record<string, Tensor>) => Tensor) => () => {
+      const sd = layer.stateDict();
+      return stack(
+        Array.from({ length: dirs }, (_, d) => part(`_l0${d === 1 ? '_reverse' : ''}`, sd)),
+        0,
+      );
+    };
+    this.sources.set(
+      n.inputs[1],
+      per((sfx, sd) => toOnnx(sd[`weight_ih${sfx}`])),
+    );
+    this.sources.set(
+      n.inputs[2],
+      per((sfx, sd) => toOnnx(sd[`weight_hh${sfx}`])),
+    );
+    if (B && n.inputs[3])
+      this.sources.set(
+        n.inputs[3],
+        per((sfx, sd) => concat([toOnnx(sd[`bias_ih${sfx}`]), toOnnx(sd[`bias_hh${sfx}`])], 0)),
+      );
+  }
+
+  /** Runs the graph with the layers' current parameters (differentiable: train it like any model). */
+  forward(feeds: Record<string, Tensor>): Record<string, Tensor> {
+    return tidy(() => {
+      const weights = new Map([...this.sources].map(([name, f]) => [name, f()]));
+      return this.graph.run(feeds, weights);
+    });
+  }
+
+  /** The original graph with the current weights, as .onnx bytes (all data inline). */
+  toOnnx(): Uint8Array {
+    const proto = onnx.ModelProto.decode(onnx.ModelProto.encode(this.graph.proto).finish());
+    const graph = proto.graph as onnx.GraphProto;
+    graph.initializer = tidy(() =>
+      (graph.initializer ?? []).map((t) => {
+        const name = t.name ?? '';
+        const value = this.sources.get(name)?.() ?? (this.graph.initializers.get(name) as Tensor);
+        const asInt64 = this.graph.initializerTypes.get(name) === DataType.INT64 ? 'int64' : undefined;
+        return onnx.TensorProto.create(tensorProto(name, reshape(value, value.shape), asInt64));
+      }),
+    );
+    return onnx.ModelProto.encode(proto).finish();
+  }
+}
+
+function defaultActs(kind: RecurrentKind): string[] {
+  return { rnn: ['tanh'], lstm: ['sigmoid', 'tanh', 'tanh'], gru: ['sigmoid', 'tanh'] }[kind];
+}
+
+/** Lifts an imported model's recognisable weights into recur layers (see LiftedModel). */
+export function liftOnnx(model: OnnxModel): LiftedModel {
+  return new LiftedModel(model);
+}
