@@ -1,15 +1,39 @@
 import { JsBackend } from '@recur/backend-js';
+import { TfjsBackend } from '@recur/backend-tfjs';
 import type { Backend } from '@recur/tensor';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+
+export interface BackendSpec {
+  name: string;
+  create: () => Backend;
+  /** Runs before the backend is used (tfjs picks its own backend asynchronously). */
+  setup?: () => Promise<void>;
+  /** false for backends without float64 (gradcheck, which needs it, runs on the others). */
+  float64: boolean;
+}
+
+async function useTfjs(name: 'cpu' | 'wasm'): Promise<void> {
+  if (name === 'wasm') setThreadsCount(1);
+  if (!(await tf.setBackend(name))) throw new Error(`tfjs backend '${name}' could not start`);
+  await tf.ready();
+}
 
 /** Every backend the suite runs against. Adding a backend is one line here. */
-export const BACKENDS: { name: string; create: () => Backend }[] = [
-  { name: 'js', create: () => new JsBackend() },
+export const BACKENDS: BackendSpec[] = [
+  { name: 'js', create: () => new JsBackend(), float64: true },
   // backend-js with its fused kernels off: the composed per-step path every other backend falls back to.
-  { name: 'js-composed', create: () => new JsBackend({ fused: false }) },
+  { name: 'js-composed', create: () => new JsBackend({ fused: false }), float64: true },
+  { name: 'tfjs-cpu', create: () => new TfjsBackend(), setup: () => useTfjs('cpu'), float64: false },
+  { name: 'tfjs-wasm', create: () => new TfjsBackend(), setup: () => useTfjs('wasm'), float64: false },
 ];
 
-export function backendNamed(name: string): Backend {
+/** The backend named, set up and ready. */
+export async function backendNamed(name: string): Promise<Backend> {
   const entry = BACKENDS.find((b) => b.name === name);
   if (!entry) throw new Error(`unknown backend '${name}'; available: ${BACKENDS.map((b) => b.name).join(', ')}`);
+  await entry.setup?.();
   return entry.create();
 }

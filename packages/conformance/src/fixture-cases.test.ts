@@ -37,6 +37,7 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
     for (const backend of BACKENDS) {
       it(`${file} (onnx) on ${backend.name} matches onnxruntime`, async () => {
         const previous = getBackend();
+        await backend.setup?.();
         setBackend(backend.create());
         try {
           const before = numTensors();
@@ -55,6 +56,24 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
   }
 
   for (const { file, json, format } of cases.filter((c) => c.format?.name !== 'onnx')) {
+    for (const backend of BACKENDS.filter((b) => !b.float64)) {
+      it(`${file} (${format?.name}) on ${backend.name}: float32 matches every reference tensor`, async () => {
+        const previous = getBackend();
+        await backend.setup?.();
+        setBackend(backend.create());
+        try {
+          const before = numTensors();
+          const results = await format?.run(json, { dtype: 'float32', file });
+          const bad = (results ?? [])
+            .filter((r) => !r.ok)
+            .map((r) => `${r.name}: abs ${r.maxAbsError} rel ${r.maxRelError}`);
+          expect(bad).toEqual([]);
+          expect(numTensors()).toBe(before);
+        } finally {
+          setBackend(previous);
+        }
+      }, 120_000);
+    }
     for (const [label, options] of [
       ['fused float32', { dtype: 'float32', fused: true }],
       ['composed float32', { dtype: 'float32', fused: false }],

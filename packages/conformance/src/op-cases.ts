@@ -16,6 +16,8 @@ export interface OpCase {
   reference: (...xs: NDArray[]) => NDArray;
   /** false for ops without a gradient (comparisons, argMax, oneHot). */
   differentiable?: boolean;
+  /** The case itself uses float64 (runs only on backends that have it). */
+  float64?: boolean;
   gradcheck?: { eps?: number; atol?: number; rtol?: number };
 }
 
@@ -130,6 +132,7 @@ export const OP_CASES: OpCase[] = [
     run: (x) => T.cast(T.cast(x, 'float32'), 'float64'),
     reference: (x) => R.map([x], (v) => Math.fround(v)),
     gradcheck: { eps: 1e-2, atol: 1e-4 },
+    float64: true,
   },
   {
     name: 'clone',

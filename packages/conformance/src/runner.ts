@@ -32,7 +32,7 @@ export async function runFixtures(
   options: CaseOptions & { backend?: string } = {},
 ): Promise<FileReport[]> {
   const previous = getBackend();
-  if (options.backend) setBackend(backendNamed(options.backend));
+  if (options.backend) setBackend(await backendNamed(options.backend));
   try {
     const reports: FileReport[] = [];
     for (const file of files) {

@@ -1,0 +1,1 @@
+export { TfjsBackend, type TfjsTensor } from './tfjs-backend';
