@@ -31,9 +31,15 @@ describe('packages install from their tarballs', () => {
       const file = out.trim().split('\n').pop() as string;
       tarballs[pkg.name] = `file:${resolve(dir, file)}`;
     }
+    // Packages a README example needs besides the package itself (a tfjs backend to run on).
+    const extra = Object.assign({}, ...publicPackages.map(({ pkg }) => pkg.exampleDependencies ?? {}));
     writeFileSync(
       join(work, 'package.json'),
-      JSON.stringify({ name: 'recur-pack-check', private: true, dependencies: tarballs, overrides: tarballs }, null, 2),
+      JSON.stringify(
+        { name: 'recur-pack-check', private: true, dependencies: { ...extra, ...tarballs }, overrides: tarballs },
+        null,
+        2,
+      ),
     );
     execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
       cwd: work,

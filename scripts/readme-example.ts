@@ -11,6 +11,7 @@ export function readmeExample(readme: string): { esm: string; cjs: string } | nu
     (_, names: string, from: string) => `const {${names.replace(/\s+as\s+/g, ': ')}} = require('${from}');`,
   );
   cjs = cjs.replace(/^import\s+\*\s+as\s+(\w+)\s+from\s*'([^']+)';?$/gm, "const $1 = require('$2');");
+  cjs = cjs.replace(/^import\s+'([^']+)';?$/gm, "require('$1');");
   if (/^import\s/m.test(cjs)) throw new Error('readme example: an import form the CommonJS rewrite does not handle');
   if (/\bawait\b/.test(cjs))
     cjs = `(async () => {\n${cjs}\n})().catch((e) => { console.error(e); process.exit(1); });\n`;

@@ -1,6 +1,8 @@
 import { valueAndGradsOf } from '@recur/autograd';
+import { compile, release } from '@recur/backend-ort';
+import { TfjsBackend } from '@recur/backend-tfjs';
 import { GRU, LSTM } from '@recur/layers';
-import { randomNormal, setBackend, sum, tidy } from '@recur/tensor';
+import { dispose, getBackend, randomNormal, registerBackend, setBackend, sum, tidy, toBackend } from '@recur/tensor';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { benchModel, ort, ortSession } from './ort';
 import { tf, useTfjsBackend } from './tfjs';
@@ -67,9 +69,25 @@ export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]
     } else {
       add('onnxruntime-node (1 thread)', null, 'model missing');
     }
+    // recur's own model compiled into one onnxruntime session (backend-ort), 1 thread.
+    const compiled = await compile(layer, { intraOpNumThreads: 1 });
+    add('recur backend-ort (1 thread)', await timeMedian(async () => dispose(await compiled.run({ input: x }))));
+    // recur on TensorFlow.js (wasm): the composed per-step path (no fused tfjs kernel yet).
+    if (await useTfjsBackend('wasm')) {
+      registerBackend('tfjs', () => new TfjsBackend());
+      const moved = kind === 'lstm' ? new LSTM(I, H, { batchFirst: true }) : new GRU(I, H, { batchFirst: true });
+      moved.to('tfjs');
+      setBackend('tfjs');
+      const xt = toBackend(x, getBackend());
+      add('recur backend-tfjs on tfjs-wasm', await timeMedian(() => tidy(() => void moved.forward(xt)), 1500, 2));
+      xt.dispose();
+      moved.dispose();
+      setBackend('js');
+    }
     x.dispose();
   }
   await session?.release();
+  await release(layer);
   layer.dispose();
   return rows;
 }

@@ -1,4 +1,5 @@
 import { JsBackend } from '@recur/backend-js';
+import { OrtBackend } from '@recur/backend-ort';
 import { TfjsBackend } from '@recur/backend-tfjs';
 import type { Backend } from '@recur/tensor';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,6 +14,8 @@ export interface BackendSpec {
   setup?: () => Promise<void>;
   /** false for backends without float64 (gradcheck, which needs it, runs on the others). */
   float64: boolean;
+  /** Runs whole compiled models only (onnxruntime): the runner checks forward cases through it. */
+  wholeModel?: boolean;
 }
 
 async function useTfjs(name: 'cpu' | 'wasm'): Promise<void> {
@@ -28,11 +31,20 @@ export const BACKENDS: BackendSpec[] = [
   { name: 'js-composed', create: () => new JsBackend({ fused: false }), float64: true },
   { name: 'tfjs-cpu', create: () => new TfjsBackend(), setup: () => useTfjs('cpu'), float64: false },
   { name: 'tfjs-wasm', create: () => new TfjsBackend(), setup: () => useTfjs('wasm'), float64: false },
+  // onnxruntime-node: forward cases only, each model compiled into one InferenceSession.
+  { name: 'ort', create: () => new OrtBackend(), float64: false, wholeModel: true },
 ];
+
+/** Short names: `--backend tfjs` is TensorFlow.js on its CPU backend. */
+export const BACKEND_ALIASES: Record<string, string> = { tfjs: 'tfjs-cpu' };
+
+export function backendSpec(name: string): BackendSpec | undefined {
+  return BACKENDS.find((b) => b.name === (BACKEND_ALIASES[name] ?? name));
+}
 
 /** The backend named, set up and ready. */
 export async function backendNamed(name: string): Promise<Backend> {
-  const entry = BACKENDS.find((b) => b.name === name);
+  const entry = backendSpec(name);
   if (!entry) throw new Error(`unknown backend '${name}'; available: ${BACKENDS.map((b) => b.name).join(', ')}`);
   await entry.setup?.();
   return entry.create();

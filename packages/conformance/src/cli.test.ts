@@ -34,6 +34,14 @@ describe('pnpm conformance', () => {
     }
   });
 
+  for (const backend of ['tfjs', 'tfjs-wasm', 'ort']) {
+    it(`passes every fixture on --backend ${backend}`, () => {
+      const r = run('--backend', backend);
+      expect(r.stdout).toMatch(/\d+ passed, 0 failed/);
+      expect(r.status).toBe(0);
+    }, 240_000);
+  }
+
   it('rejects an unknown backend with exit code 2', () => {
     const r = run('--backend', 'nope');
     expect(r.status).toBe(2);

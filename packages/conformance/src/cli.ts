@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { BACKENDS } from './backends';
+import { BACKEND_ALIASES, BACKENDS } from './backends';
 import { formatReports, listFixtureFiles, runFixtures } from './runner';
 
 /**
@@ -12,7 +12,11 @@ import { formatReports, listFixtureFiles, runFixtures } from './runner';
 const program = new Command()
   .name('conformance')
   .argument('[files...]', 'fixture JSON files (default: every fixture under fixtures/)')
-  .addOption(new Option('--backend <name>', 'backend to run on').choices(BACKENDS.map((b) => b.name)).default('js'))
+  .addOption(
+    new Option('--backend <name>', 'backend to run on')
+      .choices([...BACKENDS.map((b) => b.name), ...Object.keys(BACKEND_ALIASES)])
+      .default('js'),
+  )
   .addOption(
     new Option('--dtype <dtype>', 'float precision under test').choices(['float32', 'float64']).default('float32'),
   )

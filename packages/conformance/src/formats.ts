@@ -1,6 +1,7 @@
 import type { Comparison } from './fixture-tensor';
 import { type CaseOptions, isLayerCase, runLayerCase } from './layer-case';
 import { isOnnxCase, runOnnxCase } from './onnx-case';
+import { runLayerCaseOrt, runOnnxCaseOrt } from './ort-cases';
 import { isPackedCase, runPackedCase } from './packed-case';
 import { isTrainCase, runTrainCase } from './train-case';
 
@@ -12,6 +13,8 @@ export interface FixtureFormat {
   name: string;
   detect(json: unknown, file: string): boolean;
   run(json: unknown, options: CaseOptions & { file: string }): Comparison[] | Promise<Comparison[]>;
+  /** The forward check through onnxruntime (backend 'ort'); absent for training and packing cases. */
+  runWholeModel?(json: unknown, file: string): Promise<Comparison[]>;
   /** A label to count passes by (the operator of an ONNX node test). */
   group?(json: unknown): string | undefined;
 }
@@ -21,6 +24,7 @@ export const FORMATS: FixtureFormat[] = [
     name: 'layer',
     detect: (j) => isLayerCase(j),
     run: (j, o) => runLayerCase(j as Parameters<typeof runLayerCase>[0], o),
+    runWholeModel: (j) => runLayerCaseOrt(j as Parameters<typeof runLayerCaseOrt>[0]),
   },
   {
     name: 'packed',
@@ -31,6 +35,7 @@ export const FORMATS: FixtureFormat[] = [
     name: 'onnx',
     detect: (j, file) => isOnnxCase(j, file),
     run: (j, o) => runOnnxCase(j as Parameters<typeof runOnnxCase>[0], o),
+    runWholeModel: (j, file) => runOnnxCaseOrt(j as Parameters<typeof runOnnxCaseOrt>[0], file),
     group: (j) => (j as { op?: string }).op,
   },
   {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { getBackend, setBackend } from '@recur/tensor';
-import { backendNamed } from './backends';
+import { backendNamed, backendSpec } from './backends';
 import type { Comparison } from './fixture-tensor';
 import { FIXTURES_DIR, REPO_ROOT } from './fixtures';
 import { formatOf } from './formats';
@@ -11,6 +11,8 @@ export interface FileReport {
   file: string;
   format: string | null;
   group?: string;
+  /** Why the case did not run on this backend (a forward-only backend and a training case). */
+  skipped?: string;
   results: Comparison[];
   error?: string;
 }
@@ -32,7 +34,8 @@ export async function runFixtures(
   options: CaseOptions & { backend?: string } = {},
 ): Promise<FileReport[]> {
   const previous = getBackend();
-  if (options.backend) setBackend(await backendNamed(options.backend));
+  const whole = options.backend ? (backendSpec(options.backend)?.wholeModel ?? false) : false;
+  if (options.backend && !whole) setBackend(await backendNamed(options.backend));
   try {
     const reports: FileReport[] = [];
     for (const file of files) {
@@ -48,13 +51,15 @@ export async function runFixtures(
         reports.push({ file, format: null, results: [] });
         continue;
       }
+      if (whole && !format.runWholeModel) {
+        const skipped = `${format.name} cases train or pack; backend ${options.backend} runs forward cases only`;
+        reports.push({ file, format: format.name, results: [], skipped });
+        continue;
+      }
       try {
-        reports.push({
-          file,
-          format: format.name,
-          group: format.group?.(json),
-          results: await format.run(json, { ...options, file }),
-        });
+        const run =
+          whole && format.runWholeModel ? format.runWholeModel(json, file) : format.run(json, { ...options, file });
+        reports.push({ file, format: format.name, group: format.group?.(json), results: await run });
       } catch (e) {
         reports.push({
           file,
@@ -81,6 +86,10 @@ export function formatReports(reports: FileReport[], root = REPO_ROOT): { text: 
   let failed = 0;
   for (const r of reports) {
     const name = relative(root, r.file);
+    if (r.skipped) {
+      lines.push(`n/a   ${name}: ${r.skipped}`);
+      continue;
+    }
     if (!r.format) {
       lines.push(`${name}: ${r.error ?? 'not a recognised fixture format (skipped)'}`);
       if (r.error) ok = false;

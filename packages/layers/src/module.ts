@@ -1,4 +1,22 @@
-import { cast, type DType, formatShape, keep, type Tensor } from '@recur/tensor';
+import {
+  type Backend,
+  cast,
+  type DType,
+  formatShape,
+  getBackend,
+  keep,
+  setBackend,
+  type Tensor,
+  toBackend,
+} from '@recur/tensor';
+
+/** The instance registered under `name`, without changing the current backend. */
+function backendByName(name: string): Backend {
+  const previous = getBackend();
+  const b = setBackend(name);
+  setBackend(previous);
+  return b;
+}
 
 /**
  * A trainable (or frozen) tensor owned by a module. Tensors are immutable, so training replaces
@@ -180,6 +198,16 @@ export abstract class Module {
       const t = dict[n];
       if (t) p.assign(cast(t, p.dtype));
     }
+  }
+
+  /**
+   * Moves every parameter to another backend (a registered name or a Backend instance); the
+   * model then runs there. Like PyTorch's `model.to(device)`.
+   */
+  to(backend: string | Backend): this {
+    const target = typeof backend === 'string' ? backendByName(backend) : backend;
+    for (const p of this.parameters()) p.assign(toBackend(p.value, target));
+    return this;
   }
 
   /** Frees every parameter. */

@@ -19,6 +19,8 @@ export interface ExportOptions {
   opset?: number;
   /** Add an int32 `sequence_lens` [batch] input so padded batches keep per-sequence lengths. */
   sequenceLens?: boolean;
+  /** PyTorch-style recurrent layer: add `h0` (and `c0`) inputs [layers·dirs, batch, H] and a `c_n` output. */
+  initialState?: boolean;
   /** Input feature size for a model without an Embedding (Keras layers built lazily need it). */
   inputSize?: number;
   /** Extra metadata (the vocabulary, for example), stored as model metadata_props. */
@@ -81,7 +83,14 @@ function recurrentNode(
   x: string,
   dirs: DirectionWeights[],
   hidden: number,
-  options: { reverse: boolean; activations: ActivationName[]; linearBeforeReset: boolean; seqLens: string },
+  options: {
+    reverse: boolean;
+    activations: ActivationName[];
+    linearBeforeReset: boolean;
+    seqLens: string;
+    h0?: string;
+    c0?: string;
+  },
 ): { y: string; h: string; c?: string } {
   const op = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' }[kind];
   const toOnnx = (t: Tensor) => reorderGates(t, kind, 0, 'torch', 'onnx');
@@ -104,7 +113,16 @@ function recurrentNode(
       0,
     ),
   );
-  const inputs = [x, g.constant('W', W), g.constant('R', R), g.constant('B', B), options.seqLens];
+  const inputs = [
+    x,
+    g.constant('W', W),
+    g.constant('R', R),
+    g.constant('B', B),
+    options.seqLens,
+    options.h0 ?? '',
+    ...(kind === 'lstm' ? [options.c0 ?? ''] : []),
+  ];
+  while (inputs[inputs.length - 1] === '') inputs.pop();
   W.dispose();
   R.dispose();
   B.dispose();
@@ -130,12 +148,22 @@ function mergeDirections(g: GraphWriter, y: string): string {
   return g.add('Reshape', [t, g.ints('shape', [0, 0, -1])])[0];
 }
 
-function torchLayer(g: GraphWriter, layer: TorchRecurrent, x: string, seqLens: string): { y: string; h: string[] } {
+function torchLayer(
+  g: GraphWriter,
+  layer: TorchRecurrent,
+  x: string,
+  seqLens: string,
+  state?: { h0: string; c0?: string },
+): { y: string; h: string[]; c: string[] } {
   if (layer.projSize > 0)
     throw new Error(`exportOnnx: ${layer.name} uses projSize, which the ONNX LSTM operator cannot express`);
   const sd = layer.stateDict();
   let cur = x;
   const hs: string[] = [];
+  const cs: string[] = [];
+  const D = layer.directions;
+  const layerSlice = (t: string, l: number) =>
+    g.add('Slice', [t, g.ints('starts', [l * D]), g.ints('ends', [(l + 1) * D]), g.ints('axes', [0])])[0];
   for (let l = 0; l < layer.numLayers; l++) {
     const dirs = Array.from({ length: layer.directions }, (_, d) => {
       const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
@@ -152,11 +180,14 @@ function torchLayer(g: GraphWriter, layer: TorchRecurrent, x: string, seqLens: s
       activations: acts,
       linearBeforeReset: true,
       seqLens,
+      h0: state ? layerSlice(state.h0, l) : undefined,
+      c0: state?.c0 ? layerSlice(state.c0, l) : undefined,
     });
     hs.push(r.h);
+    if (r.c) cs.push(r.c);
     cur = mergeDirections(g, r.y);
   }
-  return { y: cur, h: hs };
+  return { y: cur, h: hs, c: cs };
 }
 
 type KerasRecurrentLayer = keras.KerasRecurrentLayer;
@@ -283,7 +314,13 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): Uint8Arr
       ),
     );
     const x = model.batchFirst ? g.add('Transpose', ['input'], 1, { perm: [1, 0, 2] })[0] : 'input';
-    const r = torchLayer(g, model, x, seqLens);
+    const L = model.numLayers * model.directions;
+    if (options.initialState) {
+      inputs.push(valueInfo('h0', dtype, [L, 'batch', model.outputSize]));
+      if (model.kind === 'lstm') inputs.push(valueInfo('c0', dtype, [L, 'batch', model.hiddenSize]));
+    }
+    const state = options.initialState ? { h0: 'h0', c0: model.kind === 'lstm' ? 'c0' : undefined } : undefined;
+    const r = torchLayer(g, model, x, seqLens, state);
     const y = model.batchFirst ? g.add('Transpose', [r.y], 1, { perm: [1, 0, 2] })[0] : r.y;
     g.nodes.push(node('Identity', [y], ['output']));
     g.nodes.push(node('Concat', r.h, ['h_n'], { axis: 0 }));
@@ -296,7 +333,11 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): Uint8Arr
           : ['sequence', 'batch', model.outputSize * model.directions],
       ),
     );
-    outputs.push(valueInfo('h_n', dtype, [model.numLayers * model.directions, 'batch', model.hiddenSize]));
+    outputs.push(valueInfo('h_n', dtype, [L, 'batch', model.hiddenSize]));
+    if (model.kind === 'lstm') {
+      g.nodes.push(node('Concat', r.c, ['c_n'], { axis: 0 }));
+      outputs.push(valueInfo('c_n', dtype, [L, 'batch', model.hiddenSize]));
+    }
   } else {
     const layers = model instanceof Sequential ? model.layers : exportableChildren(model);
     let x: string;

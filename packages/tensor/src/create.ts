@@ -182,3 +182,10 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): T
   const backend = getBackend();
   return new Tensor(backend.fromValues(data, [n], type), backend);
 }
+
+/** A copy of `x` on another backend (weights moving with a model, results coming back). */
+export function toBackend(x: Tensor, backend: import('@recur/backend-api').Backend): Tensor {
+  x.assertAlive('toBackend');
+  if (x.backend === backend) return new Tensor(backend.reshape(x.storage, x.shape), backend);
+  return new Tensor(backend.fromValues(x.dataSync(), x.shape, x.dtype), backend);
+}

@@ -11,6 +11,7 @@ export {
   scalar,
   type TensorOptions,
   tensor,
+  toBackend,
   zeros,
   zerosLike,
 } from './create';

@@ -1,0 +1,118 @@
+import type { Module } from '@recur/layers';
+import { type ExportOptions, exportOnnx } from '@recur/onnx';
+import { type Tensor, tensor } from '@recur/tensor';
+import * as ort from 'onnxruntime-node';
+
+/** Options passed through to onnxruntime's InferenceSession. */
+export interface OrtSessionOptions {
+  intraOpNumThreads?: number;
+  interOpNumThreads?: number;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  executionMode?: 'sequential' | 'parallel';
+}
+
+const ORT_TYPE: Record<string, 'float32' | 'float64' | 'int32' | 'int64' | 'bool'> = {
+  float32: 'float32',
+  float64: 'float64',
+  int32: 'int32',
+  bool: 'bool',
+};
+
+/**
+ * A model compiled into one onnxruntime InferenceSession. Feeds and results are recur tensors;
+ * int32 feeds go in as int64 where the model declares int64 (token ids).
+ */
+export class OrtModel {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly int64Inputs: Set<string>,
+  ) {}
+
+  /** Compiles ONNX bytes (an imported model, or an export), or a file path (external data is read next to it). */
+  static async fromOnnx(bytes: Uint8Array | string, options: OrtSessionOptions = {}): Promise<OrtModel> {
+    const session = await ort.InferenceSession.create(bytes as Uint8Array, {
+      intraOpNumThreads: options.intraOpNumThreads ?? 1,
+      interOpNumThreads: options.interOpNumThreads ?? 1,
+      graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
+      executionMode: options.executionMode ?? 'sequential',
+    });
+    const int64 = new Set<string>();
+    session.inputNames.forEach((name, i) => {
+      const meta = (session as unknown as { inputMetadata?: { type?: string }[] }).inputMetadata?.[i];
+      if (meta?.type === 'int64') int64.add(name);
+    });
+    return new OrtModel(session, int64);
+  }
+
+  /** Compiles a recur model through the ONNX exporter. */
+  static async fromModule(model: Module, options: OrtSessionOptions & ExportOptions = {}): Promise<OrtModel> {
+    return OrtModel.fromOnnx(exportOnnx(model, options), options);
+  }
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  /** Runs the session; the results are new recur tensors on the current backend. */
+  async run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, t] of Object.entries(feeds)) {
+      // The backend's own array, not a copy (backend-js keeps typed arrays).
+      const values = t.backend.read(t.storage);
+      ortFeeds[name] = this.int64Inputs.has(name)
+        ? new ort.Tensor(
+            'int64',
+            BigInt64Array.from(values as Int32Array, (v) => BigInt(v)),
+            [...t.shape],
+          )
+        : new ort.Tensor(ORT_TYPE[t.dtype], values as Float32Array, [...t.shape]);
+    }
+    const out = await this.session.run(ortFeeds);
+    const result: Record<string, Tensor> = {};
+    for (const [name, v] of Object.entries(out)) {
+      const data =
+        v.type === 'int64' ? Int32Array.from(v.data as BigInt64Array, (x) => Number(x)) : (v.data as Float32Array);
+      result[name] = tensor(data, {
+        shape: [...v.dims],
+        dtype:
+          v.type === 'float64'
+            ? 'float64'
+            : v.type === 'bool'
+              ? 'bool'
+              : v.type === 'int64' || v.type === 'int32'
+                ? 'int32'
+                : 'float32',
+      });
+    }
+    return result;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+const cache = new WeakMap<Module, Promise<OrtModel>>();
+
+/**
+ * The session for a recur model, compiled on first use and cached per model; `release` drops it
+ * (call it after changing the weights, or when the model is done).
+ */
+export function compile(model: Module, options: OrtSessionOptions & ExportOptions = {}): Promise<OrtModel> {
+  let session = cache.get(model);
+  if (!session) {
+    session = OrtModel.fromModule(model, options);
+    cache.set(model, session);
+  }
+  return session;
+}
+
+export async function release(model: Module): Promise<void> {
+  const session = cache.get(model);
+  cache.delete(model);
+  if (session) await (await session).release();
+}

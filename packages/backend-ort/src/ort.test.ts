@@ -1,0 +1,34 @@
+import { LSTM } from '@recur/layers';
+import { add, getBackend, randomNormal, setBackend, tensor } from '@recur/tensor';
+import { describe, expect, it } from 'vitest';
+import { OrtBackend } from './ort-backend';
+import { compile, release } from './ort-model';
+
+describe('backend-ort', () => {
+  it('compiles a recur model into one session (cached per model) with recur’s outputs', async () => {
+    const lstm = new LSTM(3, 4, { batchFirst: true });
+    const x = randomNormal([2, 5, 3], 0, 1, { seed: 1 });
+    const a = compile(lstm);
+    expect(compile(lstm)).toBe(a);
+    const out = await (await a).run({ input: x });
+    const mine = lstm.forward(x);
+    const ref = Array.from(mine.output.dataSync());
+    const d = Array.from(out.output.dataSync()).reduce((m, v, i) => Math.max(m, Math.abs(v - ref[i])), 0);
+    expect(d).toBeLessThan(1e-5);
+    await release(lstm);
+    expect(compile(lstm)).not.toBe(a);
+    await release(lstm);
+  });
+
+  it('refuses op-by-op work and training with an error naming the backends that train', () => {
+    const previous = getBackend();
+    setBackend(new OrtBackend());
+    try {
+      const t = tensor([1, 2]);
+      expect(Array.from(t.dataSync())).toEqual([1, 2]);
+      expect(() => add(t, 1)).toThrow(/backend 'ort' runs whole compiled models .* need backend 'js' or 'tfjs'/);
+    } finally {
+      setBackend(previous);
+    }
+  });
+});
