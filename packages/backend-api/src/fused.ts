@@ -76,6 +76,11 @@ export interface RecurrentGrads {
  * up at call time and fall back to composed primitives when it is absent.
  */
 export interface FusedKernels {
+  /**
+   * Whether `recurrent` handles these attributes (a backend may fuse only the common cases);
+   * absent means all. Layers take the composed path when it says no.
+   */
+  supportsRecurrent?(attrs: RecurrentAttrs): boolean;
   /** A whole sequence through one recurrent layer in one direction. */
   recurrent(inputs: RecurrentInputs, attrs: RecurrentAttrs): RecurrentOutputs;
   /** Backpropagation through time for `recurrent`, given the upstream gradients of y, hN (and cN). */
@@ -89,4 +94,4 @@ export interface FusedKernels {
   ): RecurrentGrads;
 }
 
-export const FUSED_KERNEL_NAMES: readonly (keyof FusedKernels)[] = ['recurrent', 'recurrentBackward'];
+export const FUSED_KERNEL_NAMES = ['recurrent', 'recurrentBackward'] as const;

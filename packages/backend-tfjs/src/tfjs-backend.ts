@@ -5,6 +5,7 @@ import {
   type BinaryOp,
   type CompareOp,
   type DType,
+  type FusedKernels,
   type ReduceOp,
   type Shape,
   type TypedArray,
@@ -12,6 +13,7 @@ import {
   type UnaryOp,
 } from '@recur/backend-api';
 import * as tf from '@tensorflow/tfjs-core';
+import { tfjsFusedKernels } from './fused-recurrent';
 
 /** A tensor on backend-tfjs: the values live in a tf.Tensor. */
 export interface TfjsTensor extends BackendTensor {
@@ -51,6 +53,12 @@ function broadcastShape(...shapes: Shape[]): number[] {
  */
 export class TfjsBackend implements Backend {
   readonly name = 'tfjs';
+  readonly fused: Partial<FusedKernels>;
+
+  /** `fused: false` turns the fused sequence kernel off (the composed path everywhere). */
+  constructor(options: { fused?: boolean } = {}) {
+    this.fused = options.fused === false ? {} : tfjsFusedKernels;
+  }
 
   fromValues(values: TypedArray, shape: Shape, dtype: DType): TfjsTensor {
     const d = tfDType(dtype);

@@ -86,7 +86,13 @@ export function runRecurrent(
   options: { fused?: boolean } = {},
 ): RecurrentResult {
   const fused = x.backend.fused;
-  if (options.fused === false || !fused?.recurrent || !fused.recurrentBackward) {
+  // Only a gradient being taken needs the workspace; inference skips writing it.
+  const kernelAttrs = { ...attrs, saveForBackward: currentRecorder() !== null };
+  const usable =
+    fused?.recurrent &&
+    (fused.supportsRecurrent?.(kernelAttrs) ?? true) &&
+    (!kernelAttrs.saveForBackward || fused.recurrentBackward);
+  if (options.fused === false || !usable || !fused?.recurrent) {
     return composedRecurrent(x, weights, state, attrs);
   }
   ensureGradRule();
@@ -95,8 +101,6 @@ export function runRecurrent(
   const inputs = slots.map((s) => named[s] as Tensor);
   const lstm = attrs.kind === 'lstm';
   const kernel = fused.recurrent;
-  // Only a gradient being taken needs the workspace; inference skips writing it.
-  const kernelAttrs = { ...attrs, saveForBackward: currentRecorder() !== null };
   const outs = runKernelMulti('recurrent', inputs, { slots, recurrent: kernelAttrs }, (_backend, ...storage) => {
     const byName = Object.fromEntries(slots.map((s, i) => [s, storage[i]])) as unknown as RecurrentInputs;
     const r = kernel(byName, kernelAttrs);

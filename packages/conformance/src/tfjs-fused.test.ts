@@ -1,0 +1,44 @@
+import { TfjsBackend } from '@recur/backend-tfjs';
+import { GRU, LSTM, RNN } from '@recur/layers';
+import { getBackend, randomNormal, registerBackend, setBackend, tensor, tidy, toBackend } from '@recur/tensor';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS } from './backends';
+
+describe("backend-tfjs' fused sequence kernel (inference)", () => {
+  for (const [name, Make] of [
+    ['RNN', RNN],
+    ['LSTM', LSTM],
+    ['GRU', GRU],
+  ] as const) {
+    for (const bidirectional of [false, true]) {
+      for (const withLengths of [false, true]) {
+        it(`${name}${bidirectional ? ' bidirectional' : ''}${withLengths ? ' with lengths' : ''} equals backend-js and frees every tfjs tensor`, async () => {
+          await BACKENDS.find((b) => b.name === 'tfjs-wasm')?.setup?.();
+          registerBackend('tfjs', () => new TfjsBackend());
+          const previous = getBackend();
+          const layer = new Make(3, 4, { batchFirst: true, bidirectional, numLayers: 2 });
+          const x = randomNormal([3, 5, 3], 0, 1, { seed: 4 });
+          const lengths = tensor([5, 2, 4], { dtype: 'int32' });
+          const want = layer.forward(x, withLengths ? { seqLengths: lengths } : {});
+          layer.to('tfjs');
+          setBackend('tfjs');
+          try {
+            const xt = toBackend(x, getBackend());
+            const lt = toBackend(lengths, getBackend());
+            const before = tf.memory().numTensors;
+            const got = tidy(() => {
+              const r = layer.forward(xt, withLengths ? { seqLengths: lt } : {});
+              return [Array.from(r.output.dataSync()), Array.from(r.hN.dataSync())];
+            });
+            expect(tf.memory().numTensors).toBe(before);
+            const ref = [Array.from(want.output.dataSync()), Array.from(want.hN.dataSync())];
+            got.forEach((g, k) => expect(Math.max(...g.map((v, i) => Math.abs(v - ref[k][i])))).toBeLessThan(1e-5));
+          } finally {
+            setBackend(previous);
+          }
+        });
+      }
+    }
+  }
+});
