@@ -33,6 +33,18 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
       if (bIh) xw = tf.add(xw, bIh);
       const xwFlat = xw as tf.Tensor2D; // [B·T, G·H]
       const xw3 = tf.reshape(xwFlat, [B, Tn, -1]);
+      const lensAll = lengths ?? new Array(B).fill(Tn);
+      // The inputs in processing order, split into steps once: slicing a middle axis on tfjs-wasm
+      // costs as much as the whole tensor, so per-step slices would make the loop quadratic.
+      let inOrder: tf.Tensor = xw3;
+      if (attrs.reverse && !lengths) inOrder = tf.reverse(xw3, 1);
+      else if (attrs.reverse) {
+        const rows = lensAll.flatMap((len, b) =>
+          Array.from({ length: Tn }, (_, s) => b * Tn + Math.max(len - 1 - s, 0)),
+        );
+        inOrder = tf.reshape(tf.gather(xwFlat, tf.tensor1d(rows, 'int32')), [B, Tn, -1]);
+      }
+      const xSteps = tf.unstack(inOrder, 1) as tf.Tensor2D[];
       const wHhT = tf.transpose(T(inputs.wHh) as tf.Tensor2D) as tf.Tensor2D;
       const bHh = T(inputs.bHh);
       let h = T(inputs.h0) as tf.Tensor2D;
