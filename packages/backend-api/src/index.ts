@@ -22,6 +22,7 @@ export type {
 export { ACTIVATION_NAMES, FUSED_KERNEL_NAMES, GATE_COUNT } from './fused';
 export type { Shape } from './shape';
 export {
+  broadcastShapes,
   broadcastStrides,
   formatShape,
   normalizeAxis,

@@ -65,3 +65,14 @@ export function normalizeAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
   return a >= 0 && a < rank && Number.isInteger(a) ? a : -1;
 }
+
+/** The broadcast of several shapes; throws naming `who` and every shape when they do not broadcast. */
+export function broadcastShapes(who: string, ...shapes: Shape[]): number[] {
+  let out: number[] = [];
+  for (const s of shapes) {
+    const next = tryBroadcastShapes(out, s);
+    if (!next) throw new Error(`${who}: shapes ${shapes.map(formatShape).join(', ')} do not broadcast`);
+    out = next;
+  }
+  return out;
+}

@@ -4,6 +4,7 @@ import {
   type Backend,
   type BackendTensor,
   type BinaryOp,
+  broadcastShapes,
   type CompareOp,
   type DType,
   type FusedKernels,
@@ -11,7 +12,6 @@ import {
   type Shape,
   sizeOf,
   type TypedArray,
-  tryBroadcastShapes,
   type UnaryOp,
 } from '@recur/backend-api';
 import { jsFusedKernels } from './fused-recurrent';
@@ -33,15 +33,7 @@ function values(x: BackendTensor): TypedArray {
   return (x as JsTensor).data;
 }
 
-function outShapeOf(...shapes: Shape[]): number[] {
-  let out: number[] = [];
-  for (const s of shapes) {
-    const next = tryBroadcastShapes(out, s);
-    if (!next) throw new Error(`backend-js: shapes ${shapes.map((x) => `[${x}]`).join(', ')} do not broadcast`);
-    out = next;
-  }
-  return out;
-}
+const outShapeOf = (...shapes: Shape[]) => broadcastShapes('backend-js', ...shapes);
 
 /**
  * The default backend: every primitive on typed arrays, in plain TypeScript. Works in Node and in

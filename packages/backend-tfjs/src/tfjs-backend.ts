@@ -3,13 +3,13 @@ import {
   type Backend,
   type BackendTensor,
   type BinaryOp,
+  broadcastShapes,
   type CompareOp,
   type DType,
   type FusedKernels,
   type ReduceOp,
   type Shape,
   type TypedArray,
-  tryBroadcastShapes,
   type UnaryOp,
 } from '@recur/backend-api';
 import * as tf from '@tensorflow/tfjs-core';
@@ -35,15 +35,7 @@ function wrap(t: tf.Tensor, dtype?: DType): TfjsTensor {
 
 const T = (x: BackendTensor) => (x as TfjsTensor).data;
 
-function broadcastShape(...shapes: Shape[]): number[] {
-  let out: number[] = [];
-  for (const s of shapes) {
-    const next = tryBroadcastShapes(out, s);
-    if (!next) throw new Error(`backend tfjs: shapes ${shapes.map((x) => `[${x}]`).join(', ')} do not broadcast`);
-    out = next;
-  }
-  return out;
-}
+const broadcastShape = (...shapes: Shape[]) => broadcastShapes('backend tfjs', ...shapes);
 
 /**
  * The backend interface on @tensorflow/tfjs-core, running on whichever tfjs backend is active

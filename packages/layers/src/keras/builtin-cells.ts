@@ -151,6 +151,17 @@ abstract class BuiltinCell extends Cell {
     return this.stateMask ? mul(h, this.stateMask) : h;
   }
 
+  /** x·K + h·R + b, with the dropout masks applied (SimpleRNN and LSTM; GRU splits its product). */
+  protected preActivation(x: Tensor, h: Tensor): Tensor {
+    this.checkInput(x);
+    const z = add(
+      matMul(this.dropInput(x), this.weight('kernel')),
+      matMul(this.dropState(h), this.weight('recurrent_kernel')),
+    );
+    const b = this.bias();
+    return b ? add(z, b) : z;
+  }
+
   protected bias(): Tensor | null {
     return this.hasParameter('bias') ? this.weight('bias') : null;
   }
@@ -204,13 +215,7 @@ export class SimpleRNNCell extends BuiltinCell {
   }
 
   call(x: Tensor, [h]: Tensor[]): [Tensor, Tensor[]] {
-    this.checkInput(x);
-    let z = add(
-      matMul(this.dropInput(x), this.weight('kernel')),
-      matMul(this.dropState(h), this.weight('recurrent_kernel')),
-    );
-    const b = this.bias();
-    if (b) z = add(z, b);
+    const z = this.preActivation(x, h);
     const out = this.act(z);
     return [out, [out]];
   }
@@ -227,13 +232,7 @@ export class LSTMCell extends BuiltinCell {
   }
 
   call(x: Tensor, [h, c]: Tensor[]): [Tensor, Tensor[]] {
-    this.checkInput(x);
-    let z = add(
-      matMul(this.dropInput(x), this.weight('kernel')),
-      matMul(this.dropState(h), this.weight('recurrent_kernel')),
-    );
-    const b = this.bias();
-    if (b) z = add(z, b);
+    const z = this.preActivation(x, h);
     const [zi, zf, zc, zo] = split(z, 4, 1);
     const cNew = add(mul(this.recAct(zf), c), mul(this.recAct(zi), this.act(zc)));
     const hNew = mul(this.recAct(zo), this.act(cNew));
