@@ -34,8 +34,7 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
       const xwFlat = xw as tf.Tensor2D; // [B·T, G·H]
       const xw3 = tf.reshape(xwFlat, [B, Tn, -1]);
       const lensAll = lengths ?? new Array(B).fill(Tn);
-      // The inputs in processing order, split into steps once: slicing a middle axis on tfjs-wasm
-      // costs as much as the whole tensor, so per-step slices would make the loop quadratic.
+      // The inputs in processing order (reverse: each sequence from its own end).
       let inOrder: tf.Tensor = xw3;
       if (attrs.reverse && !lengths) inOrder = tf.reverse(xw3, 1);
       else if (attrs.reverse) {
@@ -44,7 +43,11 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
         );
         inOrder = tf.reshape(tf.gather(xwFlat, tf.tensor1d(rows, 'int32')), [B, Tn, -1]);
       }
-      const xSteps = tf.unstack(inOrder, 1) as tf.Tensor2D[];
+      // Time-major once, then each step's rows straight from the data: on tfjs-wasm every slice (and
+      // so unstack) of a big tensor costs as much as the whole tensor.
+      const timeMajor = tf.transpose(inOrder, [1, 0, 2]).dataSync() as Float32Array;
+      const width = timeMajor.length / (Tn * B);
+      const stepInput = (s: number) => tf.tensor2d(timeMajor.subarray(s * B * width, (s + 1) * B * width), [B, width]);
       const wHhT = tf.transpose(T(inputs.wHh) as tf.Tensor2D) as tf.Tensor2D;
       const bHh = T(inputs.bHh);
       let h = T(inputs.h0) as tf.Tensor2D;
