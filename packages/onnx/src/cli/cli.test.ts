@@ -30,6 +30,12 @@ describe('recur-onnx', () => {
       const got = out.y.data as number[];
       expect(Math.max(...got.map((v, i) => Math.abs(v - want[i])))).toBeLessThan(1e-5);
       expect(run('inspect', join(dir, 'missing.onnx')).status).toBe(2);
+      // export: a PyTorch state dict + config (the layer fixture format) to ONNX, then inspect it.
+      const exported = join(dir, 'lstm.onnx');
+      const e = run('export', 'fixtures/torch/lstm_2l_bi.json', exported);
+      expect(e.status, e.stderr).toBe(0);
+      expect(run('inspect', exported).stdout).toMatch(/operators: .*LSTM ×2/);
+      expect(run('export', 'fixtures/torch/lstm_2l_bi.json', exported, '--opset', 'x').status).toBe(2);
       expect(run('frobnicate').status).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { atomicWriteFile } from '@recur/data/node';
+import { GRU, LSTM, RNN } from '@recur/layers';
 import { type Tensor, tensor } from '@recur/tensor';
 import { Command } from 'commander';
+import { exportOnnx } from '../export';
 import { OnnxModel } from '../model';
 
 function load(path: string): OnnxModel {
@@ -83,6 +86,45 @@ program
     if (opts.output) writeFileSync(opts.output, JSON.stringify(result));
     else console.log(JSON.stringify(result, null, 1));
     m.dispose();
+  });
+
+program
+  .command('export')
+  .argument(
+    '<layer.json>',
+    'a PyTorch-style layer: {"config": {"kind": "LSTM", "input_size", "hidden_size", ...}, "params": state dict}',
+  )
+  .argument('<out.onnx>')
+  .option('--opset <n>', 'ONNX opset', '17')
+  .option('--sequence-lens', 'add an int32 sequence_lens input')
+  .description(
+    'export a recurrent layer given as config + PyTorch state dict (the fixture format) to ONNX, written atomically',
+  )
+  .action((layerPath: string, outPath: string, opts: { opset: string; sequenceLens?: boolean }) => {
+    let json: { config?: Record<string, unknown>; params?: Record<string, { shape: number[]; data: number[] }> };
+    try {
+      json = JSON.parse(readFileSync(layerPath, 'utf8'));
+    } catch (e) {
+      fail(`cannot read ${layerPath}: ${(e as Error).message}`);
+    }
+    const c = json.config ?? {};
+    const opset = Number(opts.opset);
+    if (!Number.isInteger(opset) || opset < 7 || opset > 22)
+      fail(`--opset must be an integer in 7..22, got '${opts.opset}'`);
+    const Make = { RNN, LSTM, GRU }[String(c.kind) as 'RNN' | 'LSTM' | 'GRU'];
+    if (!Make || !json.params) fail(`${layerPath}: expected {config: {kind: RNN|LSTM|GRU, ...}, params: {...}}`);
+    const layer = new Make(Number(c.input_size), Number(c.hidden_size), {
+      numLayers: Number(c.num_layers ?? 1),
+      bidirectional: Boolean(c.bidirectional),
+      batchFirst: Boolean(c.batch_first),
+      bias: c.bias !== false,
+      ...(c.nonlinearity ? { nonlinearity: c.nonlinearity as 'tanh' | 'relu' } : {}),
+    });
+    layer.loadStateDict(
+      Object.fromEntries(Object.entries(json.params).map(([k, v]) => [k, tensor(v.data, { shape: v.shape })])),
+    );
+    atomicWriteFile(outPath, exportOnnx(layer, { opset, sequenceLens: opts.sequenceLens }));
+    console.log(`wrote ${outPath}`);
   });
 
 program.parse();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { type AtomicWriteOptions, atomicWriteFile } from '@recur/data/node';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../checkpoint';
-import { type AtomicWriteOptions, atomicWriteFile } from './atomic-write';
 
 /** Saves a checkpoint file atomically (see atomicWriteFile). */
 export function saveCheckpoint(path: string, checkpoint: Checkpoint, options: AtomicWriteOptions = {}): void {
