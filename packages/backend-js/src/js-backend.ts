@@ -14,11 +14,12 @@ import {
   type TypedArray,
   type UnaryOp,
 } from '@recur/backend-api';
-import { jsFusedKernels } from './fused-recurrent';
+import { createFusedKernels } from './fused-recurrent';
 import { binaryLoop, castArray, compareLoop, expandTo, unaryLoop } from './kernels/elementwise';
 import { matMul } from './kernels/mat-mul';
 import { broadcastTo, concat, gather, pad, scatterAdd, slice, transpose } from './kernels/movement';
 import { argReduce, reduce } from './kernels/reduce';
+import { type WasmKernels, wasmKernels } from './wasm/runtime';
 
 /** A tensor on backend-js: the values live in a typed array of the tensor's dtype. */
 export interface JsTensor extends BackendTensor {
@@ -35,6 +36,16 @@ function values(x: BackendTensor): TypedArray {
 
 const outShapeOf = (...shapes: Shape[]) => broadcastShapes('backend-js', ...shapes);
 
+export interface JsBackendOptions {
+  fused?: boolean;
+  wasm?: boolean;
+}
+
+function wasmByDefault(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.RECUR_WASM !== '0';
+}
+
 /**
  * The default backend: every primitive on typed arrays, in plain TypeScript. Works in Node and in
  * browsers with no native code.
@@ -42,10 +53,22 @@ const outShapeOf = (...shapes: Shape[]) => broadcastShapes('backend-js', ...shap
 export class JsBackend implements Backend {
   readonly name = 'js';
   readonly fused: Partial<FusedKernels>;
+  /** Whether float32 products and recurrent kernels may run on WebAssembly SIMD. */
+  readonly wasm: boolean;
 
-  /** `fused: false` turns the fused kernels off, so layers take the composed path (for tests and comparisons). */
-  constructor(options: { fused?: boolean } = {}) {
-    this.fused = options.fused === false ? {} : jsFusedKernels;
+  /**
+   * `fused: false` turns the fused kernels off, so layers take the composed path; `wasm: false`
+   * keeps every kernel in TypeScript (default: on, unless the environment sets RECUR_WASM=0).
+   * Both exist for tests and comparisons: results agree to float32 rounding either way.
+   */
+  constructor(options: JsBackendOptions = {}) {
+    this.wasm = options.wasm ?? wasmByDefault();
+    this.fused = options.fused === false ? {} : createFusedKernels(this.wasm);
+  }
+
+  /** The SIMD kernels when this backend may use them and the engine has them. */
+  private simd(): WasmKernels | null {
+    return this.wasm ? wasmKernels() : null;
   }
 
   fromValues(v: TypedArray, shape: Shape, dtype: DType): JsTensor {
@@ -112,7 +135,7 @@ export class JsBackend implements Backend {
   }
 
   matMul(a: BackendTensor, b: BackendTensor, transposeA: boolean, transposeB: boolean): JsTensor {
-    const r = matMul(values(a), a.shape, values(b), b.shape, transposeA, transposeB, a.dtype);
+    const r = matMul(values(a), a.shape, values(b), b.shape, transposeA, transposeB, a.dtype, this.simd());
     return make(r.data, r.shape, a.dtype);
   }
 

@@ -1,4 +1,6 @@
 import { allocTypedArray, broadcastStrides, type DType, sizeOf, stridesOf, type TypedArray } from '@recur/backend-api';
+import { WASM_MATMUL_MIN_WORK, wasmMatMul } from '../wasm/mat-mul-wasm';
+import type { WasmKernels } from '../wasm/runtime';
 import { gemm } from './gemm';
 
 /** Batched matMul with broadcast batch dimensions; see Backend.matMul. */
@@ -10,6 +12,7 @@ export function matMul(
   transposeA: boolean,
   transposeB: boolean,
   dtype: DType,
+  wasm: WasmKernels | null = null,
 ): { data: TypedArray; shape: number[] } {
   const ra = aShape.length;
   const rb = bShape.length;
@@ -30,9 +33,11 @@ export function matMul(
   const aMat = M * K;
   const bMat = K * N;
   const count = sizeOf(batch);
-  const acc = new Float64Array(count * M * N);
+  const shape = [...batch, M, N];
   const index = new Array<number>(rank).fill(0);
   const batchStrides = stridesOf(batch);
+  const aOffsets: number[] = [];
+  const bOffsets: number[] = [];
   for (let n = 0; n < count; n++) {
     let rest = n;
     let aOff = 0;
@@ -43,17 +48,40 @@ export function matMul(
       aOff += index[i] * aStrides[i];
       bOff += index[i] * bStrides[i];
     }
+    aOffsets.push(aOff * aMat);
+    bOffsets.push(bOff * bMat);
+  }
+  const [ars, acs] = transposeA ? [1, M] : [K, 1];
+  const [brs, bcs] = transposeB ? [1, K] : [N, 1];
+  if (wasm && dtype === 'float32' && M * N * K >= WASM_MATMUL_MIN_WORK) {
+    const data = wasmMatMul(
+      wasm,
+      M,
+      N,
+      K,
+      a as Float32Array,
+      aOffsets,
+      ars,
+      acs,
+      b as Float32Array,
+      bOffsets,
+      brs,
+      bcs,
+    );
+    return { data, shape };
+  }
+  const acc = new Float64Array(count * M * N);
+  for (let n = 0; n < count; n++) {
     gemm(
       M,
       N,
       K,
-      { data: a, offset: aOff * aMat, rowStride: transposeA ? 1 : K, colStride: transposeA ? M : 1 },
-      { data: b, offset: bOff * bMat, rowStride: transposeB ? 1 : N, colStride: transposeB ? K : 1 },
+      { data: a, offset: aOffsets[n], rowStride: ars, colStride: acs },
+      { data: b, offset: bOffsets[n], rowStride: brs, colStride: bcs },
       acc,
       n * M * N,
     );
   }
-  const shape = [...batch, M, N];
   if (dtype === 'float64') return { data: acc, shape };
   const out = allocTypedArray(dtype, acc.length);
   out.set(acc);

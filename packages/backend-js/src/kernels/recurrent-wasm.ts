@@ -1,0 +1,222 @@
+import type { RecurrentAttrs, RecurrentInputs, TypedArray } from '@recur/backend-api';
+import type { WasmKernels } from '../wasm/runtime';
+import type { RecurrentBackwardResult } from './recurrent-backward';
+import { type RecurrentLayout, recurrentLayout, timeIndex } from './recurrent-layout';
+
+/**
+ * The float32 recurrent kernels on WebAssembly SIMD: the same algorithm as recurrent-forward.ts
+ * and recurrent-backward.ts, with every product and gate on the SIMD kernels and all buffers in
+ * wasm memory. Rows are kept in processing order — step s's active rows are rows
+ * stepStart[s] … stepStart[s] + active[s] − 1 — so each step reads and writes contiguous blocks.
+ */
+
+/** Whether these attributes have a SIMD kernel: float32, default activations, no projection, GRU with reset after. */
+export function wasmRecurrentSupports(attrs: RecurrentAttrs, dtype: string): boolean {
+  if (dtype !== 'float32' || attrs.projSize > 0) return false;
+  if (attrs.kind === 'gru' && !attrs.linearBeforeReset) return false;
+  const want =
+    attrs.kind === 'rnn' ? ['tanh'] : attrs.kind === 'lstm' ? ['sigmoid', 'tanh', 'tanh'] : ['sigmoid', 'tanh'];
+  return attrs.activations.length === want.length && attrs.activations.every((a, i) => a === want[i]);
+}
+
+/** Floats per row of the workspace: LSTM [i f g o c tanh(c) c_prev h_prev], GRU [r z n hn h_prev], RNN [h h_prev]. */
+function workspaceWidth(attrs: RecurrentAttrs): number {
+  const H = attrs.hiddenSize;
+  return attrs.kind === 'lstm' ? 8 * H : attrs.kind === 'gru' ? 5 * H : 2 * H;
+}
+
+const data = (t: { data: unknown } | undefined) => (t ? (t.data as Float32Array) : undefined);
+
+/** Visits every (processing row, step) with the batch row b and time t it stands for. */
+function forEachRow(L: RecurrentLayout, reverse: boolean, visit: (row: number, b: number, t: number) => void): void {
+  for (let s = 0; s < L.T; s++) {
+    for (let r = 0; r < L.active[s]; r++) {
+      const b = L.order[r];
+      visit(L.stepStart[s] + r, b, timeIndex(L, r, s, reverse));
+    }
+  }
+}
+
+/** Copies x's real rows into wasm memory in processing order. */
+function putInputsInStepOrder(k: WasmKernels, L: RecurrentLayout, reverse: boolean, x: Float32Array, at: number): void {
+  const f = k.f32();
+  const { I, T } = L;
+  forEachRow(L, reverse, (row, b, t) => f.set(x.subarray((b * T + t) * I, (b * T + t + 1) * I), at / 4 + row * I));
+}
+
+export interface WasmRecurrentForward {
+  y: Float32Array;
+  hN: Float32Array;
+  cN?: Float32Array;
+  /** [rows, width] in processing order; empty when nothing was saved for backward. */
+  workspace: Float32Array;
+  layout: RecurrentLayout;
+}
+
+export function wasmRecurrentForward(
+  k: WasmKernels,
+  inputs: RecurrentInputs,
+  attrs: RecurrentAttrs,
+): WasmRecurrentForward {
+  const L = recurrentLayout(inputs, attrs);
+  const { B, T, I, H, GH, order, active, stepStart } = L;
+  const rows = stepStart[T];
+  const lstm = attrs.kind === 'lstm';
+  const wsW = workspaceWidth(attrs);
+  const save = attrs.saveForBackward ?? true;
+  const fn = k.fn;
+
+  k.reset();
+  const px = k.alloc(rows * I);
+  const xw = k.alloc(rows * GH);
+  const packedIh = k.alloc(fn.packedSize(I, GH) / 4);
+  const packedHh = k.alloc(fn.packedSize(H, GH) / 4);
+  const scratch = k.alloc(fn.gemmScratchSize() / 4);
+  const hw = k.alloc(B * GH);
+  const h = k.alloc(B * H);
+  const c = k.alloc(B * H);
+  const ws = save ? k.alloc(rows * wsW) : 0;
+  const wIh = k.put(data(inputs.wIh) as Float32Array);
+  const wHh = k.put(data(inputs.wHh) as Float32Array);
+  const bIh = inputs.bIh ? k.put(data(inputs.bIh) as Float32Array) : 0;
+  const bHh = inputs.bHh ? k.put(data(inputs.bHh) as Float32Array) : 0;
+  putInputsInStepOrder(k, L, attrs.reverse, data(inputs.x) as Float32Array, px);
+  const f = k.f32();
+
+  // Input projection of every real step at once: xw = x·W_ihᵀ + b_ih (W_ihᵀ read through strides).
+  fn.packB(I, GH, wIh, 1, I, packedIh);
+  if (bIh) fn.broadcastRows(rows, GH, bIh, xw);
+  fn.gemm(rows, GH, I, px, I, 1, packedIh, xw, GH, bIh ? 1 : 0, scratch);
+  fn.packB(H, GH, wHh, 1, H, packedHh);
+
+  const h0 = data(inputs.h0) as Float32Array;
+  const c0 = data(inputs.c0);
+  for (let r = 0; r < B; r++) {
+    f.set(h0.subarray(order[r] * H, (order[r] + 1) * H), h / 4 + r * H);
+    if (c0) f.set(c0.subarray(order[r] * H, (order[r] + 1) * H), c / 4 + r * H);
+    else f.fill(0, c / 4 + r * H, c / 4 + (r + 1) * H);
+  }
+
+  const y = new Float32Array(B * T * H);
+  for (let s = 0; s < T; s++) {
+    const na = active[s];
+    if (na === 0) break;
+    fn.gemm(na, GH, H, h, H, 1, packedHh, hw, GH, 0, scratch);
+    const xwStep = xw + stepStart[s] * GH * 4;
+    const wsStep = save ? ws + stepStart[s] * wsW * 4 : 0;
+    if (lstm) fn.lstmStep(na, H, xwStep, hw, bHh, c, h, wsStep, wsW);
+    else if (attrs.kind === 'gru') fn.gruStep(na, H, xwStep, hw, bHh, h, wsStep, wsW);
+    else fn.rnnStep(na, H, xwStep, hw, bHh, h, wsStep, wsW);
+    for (let r = 0; r < na; r++) {
+      const t = timeIndex(L, r, s, attrs.reverse);
+      y.set(f.subarray(h / 4 + r * H, h / 4 + (r + 1) * H), (order[r] * T + t) * H);
+    }
+  }
+
+  const hN = new Float32Array(B * H);
+  const cN = lstm ? new Float32Array(B * H) : undefined;
+  for (let r = 0; r < B; r++) {
+    hN.set(f.subarray(h / 4 + r * H, h / 4 + (r + 1) * H), order[r] * H);
+    cN?.set(f.subarray(c / 4 + r * H, c / 4 + (r + 1) * H), order[r] * H);
+  }
+  const workspace = save ? k.take(ws, rows * wsW) : new Float32Array(0);
+  return { y, hN, cN, workspace, layout: L };
+}
+
+/** Backpropagation through time for `wasmRecurrentForward`, from its workspace. */
+export function wasmRecurrentBackward(
+  k: WasmKernels,
+  inputs: RecurrentInputs,
+  attrs: RecurrentAttrs,
+  workspace: Float32Array,
+  dy: TypedArray,
+  dhN: TypedArray,
+  dcN: TypedArray | undefined,
+): RecurrentBackwardResult {
+  const L = recurrentLayout(inputs, attrs);
+  const { B, T, I, H, GH, order, active, stepStart } = L;
+  const rows = stepStart[T];
+  const lstm = attrs.kind === 'lstm';
+  const gru = attrs.kind === 'gru';
+  const wsW = workspaceWidth(attrs);
+  const fn = k.fn;
+
+  k.reset();
+  const ws = k.put(workspace);
+  const dG = k.alloc(rows * GH);
+  const dA = gru ? k.alloc(rows * GH) : dG; // LSTM and RNN: the input side sees the same gradients
+  const dh = k.alloc(B * H);
+  const dNext = k.alloc(B * H);
+  const dc = k.alloc(B * H);
+  const scratch = k.alloc(fn.gemmScratchSize() / 4);
+  const packed = k.alloc(
+    Math.max(fn.packedSize(GH, H), fn.packedSize(rows, H), fn.packedSize(GH, I), fn.packedSize(rows, I)) / 4,
+  );
+  const px = k.alloc(rows * I);
+  const dWHh = k.alloc(GH * H);
+  const dWIh = k.alloc(GH * I);
+  const dxRows = k.alloc(rows * I);
+  const dBias = k.alloc(2 * GH);
+  const wHh = k.put(data(inputs.wHh) as Float32Array);
+  const wIh = k.put(data(inputs.wIh) as Float32Array);
+  putInputsInStepOrder(k, L, attrs.reverse, data(inputs.x) as Float32Array, px);
+  const f = k.f32();
+  f.fill(0, dBias / 4, dBias / 4 + 2 * GH);
+  for (let r = 0; r < B; r++) {
+    f.set(dhN.subarray(order[r] * H, (order[r] + 1) * H), dh / 4 + r * H);
+    if (dcN) f.set(dcN.subarray(order[r] * H, (order[r] + 1) * H), dc / 4 + r * H);
+    else f.fill(0, dc / 4 + r * H, dc / 4 + (r + 1) * H);
+  }
+
+  // dh_prev = dG·W_hh each step (W_hh [G·H, H] packed once).
+  fn.packB(GH, H, wHh, H, 1, packed);
+  for (let s = T - 1; s >= 0; s--) {
+    const na = active[s];
+    if (na === 0) continue;
+    const step = stepStart[s];
+    for (let r = 0; r < na; r++) {
+      const src = (order[r] * T + timeIndex(L, r, s, attrs.reverse)) * H;
+      const dst = dh / 4 + r * H;
+      for (let j = 0; j < H; j++) f[dst + j] += dy[src + j];
+    }
+    const wsStep = ws + step * wsW * 4;
+    const dGStep = dG + step * GH * 4;
+    if (lstm) fn.lstmBackStep(na, H, wsStep, wsW, dh, dc, dGStep);
+    else if (gru) fn.gruBackStep(na, H, wsStep, wsW, dh, dGStep, dA + step * GH * 4, dNext);
+    else fn.rnnBackStep(na, H, wsStep, wsW, dh, dGStep);
+    // GRU's dNext already holds dh ⊙ z, the path around the product.
+    fn.gemm(na, H, GH, dGStep, GH, 1, packed, dNext, H, gru ? 1 : 0, scratch);
+    // Rows past na keep their gradient: they finished earlier (later in this reverse walk).
+    f.copyWithin(dh / 4, dNext / 4, dNext / 4 + na * H);
+  }
+
+  // Weights over all steps at once: dW_hh = dGᵀ·h_prev, dW_ih = dAᵀ·x, dx = dA·W_ih.
+  fn.packB(rows, H, ws + (wsW - H) * 4, wsW, 1, packed);
+  fn.gemm(GH, H, rows, dG, 1, GH, packed, dWHh, H, 0, scratch);
+  fn.packB(rows, I, px, I, 1, packed);
+  fn.gemm(GH, I, rows, dA, 1, GH, packed, dWIh, I, 0, scratch);
+  fn.packB(GH, I, wIh, I, 1, packed);
+  fn.gemm(rows, I, GH, dA, GH, 1, packed, dxRows, I, 0, scratch);
+  fn.colSums(rows, GH, dA, GH, dBias);
+  fn.colSums(rows, GH, dG, GH, dBias + GH * 4);
+
+  const dx = new Float32Array(B * T * I);
+  forEachRow(L, attrs.reverse, (row, b, t) =>
+    dx.set(f.subarray(dxRows / 4 + row * I, dxRows / 4 + (row + 1) * I), (b * T + t) * I),
+  );
+  const dh0 = new Float32Array(B * H);
+  const dc0 = lstm ? new Float32Array(B * H) : undefined;
+  for (let r = 0; r < B; r++) {
+    dh0.set(f.subarray(dh / 4 + r * H, dh / 4 + (r + 1) * H), order[r] * H);
+    dc0?.set(f.subarray(dc / 4 + r * H, dc / 4 + (r + 1) * H), order[r] * H);
+  }
+  return {
+    dx,
+    dh0,
+    dc0,
+    dWIh: k.take(dWIh, GH * I),
+    dWHh: k.take(dWHh, GH * H),
+    dBIh: inputs.bIh ? k.take(dBias, GH) : undefined,
+    dBHh: inputs.bHh ? k.take(dBias + GH * 4, GH) : undefined,
+  };
+}
