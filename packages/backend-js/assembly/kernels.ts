@@ -8,8 +8,6 @@ const MC: i32 = 64; // rows of A packed at a time (64×256 floats, 64 KiB, in L2
 const MR: i32 = 4;
 const NR: i32 = 8;
 
-// Scratch for the 4×8 block of C when it hangs over an edge.
-const EDGE: usize = memory.data(MR * NR * 4, 16);
 
 /** Bytes `packB` writes for a K×N matrix. */
 export function packedSize(K: i32, N: i32): i32 {
@@ -74,9 +72,12 @@ function packA(a: usize, rs: i32, cs: i32, M: i32, i0: i32, mc: i32, k0: i32, kc
   }
 }
 
-/** Scratch bytes `gemm` needs for its packed A blocks. */
+/**
+ * Scratch bytes `gemm` needs: its packed A block, then a 4×8 block of C for edges. Each thread
+ * passes its own, so threads share nothing but their inputs.
+ */
 export function gemmScratchSize(): i32 {
-  return MC * KC * 4;
+  return MC * KC * 4 + MR * NR * 4;
 }
 
 /**
@@ -98,6 +99,7 @@ export function gemm(
 ): void {
   if (M == 0 || N == 0) return;
   const nPanels = (N + NR - 1) / NR;
+  const edge = pa + <usize>(MC * KC * 4);
   if (K == 0) {
     if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>N << 2);
     return;
@@ -115,8 +117,9 @@ export function gemm(
         for (let ip = 0; ip < mc; ip += MR) {
           const rows = min(MR, mc - ip);
           const cBlock = c + (<usize>((i0 + ip) * ldc + jp * NR) << 2);
-          if (rows == 1) micro1(kc, pa + (<usize>(ip * kc) << 2), panel, cBlock, cols, overwrite);
-          else micro(kc, pa + (<usize>(ip * kc) << 2), panel, cBlock, ldc, rows, cols, overwrite);
+          const aPanel = pa + (<usize>(ip * kc) << 2);
+          if (rows == 1) micro1(kc, aPanel, panel, cBlock, cols, overwrite, edge);
+          else micro(kc, aPanel, panel, cBlock, ldc, rows, cols, overwrite, edge);
         }
       }
     }
@@ -130,7 +133,7 @@ function update(dst: usize, v: v128, overwrite: bool): void {
 }
 
 /** One 4×8 block of C over kc steps: eight f32x4 accumulators stay in registers. */
-function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, rows: i32, cols: i32, overwrite: bool): void {
+function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, rows: i32, cols: i32, overwrite: bool, edge: usize): void {
   let c00 = f32x4.splat(0);
   let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0);
@@ -169,25 +172,25 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, rows: i32, col
     update(c + 3 * stride + 16, c31, overwrite);
     return;
   }
-  v128.store(EDGE, c00);
-  v128.store(EDGE, c01, 16);
-  v128.store(EDGE, c10, 32);
-  v128.store(EDGE, c11, 48);
-  v128.store(EDGE, c20, 64);
-  v128.store(EDGE, c21, 80);
-  v128.store(EDGE, c30, 96);
-  v128.store(EDGE, c31, 112);
+  v128.store(edge, c00);
+  v128.store(edge, c01, 16);
+  v128.store(edge, c10, 32);
+  v128.store(edge, c11, 48);
+  v128.store(edge, c20, 64);
+  v128.store(edge, c21, 80);
+  v128.store(edge, c30, 96);
+  v128.store(edge, c31, 112);
   for (let r = 0; r < rows; r++) {
     for (let q = 0; q < cols; q++) {
       const dst = c + <usize>r * stride + (<usize>q << 2);
-      const v = load<f32>(EDGE + (<usize>(r * NR + q) << 2));
+      const v = load<f32>(edge + (<usize>(r * NR + q) << 2));
       store<f32>(dst, overwrite ? v : load<f32>(dst) + v);
     }
   }
 }
 
 /** A single row of C (a batch of one): a quarter of the work of the 4×8 block. */
-function micro1(kc: i32, pa: usize, pb: usize, c: usize, cols: i32, overwrite: bool): void {
+function micro1(kc: i32, pa: usize, pb: usize, c: usize, cols: i32, overwrite: bool, edge: usize): void {
   let c0 = f32x4.splat(0);
   let c1 = f32x4.splat(0);
   for (let kk = 0; kk < kc; kk++) {
@@ -202,11 +205,11 @@ function micro1(kc: i32, pa: usize, pb: usize, c: usize, cols: i32, overwrite: b
     update(c + 16, c1, overwrite);
     return;
   }
-  v128.store(EDGE, c0);
-  v128.store(EDGE, c1, 16);
+  v128.store(edge, c0);
+  v128.store(edge, c1, 16);
   for (let q = 0; q < cols; q++) {
     const dst = c + (<usize>q << 2);
-    const v = load<f32>(EDGE + (<usize>q << 2));
+    const v = load<f32>(edge + (<usize>q << 2));
     store<f32>(dst, overwrite ? v : load<f32>(dst) + v);
   }
 }
@@ -494,4 +497,40 @@ export function colSums(rows: i32, cols: i32, src: usize, stride: i32, dst: usiz
 export function broadcastRows(rows: i32, cols: i32, bias: usize, dst: usize): void {
   const bytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) memory.copy(dst + <usize>r * bytes, bias, bytes);
+}
+
+// ---- Whole steps for one block of rows ---------------------------------------------------------
+// A step's rows are independent: row r's recurrent product reads only row r of h. So a thread can
+// take a block of rows and run the product and the gates for them with no barrier in between.
+
+/** hw = h·W_hhᵀ (packed) for these rows, then the LSTM gates. */
+export function lstmRows(na: i32, H: i32, h: usize, packed: usize, hw: usize, pa: usize, xw: usize, bhh: usize, c: usize, ws: usize, wsW: i32): void {
+  gemm(na, 4 * H, H, h, H, 1, packed, hw, 4 * H, 0, pa);
+  lstmStep(na, H, xw, hw, bhh, c, h, ws, wsW);
+}
+
+export function gruRows(na: i32, H: i32, h: usize, packed: usize, hw: usize, pa: usize, xw: usize, bhh: usize, ws: usize, wsW: i32): void {
+  gemm(na, 3 * H, H, h, H, 1, packed, hw, 3 * H, 0, pa);
+  gruStep(na, H, xw, hw, bhh, h, ws, wsW);
+}
+
+export function rnnRows(na: i32, H: i32, h: usize, packed: usize, hw: usize, pa: usize, xw: usize, bhh: usize, ws: usize, wsW: i32): void {
+  gemm(na, H, H, h, H, 1, packed, hw, H, 0, pa);
+  rnnStep(na, H, xw, hw, bhh, h, ws, wsW);
+}
+
+/** LSTM backward for these rows: gate gradients, then dNext = dG·W_hh (packed). */
+export function lstmBackRows(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dc: usize, dG: usize, packed: usize, dNext: usize, pa: usize): void {
+  lstmBackStep(na, H, ws, wsW, dh, dc, dG);
+  gemm(na, H, 4 * H, dG, 4 * H, 1, packed, dNext, H, 0, pa);
+}
+
+export function gruBackRows(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dG: usize, dA: usize, packed: usize, dNext: usize, pa: usize): void {
+  gruBackStep(na, H, ws, wsW, dh, dG, dA, dNext);
+  gemm(na, H, 3 * H, dG, 3 * H, 1, packed, dNext, H, 1, pa);
+}
+
+export function rnnBackRows(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dG: usize, packed: usize, dNext: usize, pa: usize): void {
+  rnnBackStep(na, H, ws, wsW, dh, dG);
+  gemm(na, H, H, dG, H, 1, packed, dNext, H, 0, pa);
 }

@@ -17,14 +17,14 @@ import { type WasmKernels, wasmKernels } from './wasm/runtime';
  * kernels for the float32 cases they cover when `useWasm` and the engine allow, else TypeScript.
  * The workspace's dtype records which kernel made it, so backward always matches forward.
  */
-export function createFusedKernels(useWasm: boolean): FusedKernels {
+export function createFusedKernels(useWasm: boolean, threads = 1): FusedKernels {
   const simd = (inputs: RecurrentInputs, attrs: RecurrentAttrs): WasmKernels | null =>
     useWasm && wasmRecurrentSupports(attrs, inputs.x.dtype) ? wasmKernels() : null;
 
   return {
     recurrent(inputs: RecurrentInputs, attrs: RecurrentAttrs): RecurrentOutputs {
       const k = simd(inputs, attrs);
-      const r = k ? wasmRecurrentForward(k, inputs, attrs) : recurrentForward(inputs, attrs);
+      const r = k ? wasmRecurrentForward(k, inputs, attrs, threads) : recurrentForward(inputs, attrs);
       const { B, T, H, Hout, wsWidth } = r.layout;
       const dtype = inputs.x.dtype;
       const workspace = k
@@ -47,7 +47,7 @@ export function createFusedKernels(useWasm: boolean): FusedKernels {
       if (ws instanceof Float32Array) {
         const k = wasmKernels();
         if (!k) throw new Error('backend-js: a WebAssembly recurrent workspace reached backward without the kernels');
-        g = wasmRecurrentBackward(k, inputs, attrs, ws, dyData, dhData, dcData);
+        g = wasmRecurrentBackward(k, inputs, attrs, ws, dyData, dhData, dcData, threads);
       } else {
         const layout = recurrentLayout(inputs, attrs);
         g = recurrentBackward(inputs, attrs, layout, ws as Float64Array, dyData, dhData, dcData);

@@ -37,8 +37,12 @@ function values(x: BackendTensor): TypedArray {
 const outShapeOf = (...shapes: Shape[]) => broadcastShapes('backend-js', ...shapes);
 
 export interface JsBackendOptions {
+  /** Fused whole-sequence recurrent kernels (default true). */
   fused?: boolean;
+  /** WebAssembly SIMD kernels for float32 (default true, or RECUR_WASM=0 in the environment turns them off). */
   wasm?: boolean;
+  /** Most threads per kernel call (default: all cores). Workers start on the first call large enough to use them. */
+  threads?: number;
 }
 
 function wasmByDefault(): boolean {
@@ -55,15 +59,21 @@ export class JsBackend implements Backend {
   readonly fused: Partial<FusedKernels>;
   /** Whether float32 products and recurrent kernels may run on WebAssembly SIMD. */
   readonly wasm: boolean;
+  /** Most threads one kernel call may use (the WebAssembly kernels only). */
+  readonly threads: number;
 
   /**
    * `fused: false` turns the fused kernels off, so layers take the composed path; `wasm: false`
    * keeps every kernel in TypeScript (default: on, unless the environment sets RECUR_WASM=0).
    * Both exist for tests and comparisons: results agree to float32 rounding either way.
+   * `threads` caps the threads of one call (default: every core; 1 = never start workers).
    */
   constructor(options: JsBackendOptions = {}) {
     this.wasm = options.wasm ?? wasmByDefault();
-    this.fused = options.fused === false ? {} : createFusedKernels(this.wasm);
+    const threads = options.threads ?? Number.POSITIVE_INFINITY;
+    if (!(threads >= 1)) throw new Error(`JsBackend: threads must be a number ≥ 1, got ${options.threads}`);
+    this.threads = threads;
+    this.fused = options.fused === false ? {} : createFusedKernels(this.wasm, threads);
   }
 
   /** The SIMD kernels when this backend may use them and the engine has them. */
@@ -135,7 +145,17 @@ export class JsBackend implements Backend {
   }
 
   matMul(a: BackendTensor, b: BackendTensor, transposeA: boolean, transposeB: boolean): JsTensor {
-    const r = matMul(values(a), a.shape, values(b), b.shape, transposeA, transposeB, a.dtype, this.simd());
+    const r = matMul(
+      values(a),
+      a.shape,
+      values(b),
+      b.shape,
+      transposeA,
+      transposeB,
+      a.dtype,
+      this.simd(),
+      this.threads,
+    );
     return make(r.data, r.shape, a.dtype);
   }
 

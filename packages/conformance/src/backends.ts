@@ -26,7 +26,10 @@ async function useTfjs(name: 'cpu' | 'wasm'): Promise<void> {
 
 /** Every backend the suite runs against. Adding a backend is one line here. */
 export const BACKENDS: BackendSpec[] = [
+  // backend-js as users get it: float32 products and fused recurrent kernels on WebAssembly SIMD.
   { name: 'js', create: () => new JsBackend(), float64: true },
+  // backend-js with the WebAssembly kernels forced off: every kernel in TypeScript (the fallback).
+  { name: 'js-ts', create: () => new JsBackend({ wasm: false }), float64: true },
   // backend-js with its fused kernels off: the composed per-step path every other backend falls back to.
   { name: 'js-composed', create: () => new JsBackend({ fused: false }), float64: true },
   { name: 'tfjs-cpu', create: () => new TfjsBackend(), setup: () => useTfjs('cpu'), float64: false },

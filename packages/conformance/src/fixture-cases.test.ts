@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { JsBackend } from '@recur/backend-js';
 import { getBackend, numTensors, setBackend } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from './backends';
@@ -74,21 +75,29 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
         }
       }, 120_000);
     }
-    for (const [label, options] of [
-      ['fused float32', { dtype: 'float32', fused: true }],
-      ['composed float32', { dtype: 'float32', fused: false }],
-      ['fused float64', { dtype: 'float64', fused: true }],
-      ['composed float64', { dtype: 'float64', fused: false }],
+    // backend-js in every mode: float32 with the WebAssembly SIMD kernels on and forced off.
+    for (const [label, options, wasm] of [
+      ['fused float32, WebAssembly kernels', { dtype: 'float32', fused: true }, true],
+      ['fused float32, TypeScript kernels', { dtype: 'float32', fused: true }, false],
+      ['composed float32', { dtype: 'float32', fused: false }, true],
+      ['fused float64', { dtype: 'float64', fused: true }, true],
+      ['composed float64', { dtype: 'float64', fused: false }, true],
     ] as const) {
       it(`${file} (${format?.name}): ${label} matches every reference tensor`, async () => {
-        const before = numTensors();
-        const results = await format?.run(json, { ...options, file });
-        const bad = (results ?? [])
-          .filter((r) => !r.ok)
-          .map((r) => `${r.name}: abs ${r.maxAbsError} rel ${r.maxRelError}`);
-        expect(bad).toEqual([]);
-        expect(results?.length).toBeGreaterThan(5);
-        expect(numTensors()).toBe(before);
+        const previous = getBackend();
+        setBackend(new JsBackend({ wasm }));
+        try {
+          const before = numTensors();
+          const results = await format?.run(json, { ...options, file });
+          const bad = (results ?? [])
+            .filter((r) => !r.ok)
+            .map((r) => `${r.name}: abs ${r.maxAbsError} rel ${r.maxRelError}`);
+          expect(bad).toEqual([]);
+          expect(results?.length).toBeGreaterThan(5);
+          expect(numTensors()).toBe(before);
+        } finally {
+          setBackend(previous);
+        }
       });
     }
   }

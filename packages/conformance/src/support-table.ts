@@ -1,4 +1,5 @@
 import { FUSED_KERNEL_NAMES } from '@recur/backend-api';
+import { JsBackend } from '@recur/backend-js';
 import { BACKENDS } from './backends';
 
 const PRIMITIVES = [
@@ -37,6 +38,11 @@ export function supportTable(): string {
         .join(' | ')} |`,
     );
   }
+  rows.push(
+    `| WebAssembly SIMD (float32 matMul, fused RNN/LSTM/GRU) | ${backends
+      .map(({ backend }) => (backend instanceof JsBackend && backend.wasm ? 'yes' : 'no'))
+      .join(' | ')} |`,
+  );
   rows.push(`| float64 | ${specs.map((s) => (s.float64 ? 'yes' : 'no')).join(' | ')} |`);
   rows.push(`| training | ${specs.map((s) => (s.wholeModel ? 'no' : 'yes')).join(' | ')} |`);
   return [

@@ -13,6 +13,7 @@ export function matMul(
   transposeB: boolean,
   dtype: DType,
   wasm: WasmKernels | null = null,
+  threads = 1,
 ): { data: TypedArray; shape: number[] } {
   const ra = aShape.length;
   const rb = bShape.length;
@@ -67,6 +68,7 @@ export function matMul(
       bOffsets,
       brs,
       bcs,
+      threads,
     );
     return { data, shape };
   }

@@ -1,5 +1,5 @@
 import type { RecurrentAttrs, RecurrentInputs, TypedArray } from '@recur/backend-api';
-import type { WasmKernels } from '../wasm/runtime';
+import { WasmKernels } from '../wasm/runtime';
 import type { RecurrentBackwardResult } from './recurrent-backward';
 import { type RecurrentLayout, recurrentLayout, timeIndex } from './recurrent-layout';
 
@@ -53,10 +53,16 @@ export interface WasmRecurrentForward {
   layout: RecurrentLayout;
 }
 
+/** Threads for a step of `na` rows: a barrier costs about as much as 2^17 multiply-adds, and a block needs 4 rows. */
+function stepThreads(k: WasmKernels, wanted: number, na: number, work: number): number {
+  return na >= 8 && na * work >= 1 << 17 ? k.threads(Math.min(wanted, Math.floor(na / 4))) : 1;
+}
+
 export function wasmRecurrentForward(
   k: WasmKernels,
   inputs: RecurrentInputs,
   attrs: RecurrentAttrs,
+  threads = 1,
 ): WasmRecurrentForward {
   const L = recurrentLayout(inputs, attrs);
   const { B, T, I, H, GH, order, active, stepStart } = L;
@@ -71,7 +77,7 @@ export function wasmRecurrentForward(
   const xw = k.alloc(rows * GH);
   const packedIh = k.alloc(fn.packedSize(I, GH) / 4);
   const packedHh = k.alloc(fn.packedSize(H, GH) / 4);
-  const scratch = k.alloc(fn.gemmScratchSize() / 4);
+  const scratch = k.scratch(Math.max(1, threads));
   const hw = k.alloc(B * GH);
   const h = k.alloc(B * H);
   const c = k.alloc(B * H);
@@ -86,8 +92,9 @@ export function wasmRecurrentForward(
   // Input projection of every real step at once: xw = x·W_ihᵀ + b_ih (W_ihᵀ read through strides).
   fn.packB(I, GH, wIh, 1, I, packedIh);
   if (bIh) fn.broadcastRows(rows, GH, bIh, xw);
-  fn.gemm(rows, GH, I, px, I, 1, packedIh, xw, GH, bIh ? 1 : 0, scratch);
+  k.gemmRows(stepThreads(k, threads, rows, GH * I), scratch, rows, GH, I, px, I, 1, packedIh, xw, GH, bIh ? 1 : 0);
   fn.packB(H, GH, wHh, 1, H, packedHh);
+  const kernel = lstm ? 'lstmRows' : attrs.kind === 'gru' ? 'gruRows' : 'rnnRows';
 
   const h0 = data(inputs.h0) as Float32Array;
   const c0 = data(inputs.c0);
@@ -101,12 +108,17 @@ export function wasmRecurrentForward(
   for (let s = 0; s < T; s++) {
     const na = active[s];
     if (na === 0) break;
-    fn.gemm(na, GH, H, h, H, 1, packedHh, hw, GH, 0, scratch);
     const xwStep = xw + stepStart[s] * GH * 4;
     const wsStep = save ? ws + stepStart[s] * wsW * 4 : 0;
-    if (lstm) fn.lstmStep(na, H, xwStep, hw, bHh, c, h, wsStep, wsW);
-    else if (attrs.kind === 'gru') fn.gruStep(na, H, xwStep, hw, bHh, h, wsStep, wsW);
-    else fn.rnnStep(na, H, xwStep, hw, bHh, h, wsStep, wsW);
+    // Each thread takes a block of rows through the recurrent product and the gates.
+    const blocks = WasmKernels.blocks(na, stepThreads(k, threads, na, GH * H));
+    k.parallel(
+      blocks.map(([r0, n], t) => {
+        const rowState = [h + r0 * H * 4, packedHh, hw + r0 * GH * 4, scratch[t], xwStep + r0 * GH * 4, bHh];
+        const saved = [wsStep ? wsStep + r0 * wsW * 4 : 0, wsW];
+        return lstm ? [kernel, n, H, ...rowState, c + r0 * H * 4, ...saved] : [kernel, n, H, ...rowState, ...saved];
+      }),
+    );
     for (let r = 0; r < na; r++) {
       const t = timeIndex(L, r, s, attrs.reverse);
       y.set(f.subarray(h / 4 + r * H, h / 4 + (r + 1) * H), (order[r] * T + t) * H);
@@ -132,6 +144,7 @@ export function wasmRecurrentBackward(
   dy: TypedArray,
   dhN: TypedArray,
   dcN: TypedArray | undefined,
+  threads = 1,
 ): RecurrentBackwardResult {
   const L = recurrentLayout(inputs, attrs);
   const { B, T, I, H, GH, order, active, stepStart } = L;
@@ -148,7 +161,7 @@ export function wasmRecurrentBackward(
   const dh = k.alloc(B * H);
   const dNext = k.alloc(B * H);
   const dc = k.alloc(B * H);
-  const scratch = k.alloc(fn.gemmScratchSize() / 4);
+  const scratch = k.scratch(Math.max(1, threads));
   const packed = k.alloc(
     Math.max(fn.packedSize(GH, H), fn.packedSize(rows, H), fn.packedSize(GH, I), fn.packedSize(rows, I)) / 4,
   );
@@ -179,24 +192,31 @@ export function wasmRecurrentBackward(
       const dst = dh / 4 + r * H;
       for (let j = 0; j < H; j++) f[dst + j] += dy[src + j];
     }
-    const wsStep = ws + step * wsW * 4;
-    const dGStep = dG + step * GH * 4;
-    if (lstm) fn.lstmBackStep(na, H, wsStep, wsW, dh, dc, dGStep);
-    else if (gru) fn.gruBackStep(na, H, wsStep, wsW, dh, dGStep, dA + step * GH * 4, dNext);
-    else fn.rnnBackStep(na, H, wsStep, wsW, dh, dGStep);
-    // GRU's dNext already holds dh ⊙ z, the path around the product.
-    fn.gemm(na, H, GH, dGStep, GH, 1, packed, dNext, H, gru ? 1 : 0, scratch);
+    // Each thread takes a block of rows through the gate gradients and dG·W_hh.
+    const blocks = WasmKernels.blocks(na, stepThreads(k, threads, na, GH * H));
+    k.parallel(
+      blocks.map(([r0, n], t) => {
+        const wsRows = ws + (step + r0) * wsW * 4;
+        const dGRows = dG + (step + r0) * GH * 4;
+        const tail = [packed, dNext + r0 * H * 4, scratch[t]];
+        const dhRows = dh + r0 * H * 4;
+        if (lstm) return ['lstmBackRows', n, H, wsRows, wsW, dhRows, dc + r0 * H * 4, dGRows, ...tail];
+        if (gru) return ['gruBackRows', n, H, wsRows, wsW, dhRows, dGRows, dA + (step + r0) * GH * 4, ...tail];
+        return ['rnnBackRows', n, H, wsRows, wsW, dhRows, dGRows, ...tail];
+      }),
+    );
     // Rows past na keep their gradient: they finished earlier (later in this reverse walk).
     f.copyWithin(dh / 4, dNext / 4, dNext / 4 + na * H);
   }
 
   // Weights over all steps at once: dW_hh = dGᵀ·h_prev, dW_ih = dAᵀ·x, dx = dA·W_ih.
+  const big = (M: number, work: number) => (M * work >= 1 << 17 ? k.threads(Math.min(threads, Math.floor(M / 4))) : 1);
   fn.packB(rows, H, ws + (wsW - H) * 4, wsW, 1, packed);
-  fn.gemm(GH, H, rows, dG, 1, GH, packed, dWHh, H, 0, scratch);
+  k.gemmRows(big(GH, H * rows), scratch, GH, H, rows, dG, 1, GH, packed, dWHh, H, 0);
   fn.packB(rows, I, px, I, 1, packed);
-  fn.gemm(GH, I, rows, dA, 1, GH, packed, dWIh, I, 0, scratch);
+  k.gemmRows(big(GH, I * rows), scratch, GH, I, rows, dA, 1, GH, packed, dWIh, I, 0);
   fn.packB(GH, I, wIh, I, 1, packed);
-  fn.gemm(rows, I, GH, dA, GH, 1, packed, dxRows, I, 0, scratch);
+  k.gemmRows(big(rows, I * GH), scratch, rows, I, GH, dA, GH, 1, packed, dxRows, I, 0);
   fn.colSums(rows, GH, dA, GH, dBias);
   fn.colSums(rows, GH, dG, GH, dBias + GH * 4);
 

@@ -20,6 +20,7 @@ export function wasmMatMul(
   bOffsets: readonly number[],
   brs: number,
   bcs: number,
+  threads = 1,
 ): Float32Array {
   const count = aOffsets.length;
   const out = new Float32Array(count * M * N);
@@ -28,7 +29,8 @@ export function wasmMatMul(
   const pb = k.alloc(K * N);
   const packed = k.alloc(k.fn.packedSize(K, N) / 4);
   const pc = k.alloc(M * N);
-  const scratch = k.alloc(k.fn.gemmScratchSize() / 4);
+  const useThreads = M >= 8 && M * N * K >= 1 << 18 ? k.threads(Math.min(threads, Math.floor(M / 4))) : 1;
+  const scratch = k.scratch(useThreads);
   const f = k.f32();
   let lastB = -1;
   for (let n = 0; n < count; n++) {
@@ -40,7 +42,7 @@ export function wasmMatMul(
       k.fn.packB(K, N, pb, brs, bcs, packed);
       lastB = bOffsets[n];
     }
-    k.fn.gemm(M, N, K, pa, ars, acs, packed, pc, N, 0, scratch);
+    k.gemmRows(useThreads, scratch, M, N, K, pa, ars, acs, packed, pc, N, 0);
     out.set(f.subarray(pc / 4, pc / 4 + M * N), n * M * N);
   }
   return out;

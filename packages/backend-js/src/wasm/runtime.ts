@@ -1,4 +1,5 @@
-import { KERNELS_WASM_BASE64 } from './kernels-binary.generated';
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-binary.generated';
+import { type KernelCall, ThreadPool } from './thread-pool';
 
 /** The part of the WebAssembly API used here (ES2022's lib has none; no DOM or Node types are needed). */
 interface WasmMemory {
@@ -7,6 +8,7 @@ interface WasmMemory {
 }
 declare const WebAssembly: {
   validate(bytes: Uint8Array): boolean;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: object };
   instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: object } }>;
@@ -55,6 +57,7 @@ export interface KernelExports {
 const PAGE = 65536;
 // The module's own static data lives in the first page; the arena starts after it.
 const ARENA_START = PAGE;
+const MAX_PAGES = 32768; // 2 GiB: pointers stay positive i32s
 
 /**
  * The instantiated kernels plus a bump arena over their memory. A kernel call resets the arena,
@@ -64,9 +67,108 @@ const ARENA_START = PAGE;
 export class WasmKernels {
   private top = ARENA_START;
   private view: Float32Array;
+  private pool: ThreadPool | null = null;
+  private poolStarting = false;
+  /** Everything `shared` needs to start worker threads on this module and memory; absent = one thread only. */
+  private readonly shared?: { module: object; memory: WasmMemory };
 
-  constructor(readonly fn: KernelExports) {
+  constructor(
+    readonly fn: KernelExports,
+    shared?: { module: object; memory: WasmMemory },
+  ) {
+    this.shared = shared;
     this.view = new Float32Array(fn.memory.buffer);
+  }
+
+  /**
+   * How many threads a call may use now, at most `wanted`. The first request for more than one
+   * starts the workers in the background (cores − 1 of them); until they are up, the answer is 1.
+   */
+  threads(wanted: number): number {
+    if (wanted <= 1 || !this.shared) return 1;
+    if (!this.pool && !this.poolStarting) {
+      this.poolStarting = true;
+      void startPool(this.shared.module, this.shared.memory).then(
+        (pool) => (this.pool = pool),
+        () => {
+          this.poolStarting = false;
+        },
+      );
+    }
+    // Every worker takes part in every call (idle ones just check in), so all must be up.
+    const pool = this.pool;
+    return pool && pool.ready === pool.size ? Math.min(wanted, 1 + pool.size) : 1;
+  }
+
+  /** Resolves once `wanted` threads (or as many as the machine has) are up. */
+  async whenThreads(wanted: number): Promise<number> {
+    this.threads(wanted);
+    if (!this.shared || wanted <= 1) return 1;
+    for (;;) {
+      const pool = this.pool;
+      if (pool && pool.ready === pool.size) return this.threads(wanted);
+      if (!this.poolStarting && !pool) return 1;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /** Runs the calls at once, calls[0] on this thread and each other on a worker (see `threads`). */
+  parallel(calls: KernelCall[]): void {
+    const here = ([name, ...args]: KernelCall) =>
+      (this.fn as unknown as Record<string, (...a: number[]) => void>)[name](...args);
+    if (calls.length === 1) here(calls[0]);
+    else if (this.pool && this.pool.ready === this.pool.size) this.pool.run(calls, here);
+    else for (const call of calls) here(call);
+  }
+
+  /** Splits rows [0, n) into at most `threads` blocks of whole 4-row panels: [first row, rows]. */
+  static blocks(n: number, threads: number): [number, number][] {
+    const per = Math.ceil(n / threads / 4) * 4;
+    const out: [number, number][] = [];
+    for (let r = 0; r < n; r += per) out.push([r, Math.min(per, n - r)]);
+    return out;
+  }
+
+  /**
+   * C[M×N] = or += A·B (B packed) with the rows of C split across `threads` threads; `scratch[t]`
+   * is thread t's gemm scratch.
+   */
+  gemmRows(
+    threads: number,
+    scratch: number[],
+    M: number,
+    N: number,
+    K: number,
+    a: number,
+    ars: number,
+    acs: number,
+    packed: number,
+    c: number,
+    ldc: number,
+    accumulate: number,
+  ): void {
+    const blocks = WasmKernels.blocks(M, threads);
+    this.parallel(
+      blocks.map(([r0, rows], t) => [
+        'gemm',
+        rows,
+        N,
+        K,
+        a + r0 * ars * 4,
+        ars,
+        acs,
+        packed,
+        c + r0 * ldc * 4,
+        ldc,
+        accumulate,
+        scratch[t],
+      ]),
+    );
+  }
+
+  /** One gemm scratch area per thread. */
+  scratch(threads: number): number[] {
+    return Array.from({ length: threads }, () => this.alloc(this.fn.gemmScratchSize() / 4));
   }
 
   reset(): void {
@@ -78,7 +180,11 @@ export class WasmKernels {
     const at = this.top;
     this.top += Math.ceil((floats * 4) / 16) * 16;
     const have = this.fn.memory.buffer.byteLength;
-    if (this.top > have) this.fn.memory.grow(Math.ceil((Math.max(this.top, 2 * have) - have) / PAGE));
+    if (this.top > have) {
+      const want = Math.max(this.top, Math.min(2 * have, MAX_PAGES * PAGE));
+      if (want > MAX_PAGES * PAGE) throw new Error(`backend-js: kernels need ${want} bytes, over the 2 GiB wasm limit`);
+      this.fn.memory.grow(Math.ceil((want - have) / PAGE));
+    }
     return at;
   }
 
@@ -109,8 +215,8 @@ export class WasmKernels {
 let loaded: WasmKernels | null | undefined;
 let pending: Promise<WasmKernels | null> | undefined;
 
-function bytes(): Uint8Array {
-  const text = atob(KERNELS_WASM_BASE64);
+function bytes(base64: string): Uint8Array {
+  const text = atob(base64);
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
   return out;
@@ -125,11 +231,10 @@ export function wasmKernels(): WasmKernels | null {
   if (loaded !== undefined) return loaded;
   if (pending) return null;
   if (typeof WebAssembly === 'undefined') return (loaded = null);
-  const code = bytes();
+  const code = bytes(KERNELS_WASM_BASE64);
   if (!WebAssembly.validate(code)) return (loaded = null); // no SIMD in this engine
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(code), {});
-    loaded = new WasmKernels(instance.exports as unknown as KernelExports);
+    loaded = sharedMemoryKernels() ?? singleThreadKernels(code);
   } catch {
     void wasmReady();
     return null;
@@ -137,20 +242,64 @@ export function wasmKernels(): WasmKernels | null {
   return loaded;
 }
 
-/** Resolves once the kernels are compiled (true) or known to be unavailable (false). */
-export function wasmReady(): Promise<boolean> {
-  if (loaded !== undefined) return Promise.resolve(loaded !== null);
+/**
+ * Resolves once the kernels are compiled (true) or known to be unavailable (false), and with
+ * `threads` > 1, once that many worker threads are running (for benchmarks and tests that want
+ * the first call to be threaded; otherwise threads join in as they come up).
+ */
+export async function wasmReady(threads = 1): Promise<boolean> {
+  const k = wasmKernels();
+  if (k) await k.whenThreads(threads);
+  if (loaded !== undefined) return loaded !== null;
   const started: Promise<WasmKernels | null> =
     pending ??
-    WebAssembly.instantiate(bytes(), {}).then(
+    WebAssembly.instantiate(bytes(KERNELS_WASM_BASE64), {}).then(
       (r) => (loaded = new WasmKernels(r.instance.exports as unknown as KernelExports)),
       () => (loaded = null),
     );
   pending = started;
-  return started.then((k) => k !== null);
+  return (await started) !== null;
 }
 
 /** Whether the WebAssembly SIMD kernels are loaded and in use for float32 work. */
 export function wasmAvailable(): boolean {
   return wasmKernels() !== null;
+}
+
+function singleThreadKernels(code: Uint8Array): WasmKernels {
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(code), {});
+  return new WasmKernels(instance.exports as unknown as KernelExports);
+}
+
+/** The shared-memory build, where threads can exist (Node; cross-origin isolated pages); else null. */
+function sharedMemoryKernels(): WasmKernels | null {
+  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean };
+  if (typeof g.SharedArrayBuffer !== 'function' || g.crossOriginIsolated === false) return null;
+  const code = bytes(KERNELS_SHARED_WASM_BASE64);
+  if (!WebAssembly.validate(code)) return null;
+  const memory = new WebAssembly.Memory({ initial: 2, maximum: 32768, shared: true });
+  const module = new WebAssembly.Module(code);
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return new WasmKernels(instance.exports as unknown as KernelExports, { module, memory });
+}
+
+/** Names of the exports a worker may be asked to run. */
+const WORKER_CALLS = ['gemm', 'lstmRows', 'gruRows', 'rnnRows', 'lstmBackRows', 'gruBackRows', 'rnnBackRows'];
+
+async function startPool(module: object, memory: WasmMemory): Promise<ThreadPool> {
+  return ThreadPool.start(module, memory, WORKER_CALLS, (await availableCores()) - 1);
+}
+
+/** Cores this process may use: os.availableParallelism() in Node, navigator.hardwareConcurrency in browsers. */
+export async function availableCores(): Promise<number> {
+  const g = globalThis as { process?: { versions?: { node?: string } }; navigator?: { hardwareConcurrency?: number } };
+  if (typeof g.process?.versions?.node === 'string') {
+    const specifier = 'node:os';
+    const os = (await import(/* @vite-ignore */ specifier)) as {
+      availableParallelism?: () => number;
+      cpus(): unknown[];
+    };
+    return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  }
+  return Math.max(1, g.navigator?.hardwareConcurrency ?? 1);
 }

@@ -1,0 +1,181 @@
+import type { RecurrentAttrs, RecurrentInputs, RecurrentKind, TypedArray } from '@recur/backend-api';
+import { describe, expect, it } from 'vitest';
+import { createFusedKernels } from '../fused-recurrent';
+import { matMul } from '../kernels/mat-mul';
+import { wasmKernels } from './runtime';
+
+// The TypeScript kernels are the reference: the SIMD kernels must agree to float32 rounding.
+
+function random(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return ((s >>> 0) / 2 ** 32 - 0.5) * 1.6;
+  });
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+describe('WebAssembly SIMD kernels', () => {
+  it('load in Node 20 (SIMD is available; a silent fallback to TypeScript would fail here)', () => {
+    expect(wasmKernels()).not.toBeNull();
+  });
+
+  const shapes: [number, number, number][] = [
+    [1, 256, 1024],
+    [3, 5, 7],
+    [37, 13, 29],
+    [64, 300, 70],
+    [130, 257, 9],
+    [2, 1000, 3],
+  ];
+  for (const [M, K, N] of shapes) {
+    for (const [tA, tB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      it(`matMul ${M}×${K}·${K}×${N} transposeA=${tA} transposeB=${tB} agrees with the TypeScript gemm`, () => {
+        const a = random(M * K, M + K);
+        const b = random(K * N, N + 7);
+        const aShape = tA ? [K, M] : [M, K];
+        const bShape = tB ? [N, K] : [K, N];
+        const ref = matMul(a, aShape, b, bShape, tA, tB, 'float32', null).data;
+        const got = matMul(a, aShape, b, bShape, tA, tB, 'float32', wasmKernels()).data;
+        expect(maxDiff(got, ref)).toBeLessThan(2e-6 * Math.sqrt(K));
+      });
+    }
+  }
+
+  it('matMul with broadcast batch dimensions', () => {
+    const a = random(3 * 2 * 17 * 19, 1);
+    const b = random(2 * 19 * 23, 2);
+    const ref = matMul(a, [3, 2, 17, 19], b, [2, 19, 23], false, false, 'float32', null);
+    const got = matMul(a, [3, 2, 17, 19], b, [2, 19, 23], false, false, 'float32', wasmKernels());
+    expect(got.shape).toEqual([3, 2, 17, 23]);
+    expect(maxDiff(got.data, ref.data)).toBeLessThan(1e-5);
+  });
+
+  const simd = createFusedKernels(true);
+  const scalar = createFusedKernels(false);
+  const activations: Record<RecurrentKind, RecurrentAttrs['activations']> = {
+    rnn: ['tanh'],
+    lstm: ['sigmoid', 'tanh', 'tanh'],
+    gru: ['sigmoid', 'tanh'],
+  };
+  const t = (data: TypedArray, shape: number[], dtype: 'float32' | 'int32' = 'float32') => ({ data, shape, dtype });
+
+  for (const kind of ['rnn', 'lstm', 'gru'] as const) {
+    for (const [reverse, lengths, bias] of [
+      [false, false, true],
+      [true, true, true],
+      [false, true, false],
+    ] as const) {
+      it(`${kind} reverse=${reverse} lengths=${lengths} bias=${bias}: forward and BPTT agree with TypeScript`, () => {
+        // H = 9 exercises the one-lane tail of every gate loop; lengths leave rows behind early.
+        const [B, T, I, H] = [5, 7, 6, 9];
+        const G = { rnn: 1, lstm: 4, gru: 3 }[kind];
+        const inputs: RecurrentInputs = {
+          x: t(random(B * T * I, 1), [B, T, I]),
+          wIh: t(random(G * H * I, 2), [G * H, I]),
+          wHh: t(random(G * H * H, 3), [G * H, H]),
+          bIh: bias ? t(random(G * H, 4), [G * H]) : undefined,
+          bHh: bias ? t(random(G * H, 5), [G * H]) : undefined,
+          h0: t(random(B * H, 6), [B, H]),
+          c0: kind === 'lstm' ? t(random(B * H, 7), [B, H]) : undefined,
+          seqLengths: lengths ? t(Int32Array.from([7, 1, 4, 7, 2]), [B], 'int32') : undefined,
+        };
+        const attrs: RecurrentAttrs = {
+          kind,
+          hiddenSize: H,
+          projSize: 0,
+          reverse,
+          activations: activations[kind],
+          linearBeforeReset: true,
+        };
+        const a = simd.recurrent(inputs, attrs);
+        const b = scalar.recurrent(inputs, attrs);
+        expect(a.workspace.data).toBeInstanceOf(Float32Array); // the SIMD path ran
+        expect(b.workspace.data).toBeInstanceOf(Float64Array);
+        expect(maxDiff(a.y.data as TypedArray, b.y.data as TypedArray)).toBeLessThan(1e-6);
+        expect(maxDiff(a.hN.data as TypedArray, b.hN.data as TypedArray)).toBeLessThan(1e-6);
+        if (kind === 'lstm') expect(maxDiff(a.cN?.data as TypedArray, b.cN?.data as TypedArray)).toBeLessThan(1e-6);
+        const dy = t(random(B * T * H, 8), [B, T, H]);
+        const dh = t(random(B * H, 9), [B, H]);
+        const dc = kind === 'lstm' ? t(random(B * H, 10), [B, H]) : undefined;
+        const ga = simd.recurrentBackward(inputs, attrs, a, dy, dh, dc);
+        const gb = scalar.recurrentBackward(inputs, attrs, b, dy, dh, dc);
+        for (const key of ['dx', 'dh0', 'dc0', 'dWIh', 'dWHh', 'dBIh', 'dBHh'] as const) {
+          const want = gb[key];
+          const got = ga[key];
+          expect(got === undefined, key).toBe(want === undefined);
+          if (want && got) expect(maxDiff(got.data as TypedArray, want.data as TypedArray), key).toBeLessThan(2e-6);
+        }
+      });
+    }
+  }
+
+  it('leaves the cases it does not cover to TypeScript (projection, classic GRU, other activations, float64)', () => {
+    const base: RecurrentAttrs = {
+      kind: 'lstm',
+      hiddenSize: 4,
+      projSize: 0,
+      reverse: false,
+      activations: activations.lstm,
+      linearBeforeReset: true,
+    };
+    const inputs = (dtype: 'float32' | 'float64') => ({
+      x: { data: dtype === 'float32' ? random(6, 1) : Float64Array.from(random(6, 1)), shape: [1, 2, 3], dtype },
+      wIh: { data: random(48, 2), shape: [16, 3], dtype: 'float32' as const },
+      wHh: { data: random(64, 3), shape: [16, 4], dtype: 'float32' as const },
+      h0: { data: new Float32Array(4), shape: [1, 4], dtype: 'float32' as const },
+    });
+    const kernelOf = (attrs: RecurrentAttrs, dtype: 'float32' | 'float64' = 'float32') =>
+      (simd.recurrent(inputs(dtype), attrs).workspace.data as object).constructor;
+    expect(kernelOf(base)).toBe(Float32Array);
+    expect(kernelOf(base, 'float64')).toBe(Float64Array);
+    expect(kernelOf({ ...base, activations: ['hardSigmoid', 'tanh', 'tanh'] })).toBe(Float64Array);
+  });
+
+  it('reuses its memory: repeated training steps do not grow it', () => {
+    const [B, T, I, H] = [4, 12, 8, 16];
+    const inputs: RecurrentInputs = {
+      x: t(random(B * T * I, 1), [B, T, I]),
+      wIh: t(random(4 * H * I, 2), [4 * H, I]),
+      wHh: t(random(4 * H * H, 3), [4 * H, H]),
+      h0: t(new Float32Array(B * H), [B, H]),
+      c0: t(new Float32Array(B * H), [B, H]),
+    };
+    const attrs: RecurrentAttrs = {
+      kind: 'lstm',
+      hiddenSize: H,
+      projSize: 0,
+      reverse: false,
+      activations: activations.lstm,
+      linearBeforeReset: true,
+    };
+    const step = () => {
+      const out = simd.recurrent(inputs, attrs);
+      simd.recurrentBackward(
+        inputs,
+        attrs,
+        out,
+        t(random(B * T * H, 4), [B, T, H]),
+        t(new Float32Array(B * H), [B, H]),
+      );
+    };
+    step();
+    const k = wasmKernels();
+    const bytes = k?.memoryBytes;
+    for (let i = 0; i < 50; i++) step();
+    expect(k?.memoryBytes).toBe(bytes);
+  });
+});
