@@ -15,7 +15,12 @@ async function main(): Promise<void> {
   console.log(`recur benchmarks — node ${process.version}, ${new Date().toISOString()}`);
   if (want('matmul')) printTable('matMul, float32', await benchMatMul(), 'GFLOP/s', 'recur backend-js');
   if (want('lstm'))
-    printTable('LSTM forward, I=128 H=256', await benchRecurrentForward('lstm'), 'tokens/s', 'recur backend-js');
+    printTable(
+      'LSTM forward, I=128 H=256',
+      await benchRecurrentForward('lstm'),
+      'tokens/s',
+      'onnxruntime-node (1 thread)',
+    );
   if (want('gru'))
     printTable('GRU forward, I=128 H=256', await benchRecurrentForward('gru'), 'tokens/s', 'recur backend-js');
   if (want('packed')) printTable('Packed against padded', await benchPackedVsPadded(), 'tokens/s', 'recur padded');

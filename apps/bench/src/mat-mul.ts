@@ -1,4 +1,5 @@
-import { matMul, randomUniform, setBackend } from '@recur/tensor';
+import { dispose, getBackend, matMul, randomUniform, setBackend, toBackend } from '@recur/tensor';
+import { JS_VARIANTS, registerJsVariants } from './js-variants';
 import { tf, useTfjsBackend } from './tfjs';
 import { type Row, timeMedian } from './timing';
 
@@ -22,6 +23,7 @@ function naive(a: Float32Array, b: Float32Array, M: number, K: number, N: number
 
 export async function benchMatMul(): Promise<Row[]> {
   const rows: Row[] = [];
+  await registerJsVariants();
   setBackend('js');
   for (const [M, K, N] of MATMUL_SHAPES) {
     const workload = `[${M}×${K}]·[${K}×${N}]`;
@@ -31,7 +33,13 @@ export async function benchMatMul(): Promise<Row[]> {
 
     const a = randomUniform([M, K], -1, 1, { seed: 1 });
     const b = randomUniform([K, N], -1, 1, { seed: 2 });
-    add('recur backend-js', await timeMedian(() => matMul(a, b).dispose()));
+    for (const { backend, label } of JS_VARIANTS) {
+      setBackend(backend);
+      const [av, bv] = [toBackend(a, getBackend()), toBackend(b, getBackend())];
+      add(label, await timeMedian(() => matMul(av, bv).dispose()));
+      dispose([av, bv]);
+    }
+    setBackend('js');
 
     for (const backend of ['cpu', 'wasm'] as const) {
       if (!(await useTfjsBackend(backend))) {

@@ -4,6 +4,7 @@ import { TfjsBackend } from '@recur/backend-tfjs';
 import { GRU, LSTM } from '@recur/layers';
 import { dispose, getBackend, randomNormal, registerBackend, setBackend, sum, tidy, toBackend } from '@recur/tensor';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { JS_VARIANTS, registerJsVariants } from './js-variants';
 import { benchModel, ort, ortSession } from './ort';
 import { tf, useTfjsBackend } from './tfjs';
 import { type Row, timeMedian } from './timing';
@@ -25,13 +26,24 @@ export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]
   const layer = kind === 'lstm' ? new LSTM(I, H, { batchFirst: true }) : new GRU(I, H, { batchFirst: true });
   const modelPath = benchModel(`bench_${kind}_i128_h256`);
   const session = modelPath ? await ortSession(modelPath, 1) : null;
+  const session2 = modelPath ? await ortSession(modelPath, 2) : null;
+  await registerJsVariants();
   for (const [B, T] of SHAPES) {
     const workload = `${kind.toUpperCase()} forward ${B}×${T}`;
     const tokens = B * T;
     const add = (contender: string, ms: number | null, note?: string) =>
       rows.push({ workload, contender, ms, rate: ms ? (tokens / ms) * 1000 : undefined, note });
     const x = randomNormal([B, T, I], 0, 1, { seed: 3 });
-    add('recur backend-js', await timeMedian(() => tidy(() => void layer.forward(x))));
+    for (const { backend, label } of JS_VARIANTS) {
+      layer.to(backend);
+      setBackend(backend);
+      const xv = toBackend(x, getBackend());
+      const [budget, runs] = backend === 'js-typescript' && B > 1 ? [0, 2] : [1500, 5];
+      add(label, await timeMedian(() => tidy(() => void layer.forward(xv)), budget, runs));
+      xv.dispose();
+    }
+    layer.to('js');
+    setBackend('js');
 
     for (const backend of ['cpu', 'wasm'] as const) {
       if (backend === 'cpu' && B * T > 32 * 64) {
@@ -63,11 +75,17 @@ export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]
       tl.dispose();
     }
 
-    if (session) {
+    for (const [threads, open] of [
+      [1, session],
+      [2, session2],
+    ] as const) {
+      const name = `onnxruntime-node (${threads} thread${threads > 1 ? 's' : ''})`;
+      if (!open) {
+        add(name, null, 'model missing');
+        continue;
+      }
       const feed = { x: new ort.Tensor('float32', x.dataSync() as Float32Array, [B, T, I]) };
-      add('onnxruntime-node (1 thread)', await timeMedian(() => session.run(feed)));
-    } else {
-      add('onnxruntime-node (1 thread)', null, 'model missing');
+      add(name, await timeMedian(() => open.run(feed)));
     }
     // recur's own model compiled into one onnxruntime session (backend-ort), 1 thread.
     const compiled = await compile(layer, { intraOpNumThreads: 1 });
@@ -87,6 +105,7 @@ export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]
     x.dispose();
   }
   await session?.release();
+  await session2?.release();
   await release(layer);
   layer.dispose();
   return rows;
@@ -99,18 +118,22 @@ export async function benchLstmTrainStep(): Promise<Row[]> {
   const workload = `LSTM train step ${B}×${T}`;
   const add = (contender: string, ms: number | null, note?: string) =>
     rows.push({ workload, contender, ms, rate: ms ? ((B * T) / ms) * 1000 : undefined, note });
+  await registerJsVariants();
   setBackend('js');
   const layer = new LSTM(I, H, { batchFirst: true });
   const x = randomNormal([B, T, I], 0, 1, { seed: 4 });
-  const params = layer.parameters().map((p) => p.value);
-  add(
-    'recur backend-js',
-    await timeMedian(() =>
-      tidy(() => {
-        valueAndGradsOf(() => sum(layer.forward(x).output), params);
-      }),
-    ),
-  );
+  for (const { backend, label } of JS_VARIANTS) {
+    layer.to(backend);
+    setBackend(backend);
+    const xv = toBackend(x, getBackend());
+    const params = layer.parameters().map((p) => p.value);
+    const [budget, runs] = backend === 'js-typescript' ? [0, 2] : [1500, 5];
+    const step = () => tidy(() => void valueAndGradsOf(() => sum(layer.forward(xv).output), params));
+    add(label, await timeMedian(step, budget, runs));
+    xv.dispose();
+  }
+  layer.to('js');
+  setBackend('js');
   for (const backend of ['cpu', 'wasm'] as const) {
     if (!(await useTfjsBackend(backend))) {
       add(`tfjs-layers on tfjs-${backend}`, null, 'unavailable');

@@ -23,11 +23,11 @@ export interface Row {
 
 /**
  * Prints rows as a Markdown table grouped by workload, with each contender's time as a ratio to
- * the reference contender (recur on backend-js) of the same workload.
+ * the reference contender's time in the same workload.
  */
 export function printTable(title: string, rows: Row[], rateLabel: string, reference: string): void {
   console.log(`\n### ${title}\n`);
-  console.log(`| workload | contender | ms (median) | ${rateLabel} | × recur time |`);
+  console.log(`| workload | contender | ms (median) | ${rateLabel} | × ${reference} time |`);
   console.log('|---|---|---:|---:|---:|');
   for (const workload of [...new Set(rows.map((r) => r.workload))]) {
     const group = rows.filter((r) => r.workload === workload);

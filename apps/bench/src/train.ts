@@ -2,6 +2,7 @@ import { valueAndGradsOf } from '@recur/autograd';
 import { dispose, Rng, setBackend, tensor } from '@recur/tensor';
 import { Adam, crossEntropy, RecurrentLM } from '@recur/train';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { JS_VARIANTS, registerJsVariants } from './js-variants';
 import { tf, useTfjsBackend } from './tfjs';
 import { type Row, timeMedian } from './timing';
 
@@ -19,29 +20,27 @@ export async function benchCharLMTraining(): Promise<Row[]> {
   const add = (contender: string, ms: number | null, note?: string) =>
     rows.push({ workload, contender, ms, rate: ms ? (B * T * 1000) / ms : undefined, note });
 
+  await registerJsVariants();
+  for (const { backend, label } of JS_VARIANTS) {
+    setBackend(backend);
+    const lm = new RecurrentLM({ vocabSize: V, embeddingDim: E, hiddenSize: H, cell: 'LSTM' });
+    const optimizer = new Adam(lm.parameters(), { lr: 1e-3 });
+    const x = tensor(ids, { shape: [B, T], dtype: 'int32' });
+    const y = tensor(next, { shape: [B, T], dtype: 'int32' });
+    const step = () => {
+      const { value, grads } = valueAndGradsOf(
+        () => crossEntropy(lm.forward(x).logits, y),
+        optimizer.params.map((p) => p.value),
+      );
+      optimizer.step(grads);
+      dispose([value, grads]);
+    };
+    add(label, await timeMedian(step, backend === 'js-typescript' ? 0 : 3000, backend === 'js-typescript' ? 2 : 3));
+    dispose([x, y]);
+    optimizer.dispose();
+    lm.dispose();
+  }
   setBackend('js');
-  const lm = new RecurrentLM({ vocabSize: V, embeddingDim: E, hiddenSize: H, cell: 'LSTM' });
-  const optimizer = new Adam(lm.parameters(), { lr: 1e-3 });
-  const x = tensor(ids, { shape: [B, T], dtype: 'int32' });
-  const y = tensor(next, { shape: [B, T], dtype: 'int32' });
-  add(
-    'recur backend-js',
-    await timeMedian(
-      () => {
-        const { value, grads } = valueAndGradsOf(
-          () => crossEntropy(lm.forward(x).logits, y),
-          optimizer.params.map((p) => p.value),
-        );
-        optimizer.step(grads);
-        dispose([value, grads]);
-      },
-      3000,
-      3,
-    ),
-  );
-  dispose([x, y]);
-  optimizer.dispose();
-  lm.dispose();
 
   for (const backend of ['cpu', 'wasm'] as const) {
     if (!(await useTfjsBackend(backend))) {

@@ -111,7 +111,16 @@ export function gemm(
     for (let i0 = 0; i0 < M; i0 += MC) {
       const mc = min(MC, M - i0);
       packA(a, ars, acs, M, i0, mc, k0, kc, pa);
-      for (let jp = 0; jp < nPanels; jp++) {
+      let jp = 0;
+      if (mc == 1) {
+        // One row (a batch of one): four panels at a time, for eight independent accumulators.
+        const panelBytes = <usize>(kc * NR) << 2;
+        for (; jp + 4 <= nPanels; jp += 4) {
+          const cBlock = c + (<usize>(i0 * ldc + jp * NR) << 2);
+          micro1x4(kc, pa, block + <usize>jp * panelBytes, panelBytes, cBlock, overwrite);
+        }
+      }
+      for (; jp < nPanels; jp++) {
         const panel = block + (<usize>(jp * kc * NR) << 2);
         const cols = min(NR, N - jp * NR);
         for (let ip = 0; ip < mc; ip += MR) {
@@ -187,6 +196,46 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, rows: i32, col
       store<f32>(dst, overwrite ? v : load<f32>(dst) + v);
     }
   }
+}
+
+/** One row of C against four consecutive panels (32 columns): the accumulators hide the add latency. */
+function micro1x4(kc: i32, pa: usize, pb: usize, panelBytes: usize, c: usize, overwrite: bool): void {
+  let c0 = f32x4.splat(0);
+  let c1 = f32x4.splat(0);
+  let c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0);
+  let c5 = f32x4.splat(0);
+  let c6 = f32x4.splat(0);
+  let c7 = f32x4.splat(0);
+  let p0 = pb;
+  let p1 = pb + panelBytes;
+  let p2 = pb + 2 * panelBytes;
+  let p3 = pb + 3 * panelBytes;
+  for (let kk = 0; kk < kc; kk++) {
+    const a = v128.load32_splat(pa);
+    c0 = f32x4.add(c0, f32x4.mul(a, v128.load(p0)));
+    c1 = f32x4.add(c1, f32x4.mul(a, v128.load(p0, 16)));
+    c2 = f32x4.add(c2, f32x4.mul(a, v128.load(p1)));
+    c3 = f32x4.add(c3, f32x4.mul(a, v128.load(p1, 16)));
+    c4 = f32x4.add(c4, f32x4.mul(a, v128.load(p2)));
+    c5 = f32x4.add(c5, f32x4.mul(a, v128.load(p2, 16)));
+    c6 = f32x4.add(c6, f32x4.mul(a, v128.load(p3)));
+    c7 = f32x4.add(c7, f32x4.mul(a, v128.load(p3, 16)));
+    pa += MR << 2;
+    p0 += NR << 2;
+    p1 += NR << 2;
+    p2 += NR << 2;
+    p3 += NR << 2;
+  }
+  update(c, c0, overwrite);
+  update(c + 16, c1, overwrite);
+  update(c + 32, c2, overwrite);
+  update(c + 48, c3, overwrite);
+  update(c + 64, c4, overwrite);
+  update(c + 80, c5, overwrite);
+  update(c + 96, c6, overwrite);
+  update(c + 112, c7, overwrite);
 }
 
 /** A single row of C (a batch of one): a quarter of the work of the 4×8 block. */
@@ -291,32 +340,37 @@ export function activate(which: i32, x: usize, out: usize, n: i32): void {
 // recurrent products (hw without its bias), bhh may be 0 (no bias). ws, when not 0, receives the
 // per-row workspace backward needs, wsW floats per row.
 
-/** LSTM: ws row = [i f g o | c | tanh c | c_prev | h_prev]. */
-export function lstmStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, c: usize, h: usize, ws: usize, wsW: i32): void {
-  const G = <usize>(4 * H) << 2;
+/**
+ * LSTM gates for units [0, Hu) of rows [0, na) (pointers already offset to the first unit):
+ * xw rows of xwRow floats with gates H apart, hw rows of hwRow floats with gates Hu apart; state
+ * rows H apart; reads h_prev from hIn and writes h to hOut (the same buffer when in place).
+ * ws row = [i f g o | c | tanh c | c_prev | h_prev], each H wide.
+ */
+function lstmGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, hwRow: i32, bhh: usize, c: usize, hIn: usize, hOut: usize, ws: usize, wsW: i32): void {
   const h4 = <usize>H << 2;
+  const u4 = <usize>Hu << 2;
   for (let r = 0; r < na; r++) {
-    const x = xw + <usize>r * G;
-    const y = hw + <usize>r * G;
+    const x = xw + (<usize>(r * xwRow) << 2);
+    const y = hw + (<usize>(r * hwRow) << 2);
     const cr = c + <usize>r * h4;
-    const hr = h + <usize>r * h4;
+    const hi = hIn + <usize>r * h4;
+    const ho = hOut + <usize>r * h4;
     const w = ws + (<usize>(r * wsW) << 2);
     let k = 0;
-    while (k < H) {
-      const one = k + 4 > H;
+    while (k < Hu) {
+      const one = k + 4 > Hu;
       const o = <usize>k << 2;
       const bi = bhh ? ld(bhh + o, one) : f32x4.splat(0);
       const bf = bhh ? ld(bhh + h4 + o, one) : f32x4.splat(0);
       const bg = bhh ? ld(bhh + 2 * h4 + o, one) : f32x4.splat(0);
       const bo = bhh ? ld(bhh + 3 * h4 + o, one) : f32x4.splat(0);
       const gi = sigmoidv(f32x4.add(f32x4.add(ld(x + o, one), ld(y + o, one)), bi));
-      const gf = sigmoidv(f32x4.add(f32x4.add(ld(x + h4 + o, one), ld(y + h4 + o, one)), bf));
-      const gg = tanhv(f32x4.add(f32x4.add(ld(x + 2 * h4 + o, one), ld(y + 2 * h4 + o, one)), bg));
-      const go = sigmoidv(f32x4.add(f32x4.add(ld(x + 3 * h4 + o, one), ld(y + 3 * h4 + o, one)), bo));
+      const gf = sigmoidv(f32x4.add(f32x4.add(ld(x + h4 + o, one), ld(y + u4 + o, one)), bf));
+      const gg = tanhv(f32x4.add(f32x4.add(ld(x + 2 * h4 + o, one), ld(y + 2 * u4 + o, one)), bg));
+      const go = sigmoidv(f32x4.add(f32x4.add(ld(x + 3 * h4 + o, one), ld(y + 3 * u4 + o, one)), bo));
       const cPrev = ld(cr + o, one);
       const cNew = f32x4.add(f32x4.mul(gf, cPrev), f32x4.mul(gi, gg));
       const ac = tanhv(cNew);
-      const hNew = f32x4.mul(go, ac);
       if (ws) {
         st(w + o, gi, one);
         st(w + h4 + o, gf, one);
@@ -325,13 +379,18 @@ export function lstmStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, c: u
         st(w + 4 * h4 + o, cNew, one);
         st(w + 5 * h4 + o, ac, one);
         st(w + 6 * h4 + o, cPrev, one);
-        st(w + 7 * h4 + o, ld(hr + o, one), one);
+        st(w + 7 * h4 + o, ld(hi + o, one), one);
       }
       st(cr + o, cNew, one);
-      st(hr + o, hNew, one);
+      st(ho + o, f32x4.mul(go, ac), one);
       k += one ? 1 : 4;
     }
   }
+}
+
+/** LSTM step for whole rows, in place: hw is this step's h·W_hhᵀ (no bias). */
+export function lstmStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, c: usize, h: usize, ws: usize, wsW: i32): void {
+  lstmGates(na, H, H, xw, 4 * H, hw, 4 * H, bhh, c, h, h, ws, wsW);
 }
 
 /** LSTM backward through one step: dG (na × 4H) from dh and dc; dc becomes dc_prev. */
@@ -365,27 +424,28 @@ export function lstmBackStep(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dc
   }
 }
 
-/** GRU with the reset gate after the product (ONNX linear_before_reset=1): ws row = [r z n | hn | h_prev]. */
-export function gruStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, h: usize, ws: usize, wsW: i32): void {
-  const G = <usize>(3 * H) << 2;
+/** GRU gates (reset after the product, ONNX linear_before_reset=1), laid out as lstmGates: ws row = [r z n | hn | h_prev]. */
+function gruGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, hwRow: i32, bhh: usize, hIn: usize, hOut: usize, ws: usize, wsW: i32): void {
   const h4 = <usize>H << 2;
+  const u4 = <usize>Hu << 2;
   for (let r = 0; r < na; r++) {
-    const x = xw + <usize>r * G;
-    const y = hw + <usize>r * G;
-    const hr = h + <usize>r * h4;
+    const x = xw + (<usize>(r * xwRow) << 2);
+    const y = hw + (<usize>(r * hwRow) << 2);
+    const hi = hIn + <usize>r * h4;
+    const ho = hOut + <usize>r * h4;
     const w = ws + (<usize>(r * wsW) << 2);
     let k = 0;
-    while (k < H) {
-      const one = k + 4 > H;
+    while (k < Hu) {
+      const one = k + 4 > Hu;
       const o = <usize>k << 2;
       const br = bhh ? ld(bhh + o, one) : f32x4.splat(0);
       const bz = bhh ? ld(bhh + h4 + o, one) : f32x4.splat(0);
       const bn = bhh ? ld(bhh + 2 * h4 + o, one) : f32x4.splat(0);
       const gr = sigmoidv(f32x4.add(f32x4.add(ld(x + o, one), ld(y + o, one)), br));
-      const gz = sigmoidv(f32x4.add(f32x4.add(ld(x + h4 + o, one), ld(y + h4 + o, one)), bz));
-      const hn = f32x4.add(ld(y + 2 * h4 + o, one), bn);
+      const gz = sigmoidv(f32x4.add(f32x4.add(ld(x + h4 + o, one), ld(y + u4 + o, one)), bz));
+      const hn = f32x4.add(ld(y + 2 * u4 + o, one), bn);
       const gn = tanhv(f32x4.add(ld(x + 2 * h4 + o, one), f32x4.mul(gr, hn)));
-      const hPrev = ld(hr + o, one);
+      const hPrev = ld(hi + o, one);
       if (ws) {
         st(w + o, gr, one);
         st(w + h4 + o, gz, one);
@@ -394,10 +454,14 @@ export function gruStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, h: us
         st(w + 4 * h4 + o, hPrev, one);
       }
       // h = (1 − z)·n + z·h_prev = n + z·(h_prev − n)
-      st(hr + o, f32x4.add(gn, f32x4.mul(gz, f32x4.sub(hPrev, gn))), one);
+      st(ho + o, f32x4.add(gn, f32x4.mul(gz, f32x4.sub(hPrev, gn))), one);
       k += one ? 1 : 4;
     }
   }
+}
+
+export function gruStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, h: usize, ws: usize, wsW: i32): void {
+  gruGates(na, H, H, xw, 3 * H, hw, 3 * H, bhh, h, h, ws, wsW);
 }
 
 /**
@@ -438,28 +502,33 @@ export function gruBackStep(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dG:
   }
 }
 
-/** Elman RNN with tanh: ws row = [h | h_prev]. */
-export function rnnStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, h: usize, ws: usize, wsW: i32): void {
+/** Elman RNN with tanh, laid out as lstmGates: ws row = [h | h_prev]. */
+function rnnGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, hwRow: i32, bhh: usize, hIn: usize, hOut: usize, ws: usize, wsW: i32): void {
   const h4 = <usize>H << 2;
   for (let r = 0; r < na; r++) {
-    const x = xw + <usize>r * h4;
-    const y = hw + <usize>r * h4;
-    const hr = h + <usize>r * h4;
+    const x = xw + (<usize>(r * xwRow) << 2);
+    const y = hw + (<usize>(r * hwRow) << 2);
+    const hi = hIn + <usize>r * h4;
+    const ho = hOut + <usize>r * h4;
     const w = ws + (<usize>(r * wsW) << 2);
     let k = 0;
-    while (k < H) {
-      const one = k + 4 > H;
+    while (k < Hu) {
+      const one = k + 4 > Hu;
       const o = <usize>k << 2;
       const b = bhh ? ld(bhh + o, one) : f32x4.splat(0);
       const v = tanhv(f32x4.add(f32x4.add(ld(x + o, one), ld(y + o, one)), b));
       if (ws) {
         st(w + o, v, one);
-        st(w + h4 + o, ld(hr + o, one), one);
+        st(w + h4 + o, ld(hi + o, one), one);
       }
-      st(hr + o, v, one);
+      st(ho + o, v, one);
       k += one ? 1 : 4;
     }
   }
+}
+
+export function rnnStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, h: usize, ws: usize, wsW: i32): void {
+  rnnGates(na, H, H, xw, H, hw, H, bhh, h, h, ws, wsW);
 }
 
 /** RNN backward through one step: dG = dh ⊙ (1 − h²). */

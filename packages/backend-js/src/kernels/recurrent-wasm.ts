@@ -53,9 +53,12 @@ export interface WasmRecurrentForward {
   layout: RecurrentLayout;
 }
 
-/** Threads for a step of `na` rows: a barrier costs about as much as 2^17 multiply-adds, and a block needs 4 rows. */
-function stepThreads(k: WasmKernels, wanted: number, na: number, work: number): number {
-  return na >= 8 && na * work >= 1 << 17 ? k.threads(Math.min(wanted, Math.floor(na / 4))) : 1;
+/**
+ * Threads for a product of `rows` rows, each `work` multiply-adds, given `usable` threads: a
+ * barrier costs about as much as 2^17 multiply-adds, and each block needs whole 4-row panels.
+ */
+function threadsFor(usable: number, rows: number, work: number): number {
+  return rows >= 8 && rows * work >= 1 << 17 ? Math.min(usable, Math.floor(rows / 4)) : 1;
 }
 
 export function wasmRecurrentForward(
@@ -76,9 +79,9 @@ export function wasmRecurrentForward(
   const px = k.alloc(rows * I);
   const xw = k.alloc(rows * GH);
   const packedIh = k.alloc(fn.packedSize(I, GH) / 4);
-  const packedHh = k.alloc(fn.packedSize(H, GH) / 4);
-  const scratch = k.scratch(Math.max(1, threads));
-  const hw = k.alloc(B * GH);
+  // Fixed for the whole call: workers coming up halfway must not change the scratch count.
+  const usable = k.threads(threads);
+  const scratch = k.scratch(usable);
   const h = k.alloc(B * H);
   const c = k.alloc(B * H);
   const ws = save ? k.alloc(rows * wsW) : 0;
@@ -86,15 +89,16 @@ export function wasmRecurrentForward(
   const wHh = k.put(data(inputs.wHh) as Float32Array);
   const bIh = inputs.bIh ? k.put(data(inputs.bIh) as Float32Array) : 0;
   const bHh = inputs.bHh ? k.put(data(inputs.bHh) as Float32Array) : 0;
+  const packedHh = k.alloc(fn.packedSize(H, GH) / 4);
+  const hw = k.alloc(B * GH);
   putInputsInStepOrder(k, L, attrs.reverse, data(inputs.x) as Float32Array, px);
   const f = k.f32();
 
   // Input projection of every real step at once: xw = x·W_ihᵀ + b_ih (W_ihᵀ read through strides).
   fn.packB(I, GH, wIh, 1, I, packedIh);
   if (bIh) fn.broadcastRows(rows, GH, bIh, xw);
-  k.gemmRows(stepThreads(k, threads, rows, GH * I), scratch, rows, GH, I, px, I, 1, packedIh, xw, GH, bIh ? 1 : 0);
+  k.gemmRows(threadsFor(usable, rows, GH * I), scratch, rows, GH, I, px, I, 1, packedIh, xw, GH, bIh ? 1 : 0);
   fn.packB(H, GH, wHh, 1, H, packedHh);
-  const kernel = lstm ? 'lstmRows' : attrs.kind === 'gru' ? 'gruRows' : 'rnnRows';
 
   const h0 = data(inputs.h0) as Float32Array;
   const c0 = data(inputs.c0);
@@ -105,15 +109,18 @@ export function wasmRecurrentForward(
   }
 
   const y = new Float32Array(B * T * H);
+  const hN = new Float32Array(B * H);
   for (let s = 0; s < T; s++) {
     const na = active[s];
     if (na === 0) break;
     const xwStep = xw + stepStart[s] * GH * 4;
     const wsStep = save ? ws + stepStart[s] * wsW * 4 : 0;
-    // Each thread takes a block of rows through the recurrent product and the gates.
-    const blocks = WasmKernels.blocks(na, stepThreads(k, threads, na, GH * H));
+    // Each thread takes a block of rows through the recurrent product and the gates, in place:
+    // row r's product reads only row r of h. (Splitting the hidden units instead was measured
+    // slower: each thread then streams its share of W_hh through a cache it does not fit.)
+    const kernel = lstm ? 'lstmRows' : attrs.kind === 'gru' ? 'gruRows' : 'rnnRows';
     k.parallel(
-      blocks.map(([r0, n], t) => {
+      WasmKernels.blocks(na, threadsFor(usable, na, GH * H)).map(([r0, n], t) => {
         const rowState = [h + r0 * H * 4, packedHh, hw + r0 * GH * 4, scratch[t], xwStep + r0 * GH * 4, bHh];
         const saved = [wsStep ? wsStep + r0 * wsW * 4 : 0, wsW];
         return lstm ? [kernel, n, H, ...rowState, c + r0 * H * 4, ...saved] : [kernel, n, H, ...rowState, ...saved];
@@ -123,14 +130,14 @@ export function wasmRecurrentForward(
       const t = timeIndex(L, r, s, attrs.reverse);
       y.set(f.subarray(h / 4 + r * H, h / 4 + (r + 1) * H), (order[r] * T + t) * H);
     }
+    // Rows that end here keep this state: later steps never touch them again.
+    for (let r = s + 1 < T ? active[s + 1] : 0; r < na; r++) {
+      hN.set(f.subarray(h / 4 + r * H, h / 4 + (r + 1) * H), order[r] * H);
+    }
   }
 
-  const hN = new Float32Array(B * H);
   const cN = lstm ? new Float32Array(B * H) : undefined;
-  for (let r = 0; r < B; r++) {
-    hN.set(f.subarray(h / 4 + r * H, h / 4 + (r + 1) * H), order[r] * H);
-    cN?.set(f.subarray(c / 4 + r * H, c / 4 + (r + 1) * H), order[r] * H);
-  }
+  for (let r = 0; r < B; r++) cN?.set(f.subarray(c / 4 + r * H, c / 4 + (r + 1) * H), order[r] * H);
   const workspace = save ? k.take(ws, rows * wsW) : new Float32Array(0);
   return { y, hN, cN, workspace, layout: L };
 }
@@ -161,7 +168,9 @@ export function wasmRecurrentBackward(
   const dh = k.alloc(B * H);
   const dNext = k.alloc(B * H);
   const dc = k.alloc(B * H);
-  const scratch = k.scratch(Math.max(1, threads));
+  // Fixed for the whole call: workers coming up halfway must not change the scratch count.
+  const usable = k.threads(threads);
+  const scratch = k.scratch(usable);
   const packed = k.alloc(
     Math.max(fn.packedSize(GH, H), fn.packedSize(rows, H), fn.packedSize(GH, I), fn.packedSize(rows, I)) / 4,
   );
@@ -193,7 +202,7 @@ export function wasmRecurrentBackward(
       for (let j = 0; j < H; j++) f[dst + j] += dy[src + j];
     }
     // Each thread takes a block of rows through the gate gradients and dG·W_hh.
-    const blocks = WasmKernels.blocks(na, stepThreads(k, threads, na, GH * H));
+    const blocks = WasmKernels.blocks(na, threadsFor(usable, na, GH * H));
     k.parallel(
       blocks.map(([r0, n], t) => {
         const wsRows = ws + (step + r0) * wsW * 4;
@@ -210,13 +219,12 @@ export function wasmRecurrentBackward(
   }
 
   // Weights over all steps at once: dW_hh = dGᵀ·h_prev, dW_ih = dAᵀ·x, dx = dA·W_ih.
-  const big = (M: number, work: number) => (M * work >= 1 << 17 ? k.threads(Math.min(threads, Math.floor(M / 4))) : 1);
   fn.packB(rows, H, ws + (wsW - H) * 4, wsW, 1, packed);
-  k.gemmRows(big(GH, H * rows), scratch, GH, H, rows, dG, 1, GH, packed, dWHh, H, 0);
+  k.gemmRows(threadsFor(usable, GH, H * rows), scratch, GH, H, rows, dG, 1, GH, packed, dWHh, H, 0);
   fn.packB(rows, I, px, I, 1, packed);
-  k.gemmRows(big(GH, I * rows), scratch, GH, I, rows, dA, 1, GH, packed, dWIh, I, 0);
+  k.gemmRows(threadsFor(usable, GH, I * rows), scratch, GH, I, rows, dA, 1, GH, packed, dWIh, I, 0);
   fn.packB(GH, I, wIh, I, 1, packed);
-  k.gemmRows(big(rows, I * GH), scratch, rows, I, GH, dA, GH, 1, packed, dxRows, I, 0);
+  k.gemmRows(threadsFor(usable, rows, I * GH), scratch, rows, I, GH, dA, GH, 1, packed, dxRows, I, 0);
   fn.colSums(rows, GH, dA, GH, dBias);
   fn.colSums(rows, GH, dG, GH, dBias + GH * 4);
 

@@ -121,9 +121,9 @@ export class WasmKernels {
     else for (const call of calls) here(call);
   }
 
-  /** Splits rows [0, n) into at most `threads` blocks of whole 4-row panels: [first row, rows]. */
-  static blocks(n: number, threads: number): [number, number][] {
-    const per = Math.ceil(n / threads / 4) * 4;
+  /** Splits [0, n) into at most `threads` blocks of whole `align`-wide panels: [first, count]. */
+  static blocks(n: number, threads: number, align = 4): [number, number][] {
+    const per = Math.ceil(n / threads / align) * align;
     const out: [number, number][] = [];
     for (let r = 0; r < n; r += per) out.push([r, Math.min(per, n - r)]);
     return out;

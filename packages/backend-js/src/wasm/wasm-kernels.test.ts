@@ -2,7 +2,7 @@ import type { RecurrentAttrs, RecurrentInputs, RecurrentKind, TypedArray } from 
 import { describe, expect, it } from 'vitest';
 import { createFusedKernels } from '../fused-recurrent';
 import { matMul } from '../kernels/mat-mul';
-import { wasmKernels } from './runtime';
+import { wasmKernels, wasmReady } from './runtime';
 
 // The TypeScript kernels are the reference: the SIMD kernels must agree to float32 rounding.
 
@@ -177,5 +177,62 @@ describe('WebAssembly SIMD kernels', () => {
     const bytes = k?.memoryBytes;
     for (let i = 0; i < 50; i++) step();
     expect(k?.memoryBytes).toBe(bytes);
+  });
+
+  describe('on two threads', () => {
+    it('start worker threads on request', async () => {
+      expect(await wasmReady(2)).toBe(true);
+      expect(wasmKernels()?.threads(2)).toBe(2);
+    });
+
+    it('matMul splits rows across threads with bit-identical results', () => {
+      const [M, K, N] = [96, 200, 130];
+      const a = random(M * K, 11);
+      const b = random(K * N, 12);
+      const one = matMul(a, [M, K], b, [K, N], false, false, 'float32', wasmKernels(), 1).data;
+      const two = matMul(a, [M, K], b, [K, N], false, false, 'float32', wasmKernels(), 2).data;
+      expect(maxDiff(two, one)).toBe(0);
+    });
+
+    for (const kind of ['lstm', 'gru', 'rnn'] as const) {
+      it(`${kind}: forward and BPTT on two threads equal one thread bit for bit`, () => {
+        const [B, T, I, H] = [34, 5, 24, 64]; // 34 rows: blocks of 20 and 14, lengths shrink them
+        const G = { rnn: 1, lstm: 4, gru: 3 }[kind];
+        const inputs: RecurrentInputs = {
+          x: t(random(B * T * I, 1), [B, T, I]),
+          wIh: t(random(G * H * I, 2), [G * H, I]),
+          wHh: t(random(G * H * H, 3), [G * H, H]),
+          bIh: t(random(G * H, 4), [G * H]),
+          bHh: t(random(G * H, 5), [G * H]),
+          h0: t(random(B * H, 6), [B, H]),
+          c0: kind === 'lstm' ? t(random(B * H, 7), [B, H]) : undefined,
+          seqLengths: t(
+            Int32Array.from({ length: B }, (_, i) => 1 + (i % T)),
+            [B],
+            'int32',
+          ),
+        };
+        const attrs: RecurrentAttrs = {
+          kind,
+          hiddenSize: H,
+          projSize: 0,
+          reverse: true,
+          activations: activations[kind],
+          linearBeforeReset: true,
+        };
+        const one = createFusedKernels(true, 1);
+        const two = createFusedKernels(true, 2);
+        const a = one.recurrent(inputs, attrs);
+        const b = two.recurrent(inputs, attrs);
+        expect(maxDiff(b.y.data as TypedArray, a.y.data as TypedArray)).toBe(0);
+        const dy = t(random(B * T * H, 8), [B, T, H]);
+        const dh = t(random(B * H, 9), [B, H]);
+        const ga = one.recurrentBackward(inputs, attrs, a, dy, dh);
+        const gb = two.recurrentBackward(inputs, attrs, b, dy, dh);
+        for (const key of ['dx', 'dh0', 'dWIh', 'dWHh', 'dBIh', 'dBHh'] as const) {
+          expect(maxDiff(gb[key]?.data as TypedArray, ga[key]?.data as TypedArray), key).toBe(0);
+        }
+      });
+    }
   });
 });
