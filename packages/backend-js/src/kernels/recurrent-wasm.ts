@@ -76,29 +76,26 @@ export function wasmRecurrentForward(
   const fn = k.fn;
 
   k.reset();
+  // W_ihᵀ and W_hhᵀ (read through strides), packed once per weight array and kept.
+  const packedIh = k.packedWeights(data(inputs.wIh) as Float32Array, I, GH, 1, I);
+  const packedHh = k.packedWeights(data(inputs.wHh) as Float32Array, H, GH, 1, H);
   const px = k.alloc(rows * I);
   const xw = k.alloc(rows * GH);
-  const packedIh = k.alloc(fn.packedSize(I, GH) / 4);
   // Fixed for the whole call: workers coming up halfway must not change the scratch count.
   const usable = k.threads(threads);
   const scratch = k.scratch(usable);
   const h = k.alloc(B * H);
   const c = k.alloc(B * H);
   const ws = save ? k.alloc(rows * wsW) : 0;
-  const wIh = k.put(data(inputs.wIh) as Float32Array);
-  const wHh = k.put(data(inputs.wHh) as Float32Array);
   const bIh = inputs.bIh ? k.put(data(inputs.bIh) as Float32Array) : 0;
   const bHh = inputs.bHh ? k.put(data(inputs.bHh) as Float32Array) : 0;
-  const packedHh = k.alloc(fn.packedSize(H, GH) / 4);
   const hw = k.alloc(B * GH);
   putInputsInStepOrder(k, L, attrs.reverse, data(inputs.x) as Float32Array, px);
   const f = k.f32();
 
   // Input projection of every real step at once: xw = x·W_ihᵀ + b_ih (W_ihᵀ read through strides).
-  fn.packB(I, GH, wIh, 1, I, packedIh);
   if (bIh) fn.broadcastRows(rows, GH, bIh, xw);
   k.gemmRows(threadsFor(usable, rows, GH * I), scratch, rows, GH, I, px, I, 1, packedIh, xw, GH, bIh ? 1 : 0);
-  fn.packB(H, GH, wHh, 1, H, packedHh);
 
   const h0 = data(inputs.h0) as Float32Array;
   const c0 = data(inputs.c0);
@@ -162,6 +159,9 @@ export function wasmRecurrentBackward(
   const fn = k.fn;
 
   k.reset();
+  // W_hh [G·H, H] for dh_prev = dG·W_hh and W_ih [G·H, I] for dx = dA·W_ih, as they are (row-major).
+  const packedHh = k.packedWeights(data(inputs.wHh) as Float32Array, GH, H, H, 1);
+  const packedIh = k.packedWeights(data(inputs.wIh) as Float32Array, GH, I, I, 1);
   const ws = k.put(workspace);
   const dG = k.alloc(rows * GH);
   const dA = gru ? k.alloc(rows * GH) : dG; // LSTM and RNN: the input side sees the same gradients
@@ -171,16 +171,12 @@ export function wasmRecurrentBackward(
   // Fixed for the whole call: workers coming up halfway must not change the scratch count.
   const usable = k.threads(threads);
   const scratch = k.scratch(usable);
-  const packed = k.alloc(
-    Math.max(fn.packedSize(GH, H), fn.packedSize(rows, H), fn.packedSize(GH, I), fn.packedSize(rows, I)) / 4,
-  );
+  const packed = k.alloc(Math.max(fn.packedSize(rows, H), fn.packedSize(rows, I)) / 4);
   const px = k.alloc(rows * I);
   const dWHh = k.alloc(GH * H);
   const dWIh = k.alloc(GH * I);
   const dxRows = k.alloc(rows * I);
   const dBias = k.alloc(2 * GH);
-  const wHh = k.put(data(inputs.wHh) as Float32Array);
-  const wIh = k.put(data(inputs.wIh) as Float32Array);
   putInputsInStepOrder(k, L, attrs.reverse, data(inputs.x) as Float32Array, px);
   const f = k.f32();
   f.fill(0, dBias / 4, dBias / 4 + 2 * GH);
@@ -190,8 +186,7 @@ export function wasmRecurrentBackward(
     else f.fill(0, dc / 4 + r * H, dc / 4 + (r + 1) * H);
   }
 
-  // dh_prev = dG·W_hh each step (W_hh [G·H, H] packed once).
-  fn.packB(GH, H, wHh, H, 1, packed);
+  // dh_prev = dG·W_hh each step.
   for (let s = T - 1; s >= 0; s--) {
     const na = active[s];
     if (na === 0) continue;
@@ -207,7 +202,7 @@ export function wasmRecurrentBackward(
       blocks.map(([r0, n], t) => {
         const wsRows = ws + (step + r0) * wsW * 4;
         const dGRows = dG + (step + r0) * GH * 4;
-        const tail = [packed, dNext + r0 * H * 4, scratch[t]];
+        const tail = [packedHh, dNext + r0 * H * 4, scratch[t]];
         const dhRows = dh + r0 * H * 4;
         if (lstm) return ['lstmBackRows', n, H, wsRows, wsW, dhRows, dc + r0 * H * 4, dGRows, ...tail];
         if (gru) return ['gruBackRows', n, H, wsRows, wsW, dhRows, dGRows, dA + (step + r0) * GH * 4, ...tail];
@@ -223,8 +218,7 @@ export function wasmRecurrentBackward(
   k.gemmRows(threadsFor(usable, GH, H * rows), scratch, GH, H, rows, dG, 1, GH, packed, dWHh, H, 0);
   fn.packB(rows, I, px, I, 1, packed);
   k.gemmRows(threadsFor(usable, GH, I * rows), scratch, GH, I, rows, dA, 1, GH, packed, dWIh, I, 0);
-  fn.packB(GH, I, wIh, I, 1, packed);
-  k.gemmRows(threadsFor(usable, rows, I * GH), scratch, rows, I, GH, dA, GH, 1, packed, dxRows, I, 0);
+  k.gemmRows(threadsFor(usable, rows, I * GH), scratch, rows, I, GH, dA, GH, 1, packedIh, dxRows, I, 0);
   fn.colSums(rows, GH, dA, GH, dBias);
   fn.colSums(rows, GH, dG, GH, dBias + GH * 4);
 

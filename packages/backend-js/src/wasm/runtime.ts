@@ -57,6 +57,8 @@ export interface KernelExports {
 const PAGE = 65536;
 // The module's own static data lives in the first page; the arena starts after it.
 const ARENA_START = PAGE;
+/** Packed weights kept between calls before the cache starts over (training makes new weights every step). */
+const PACK_CACHE_BYTES = 64 << 20;
 const MAX_PAGES = 32768; // 2 GiB: pointers stay positive i32s
 
 /**
@@ -66,6 +68,9 @@ const MAX_PAGES = 32768; // 2 GiB: pointers stay positive i32s
  */
 export class WasmKernels {
   private top = ARENA_START;
+  /** End of the packed-weight cache; each call's arena starts here. */
+  private cacheTop = ARENA_START;
+  private packs = new WeakMap<Float32Array, Map<string, number>>();
   private view: Float32Array;
   private pool: ThreadPool | null = null;
   private poolStarting = false;
@@ -171,8 +176,38 @@ export class WasmKernels {
     return Array.from({ length: threads }, () => this.alloc(this.fn.gemmScratchSize() / 4));
   }
 
+  /**
+   * Starts a kernel call: frees everything the last call allocated. Packed weights (`packedWeights`)
+   * stay, below the call arena, until they pass PACK_CACHE_BYTES; then the next call starts over.
+   */
   reset(): void {
-    this.top = ARENA_START;
+    if (this.cacheTop - ARENA_START > PACK_CACHE_BYTES) {
+      this.cacheTop = ARENA_START;
+      this.packs = new WeakMap();
+    }
+    this.top = this.cacheTop;
+  }
+
+  /**
+   * A weight matrix B (K×N read through element strides rs, cs) packed for gemm, cached per source
+   * array: inference calls with the same weights (sampling one token at a time) pack them once.
+   * Tensors are immutable, so the array identifies the values. Call right after `reset`, before
+   * any `alloc` of the call.
+   */
+  packedWeights(source: Float32Array, K: number, N: number, rs: number, cs: number): number {
+    const key = `${K},${N},${rs},${cs}`;
+    let byShape = this.packs.get(source);
+    const hit = byShape?.get(key);
+    if (hit !== undefined) return hit;
+    if (this.top !== this.cacheTop) throw new Error('backend-js: packedWeights must come before the call allocates');
+    const at = this.alloc(this.fn.packedSize(K, N) / 4);
+    this.cacheTop = this.top;
+    const raw = this.put(source); // scratch above the cache, dropped below
+    this.fn.packB(K, N, raw, rs, cs, at);
+    this.top = this.cacheTop;
+    if (!byShape) this.packs.set(source, (byShape = new Map()));
+    byShape.set(key, at);
+    return at;
   }
 
   /** Room for `floats` float32 values, 16-byte aligned; returns the byte offset. */

@@ -179,6 +179,41 @@ describe('WebAssembly SIMD kernels', () => {
     expect(k?.memoryBytes).toBe(bytes);
   });
 
+  it('keeps packed weights between calls, and starts over instead of growing when weights keep changing', () => {
+    const [B, T, I, H] = [1, 1, 64, 256];
+    const attrs: RecurrentAttrs = {
+      kind: 'lstm',
+      hiddenSize: H,
+      projSize: 0,
+      reverse: false,
+      activations: activations.lstm,
+      linearBeforeReset: true,
+      saveForBackward: false,
+    };
+    const call = (wHh: Float32Array) =>
+      simd.recurrent(
+        {
+          x: t(random(B * T * I, 1), [B, T, I]),
+          wIh: t(random(4 * H * I, 2), [4 * H, I]),
+          wHh: t(wHh, [4 * H, H]),
+          h0: t(random(B * H, 5), [B, H]), // not zero, so W_hh shows in the output
+          c0: t(new Float32Array(B * H), [B, H]),
+        },
+        attrs,
+      ).y.data as Float32Array;
+    // The same array twice reuses its pack; a different array with other values is packed afresh.
+    const w = random(4 * H * H, 3);
+    const first = call(w);
+    expect(maxDiff(call(w), first)).toBe(0);
+    expect(maxDiff(call(random(4 * H * H, 4)), first)).toBeGreaterThan(0);
+    // Training makes new weight arrays every step: about 1.3 MB of packs each, 64 MB kept at most.
+    const k = wasmKernels();
+    for (let i = 0; i < 80; i++) call(random(4 * H * H, 100 + i));
+    const bytes = k?.memoryBytes;
+    for (let i = 0; i < 80; i++) call(random(4 * H * H, 200 + i));
+    expect(k?.memoryBytes).toBe(bytes);
+  });
+
   describe('on two threads', () => {
     it('start worker threads on request', async () => {
       expect(await wasmReady(2)).toBe(true);
