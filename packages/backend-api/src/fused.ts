@@ -92,6 +92,30 @@ export interface FusedKernels {
     dhN: BackendTensor,
     dcN?: BackendTensor,
   ): RecurrentGrads;
+  /**
+   * One Adam / AdamW update of one parameter in one pass (torch.optim.Adam's rule, without AMSGrad):
+   * the new parameter and moments. Absent moments are zero (the first step). Optimizers fall back
+   * to tensor ops without it.
+   */
+  adamStep(
+    param: BackendTensor,
+    grad: BackendTensor,
+    expAvg: BackendTensor | undefined,
+    expAvgSq: BackendTensor | undefined,
+    attrs: AdamAttrs,
+  ): { param: BackendTensor; expAvg: BackendTensor; expAvgSq: BackendTensor };
 }
 
-export const FUSED_KERNEL_NAMES = ['recurrent', 'recurrentBackward'] as const;
+/** Hyperparameters of one Adam step; `step` counts from 1 (bias correction). */
+export interface AdamAttrs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: decay the weights directly instead of adding weightDecay·param to the gradient. */
+  decoupled: boolean;
+  step: number;
+}
+
+export const FUSED_KERNEL_NAMES = ['recurrent', 'recurrentBackward', 'adamStep'] as const;

@@ -12,6 +12,7 @@ export type { DType, TypedArray, TypedArrayFor } from './dtype';
 export { allocTypedArray, DTYPES, dtypeOfTypedArray, isFloatDType, promoteDTypes } from './dtype';
 export type {
   ActivationName,
+  AdamAttrs,
   FusedKernels,
   RecurrentAttrs,
   RecurrentGrads,

@@ -6,6 +6,7 @@ import type {
   RecurrentOutputs,
   TypedArray,
 } from '@recur/backend-api';
+import { adamStep } from './kernels/adam';
 import { type RecurrentBackwardResult, recurrentBackward } from './kernels/recurrent-backward';
 import { recurrentForward } from './kernels/recurrent-forward';
 import { recurrentLayout } from './kernels/recurrent-layout';
@@ -13,7 +14,8 @@ import { wasmRecurrentBackward, wasmRecurrentForward, wasmRecurrentSupports } fr
 import { type WasmKernels, wasmKernels } from './wasm/runtime';
 
 /**
- * backend-js's fused whole-sequence recurrent kernels (forward and BPTT): the WebAssembly SIMD
+ * backend-js's fused kernels: Adam's update in one pass, and the whole-sequence recurrent kernels
+ * (forward and BPTT): the WebAssembly SIMD
  * kernels for the float32 cases they cover when `useWasm` and the engine allow, else TypeScript.
  * The workspace's dtype records which kernel made it, so backward always matches forward.
  */
@@ -37,6 +39,8 @@ export function createFusedKernels(useWasm: boolean, threads = 1): FusedKernels 
         workspace,
       };
     },
+
+    adamStep,
 
     recurrentBackward(inputs, attrs, outputs, dy, dhN, dcN): RecurrentGrads {
       const ws = outputs.workspace.data as TypedArray;

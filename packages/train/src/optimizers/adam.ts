@@ -1,5 +1,5 @@
 import type { Parameter } from '@recur/layers';
-import { add, div, maximum, mul, sqrt, sub, type Tensor } from '@recur/tensor';
+import { add, div, maximum, mul, runKernelMulti, sqrt, sub, type Tensor } from '@recur/tensor';
 import { type ClipOptions, Optimizer, type Slots } from './optimizer';
 
 export interface AdamOptions extends ClipOptions {
@@ -51,6 +51,9 @@ export class Adam extends Optimizer {
   }
 
   protected update(p: Tensor, g: Tensor, slots: Slots) {
+    const fused = p.backend.fused?.adamStep;
+    if (fused && !this.amsgrad && p.dtype === g.dtype && (p.dtype === 'float32' || p.dtype === 'float64'))
+      return this.fusedUpdate(p, g, slots);
     let param = p;
     let grad = g;
     if (this.weightDecay) {
@@ -76,6 +79,26 @@ export class Adam extends Optimizer {
     // PyTorch: denom = sqrt(v) / sqrt(bias2) + eps; p -= (lr / bias1) · m / denom.
     const denom = add(div(sqrt(second), Math.sqrt(bias2)), this.eps);
     return { value: sub(param, mul(div(m, denom), this.lr / bias1)), slots: next };
+  }
+
+  /** The backend's one-pass kernel (same rule): one array per result instead of a dozen temporaries. */
+  private fusedUpdate(p: Tensor, g: Tensor, slots: Slots) {
+    const inputs = [p, g, ...(slots.exp_avg ? [slots.exp_avg, slots.exp_avg_sq] : [])];
+    const attrs = {
+      lr: this.lr,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+      decoupled: this.decoupled,
+      step: this.stepCount,
+    };
+    const [value, expAvg, expAvgSq] = runKernelMulti('adamStep', inputs, attrs, (backend, param, grad, m, v) => {
+      const r = backend.fused?.adamStep?.(param, grad, m, v, attrs);
+      if (!r) throw new Error(`Adam: backend ${backend.name} lost its adamStep kernel`);
+      return [r.param, r.expAvg, r.expAvgSq];
+    });
+    return { value, slots: { exp_avg: expAvg, exp_avg_sq: expAvgSq } };
   }
 }
 

@@ -1,5 +1,6 @@
+import { JsBackend } from '@recur/backend-js';
 import { Parameter } from '@recur/layers';
-import { dispose, Rng, type Tensor, tensor } from '@recur/tensor';
+import { dispose, getBackend, Rng, setBackend, type Tensor, tensor } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
 import { Adagrad } from './adagrad';
 import { Adam, AdamW } from './adam';
@@ -37,6 +38,16 @@ const refs: Record<string, [(ps: Parameter[]) => Optimizer, Ref]> = {
       s.v = 0.95 * (s.v ?? 0) + 0.05 * g * g;
       s.vmax = Math.max(s.vmax ?? 0, s.v);
       const denom = Math.sqrt(s.vmax) / Math.sqrt(1 - 0.95 ** t) + 1e-6;
+      return p - (0.01 / (1 - 0.8 ** t)) * (s.m / denom);
+    },
+  ],
+  'Adam with L2 weight decay': [
+    (ps) => new Adam(ps, { lr: 0.01, betas: [0.8, 0.95], eps: 1e-6, weightDecay: 0.1 }),
+    (p, g0, s, t) => {
+      const g = g0 + 0.1 * p;
+      s.m = 0.8 * (s.m ?? 0) + 0.2 * g;
+      s.v = 0.95 * (s.v ?? 0) + 0.05 * g * g;
+      const denom = Math.sqrt(s.v) / Math.sqrt(1 - 0.95 ** t) + 1e-6;
       return p - (0.01 / (1 - 0.8 ** t)) * (s.m / denom);
     },
   ],
@@ -99,22 +110,35 @@ function run(
 
 describe('optimizers follow PyTorch update rules', () => {
   const start = [0.5, -1.2, 2.0];
-  for (const [name, [make, ref]] of Object.entries(refs)) {
-    it(name, () => {
-      const { values, opt } = run(make, 6, start, 1);
-      const rng = new Rng(1);
-      const expected = start.map(() => 0);
-      const state = start.map(() => ({}) as Record<string, number>);
-      const cur = [...start];
-      for (let t = 1; t <= 6; t++) {
-        const g = start.map(() => rng.uniform(-1, 1));
-        for (let i = 0; i < cur.length; i++) cur[i] = ref(cur[i], g[i], state[i], t);
-      }
-      expected.splice(0, 3, ...cur);
-      values.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 12));
-      opt.dispose();
-    });
-  }
+  // backend-js runs Adam as one fused kernel; with fused kernels off, as tensor ops (what other backends do).
+  for (const [label, backend] of [
+    ['', null],
+    [' (tensor ops, no fused kernel)', new JsBackend({ fused: false })],
+  ] as const)
+    for (const [name, [make, ref]] of Object.entries(refs)) {
+      it(`${name}${label}`, () => {
+        const previous = getBackend();
+        if (backend) setBackend(backend);
+        let result: ReturnType<typeof run>;
+        try {
+          result = run(make, 6, start, 1);
+        } finally {
+          setBackend(previous);
+        }
+        const { values, opt } = result;
+        const rng = new Rng(1);
+        const expected = start.map(() => 0);
+        const state = start.map(() => ({}) as Record<string, number>);
+        const cur = [...start];
+        for (let t = 1; t <= 6; t++) {
+          const g = start.map(() => rng.uniform(-1, 1));
+          for (let i = 0; i < cur.length; i++) cur[i] = ref(cur[i], g[i], state[i], t);
+        }
+        expected.splice(0, 3, ...cur);
+        values.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 12));
+        opt.dispose();
+      });
+    }
 
   it('state() / loadState() continue exactly where they left off', () => {
     const make = (ps: Parameter[]) => new Adam(ps, { lr: 0.05 });
