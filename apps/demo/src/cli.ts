@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { decimal, existingFile, integer, UsageError } from './args';
 import { TRAINING_BACKENDS, type TrainingBackend, useBackend } from './backends';
@@ -11,6 +12,12 @@ import type { LMCell } from './lm-checkpoint';
 import { sample } from './sample';
 import { type Output, trainLM } from './train-lm';
 import { gradientReach } from './vanishing-gradients';
+
+/**
+ * Paths are relative to where the user typed the command: `pnpm demo` runs this in apps/demo, but
+ * pnpm (and npm) pass the directory it was started from as INIT_CWD.
+ */
+const path = (p: string) => resolve(process.env.INIT_CWD ?? process.cwd(), p);
 
 const out: Output = { log: (line) => console.log(line), interactive: Boolean(process.stderr.isTTY) };
 
@@ -65,7 +72,7 @@ program
         seqLen: o.seqLen,
         lr: o.lr,
         seed: o.seed,
-        out: o.out,
+        out: path(o.out),
         maxBatches: o.maxBatches,
         samples: o.samples,
       },
@@ -86,10 +93,9 @@ program
   .option('--top-k <n>', 'sample among the k most likely characters', integer(1))
   .option('--seed <n>', 'random seed', integer(0), 1)
   .action((o) => {
-    existingFile(o.checkpoint, 'checkpoint');
     sample(
       {
-        checkpoint: o.checkpoint,
+        checkpoint: existingFile(path(o.checkpoint), 'checkpoint'),
         prompt: o.prompt,
         length: o.length,
         temperature: o.temperature,
@@ -129,7 +135,7 @@ program
         batch: o.batch,
         lr: o.lr,
         seed: o.seed,
-        out: o.out,
+        out: path(o.out),
         predict: o.predict ?? [],
       },
       out,
@@ -143,7 +149,7 @@ program
   .option('--checkpoint <file>', 'checkpoint written by train-lm', 'runs/names/lm.safetensors')
   .option('--out <file>', 'ONNX file to write', 'runs/names/lm.onnx')
   .action(async (o) => {
-    await exportLM(existingFile(o.checkpoint, 'checkpoint'), o.out, out);
+    await exportLM(existingFile(path(o.checkpoint), 'checkpoint'), path(o.out), out);
   });
 
 program
@@ -154,7 +160,7 @@ program
   .option('--checkpoint <file>', 'checkpoint written by train-lm', 'runs/names/lm.safetensors')
   .option('--runs <n>', 'timed runs per backend', integer(1, 1000), 10)
   .action(async (o) => {
-    await compareBackends(existingFile(o.checkpoint, 'checkpoint'), o.runs, out);
+    await compareBackends(existingFile(path(o.checkpoint), 'checkpoint'), o.runs, out);
   });
 
 program
@@ -170,11 +176,11 @@ program
   .action((o) => {
     hiddenUnitPage(
       {
-        checkpoint: existingFile(o.checkpoint, 'checkpoint'),
+        checkpoint: existingFile(path(o.checkpoint), 'checkpoint'),
         feature: o.feature as Feature,
         text: o.text,
         top: o.top,
-        out: o.out,
+        out: path(o.out),
       },
       out,
     );
@@ -189,7 +195,7 @@ program
   .option('--seed <n>', 'random seed', integer(0), 1)
   .option('--out <file>', 'SVG file to write', 'runs/gradients.svg')
   .action((o) => {
-    gradientReach({ steps: o.steps, hidden: o.hidden, batch: o.batch, seed: o.seed, out: o.out }, out);
+    gradientReach({ steps: o.steps, hidden: o.hidden, batch: o.batch, seed: o.seed, out: path(o.out) }, out);
   });
 
 program

@@ -1,0 +1,116 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { build, type PreviewServer, preview } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportLM } from '../src/export-lm';
+import { trainLM } from '../src/train-lm';
+
+// Drives the demo page in headless Chromium (Debian's, no browser download): load a checkpoint
+// and an ONNX export, generate on backend-js and on TensorFlow.js, colour by a hidden unit.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const configFile = fileURLToPath(new URL('../web/vite.config.ts', import.meta.url));
+const quiet = { log: () => {}, interactive: false };
+
+let server: PreviewServer;
+let browser: Browser;
+let page: Page;
+let checkpoint: string;
+let onnx: string;
+const errors: string[] = [];
+
+beforeAll(async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'recur-web-'));
+  const trained = await trainLM(
+    {
+      hidden: 32,
+      embedding: 16,
+      cell: 'LSTM',
+      epochs: 1,
+      batch: 16,
+      seqLen: 32,
+      lr: 0.01,
+      seed: 1,
+      out: dir,
+      maxBatches: 10,
+      samples: 0,
+    },
+    quiet,
+  );
+  checkpoint = trained.checkpoint;
+  onnx = (await exportLM(checkpoint, join(dir, 'lm.onnx'), quiet)).path;
+  await build({ configFile, logLevel: 'error' });
+  server = await preview({ configFile, preview: { port: 0, strictPort: false }, logLevel: 'error' });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  page = await browser.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('vite preview gave no local URL');
+  await page.goto(url);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function generateOn(backend: string, length: number): Promise<{ text: string; status: string }> {
+  await page.selectOption('#backend', backend);
+  await page.fill('#length', String(length));
+  await page.click('#generate');
+  await page.waitForSelector('#output[data-done="true"], #output[data-done="error"]', { timeout: 60_000 });
+  const status = (await page.textContent('#status')) ?? '';
+  expect(status).not.toMatch(/^error/);
+  return { text: (await page.textContent('#output')) ?? '', status };
+}
+
+describe('the demo page in Chromium', () => {
+  it('loads the WebAssembly SIMD kernels and is cross-origin isolated (threads possible)', async () => {
+    await page.waitForSelector('body[data-wasm]');
+    expect(await page.getAttribute('body', 'data-wasm')).toBe('on');
+    expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+  });
+
+  it('generates text from a train-lm checkpoint on backend-js', async () => {
+    await page.setInputFiles('#file', checkpoint);
+    await page.waitForSelector('#generate:not([disabled])');
+    expect(await page.textContent('#model')).toContain('LSTM(32)');
+    const { text, status } = await generateOn('js', 60);
+    expect(text.startsWith('Ma')).toBe(true);
+    expect(text.length).toBeGreaterThanOrEqual(62);
+    expect(status).toContain('60 characters on backend-js (WebAssembly SIMD)');
+  }, 60_000);
+
+  it('generates on TensorFlow.js (WebGL where the browser has it, else CPU)', async () => {
+    const { text, status } = await generateOn('tfjs', 40);
+    expect(text.length).toBeGreaterThanOrEqual(42);
+    expect(status).toMatch(/40 characters on TensorFlow\.js \((webgl|cpu)\)/);
+  }, 60_000);
+
+  it('colours the text by the hidden unit that best tracks a feature', async () => {
+    await page.selectOption('#feature', 'line-end');
+    const info = await page.textContent('#unit-info');
+    expect(info).toMatch(/unit \d+ tracks “line-end” with correlation/);
+    const spans = await page.$$eval('#output span', (els) => els.map((e) => (e as HTMLElement).style.background));
+    expect(spans.length).toBeGreaterThan(40);
+    expect(spans.every((b) => b.startsWith('rgb'))).toBe(true);
+  });
+
+  it('generates from an ONNX export (vocabulary in its metadata)', async () => {
+    await page.setInputFiles('#file', onnx);
+    await page.waitForFunction(
+      () =>
+        /ONNX|could not/.test(document.getElementById('model')?.textContent ?? '') ||
+        /could not/.test(document.getElementById('status')?.textContent ?? ''),
+    );
+    expect(await page.textContent('#status')).toBe('model loaded');
+    const { text } = await generateOn('js', 20);
+    expect(text.length).toBeGreaterThanOrEqual(22);
+  }, 60_000);
+
+  it('raised no errors in the page', () => {
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vite';
+
+// Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, so backend-js can use
+// worker threads; without it, it runs on one thread.
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  root: import.meta.dirname,
+  base: './',
+  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4000 },
+  server: { headers: isolation },
+  preview: { headers: isolation },
+});
