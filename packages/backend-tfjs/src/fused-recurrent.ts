@@ -31,6 +31,10 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
       let xw = tf.matMul(tf.reshape(x, [B * Tn, I]), tf.transpose(T(inputs.wIh) as tf.Tensor2D));
       const bIh = T(inputs.bIh);
       if (bIh) xw = tf.add(xw, bIh);
+      // LSTM and RNN add b_hh outside any gate product: fold it in here, once for all steps. (GRU's
+      // b_hn sits inside the reset gate's product.)
+      const bHhIn = T(inputs.bHh);
+      if (bHhIn && attrs.kind !== 'gru') xw = tf.add(xw, bHhIn);
       const xwFlat = xw as tf.Tensor2D; // [B·T, G·H]
       const xw3 = tf.reshape(xwFlat, [B, Tn, -1]);
       const lensAll = lengths ?? new Array(B).fill(Tn);
@@ -59,21 +63,19 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
         const prevH = h;
         const prevC = c;
         const step = tf.tidy(() => {
-          // Each sequence's time step at processing step s (reverse starts at its own end).
-          const rows = lens.map((len, b) => b * Tn + Math.min(attrs.reverse ? Math.max(len - 1 - s, 0) : s, Tn - 1));
-          const xt =
-            lengths || attrs.reverse
-              ? tf.gather(xwFlat, tf.tensor1d(rows, 'int32'))
-              : tf.reshape(tf.slice(xw3, [0, s, 0], [B, 1, -1]), [B, -1]);
-          let hw = tf.matMul(prevH, wHhT);
-          if (bHh) hw = tf.add(hw, bHh);
+          // This step's input rows, in processing order, straight from the downloaded projection.
+          const xt = stepInput(s);
           let hNew: tf.Tensor2D;
           let cNew: tf.Tensor2D | undefined;
           if (attrs.kind === 'lstm') {
-            const [i, f, g, o] = tf.split(tf.add(xt, hw), 4, 1);
+            // x·W_ihᵀ + b_ih + b_hh (the biases folded into the projection) + h·W_hhᵀ. (tfjs-wasm's
+            // fused matMul would save the add but takes only a rank-1 bias.)
+            const [i, f, g, o] = tf.split(tf.add(xt, tf.matMul(prevH, wHhT)), 4, 1);
             cNew = tf.add(tf.mul(fA(f), prevC as tf.Tensor), tf.mul(fA(i), fB(g))) as tf.Tensor2D;
             hNew = tf.mul(fA(o), fC(cNew)) as tf.Tensor2D;
           } else if (attrs.kind === 'gru') {
+            let hw = tf.matMul(prevH, wHhT);
+            if (bHh) hw = tf.add(hw, bHh);
             const [xr, xz, xn] = tf.split(xt, 3, 1);
             const [hr, hz, hn] = tf.split(hw, 3, 1);
             const r = fA(tf.add(xr, hr));
@@ -81,7 +83,7 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
             const n = fB(tf.add(xn, tf.mul(r, hn)));
             hNew = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, prevH)) as tf.Tensor2D;
           } else {
-            hNew = fA(tf.add(xt, hw)) as tf.Tensor2D;
+            hNew = fA(tf.add(xt, tf.matMul(prevH, wHhT))) as tf.Tensor2D;
           }
           if (!lengths) return { y: hNew, h: hNew, c: cNew };
           const running = tf.tensor2d(
