@@ -132,6 +132,17 @@ export async function benchLstmTrainStep(): Promise<Row[]> {
     add(label, await timeMedian(step, budget, runs));
     xv.dispose();
   }
+  // recur on TensorFlow.js (wasm): training takes the composed per-step path (no fused tfjs backward).
+  if (await useTfjsBackend('wasm')) {
+    registerBackend('tfjs', () => new TfjsBackend());
+    layer.to('tfjs');
+    setBackend('tfjs');
+    const xv = toBackend(x, getBackend());
+    const params = layer.parameters().map((p) => p.value);
+    const step = () => tidy(() => void valueAndGradsOf(() => sum(layer.forward(xv).output), params));
+    add('recur backend-tfjs on tfjs-wasm', await timeMedian(step, 0, 1));
+    xv.dispose();
+  }
   layer.to('js');
   setBackend('js');
   for (const backend of ['cpu', 'wasm'] as const) {

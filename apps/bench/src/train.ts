@@ -1,5 +1,6 @@
 import { valueAndGradsOf } from '@recur/autograd';
-import { dispose, Rng, setBackend, tensor } from '@recur/tensor';
+import { TfjsBackend } from '@recur/backend-tfjs';
+import { dispose, Rng, registerBackend, setBackend, tensor } from '@recur/tensor';
 import { Adam, crossEntropy, RecurrentLM } from '@recur/train';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { JS_VARIANTS, registerJsVariants } from './js-variants';
@@ -21,7 +22,13 @@ export async function benchCharLMTraining(): Promise<Row[]> {
     rows.push({ workload, contender, ms, rate: ms ? (B * T * 1000) / ms : undefined, note });
 
   await registerJsVariants();
-  for (const { backend, label } of JS_VARIANTS) {
+  registerBackend('tfjs', () => new TfjsBackend());
+  const contenders = [...JS_VARIANTS, { backend: 'tfjs', label: 'recur backend-tfjs on tfjs-wasm' }];
+  for (const { backend, label } of contenders) {
+    if (backend === 'tfjs' && !(await useTfjsBackend('wasm'))) {
+      add(label, null, 'unavailable');
+      continue;
+    }
     setBackend(backend);
     const lm = new RecurrentLM({ vocabSize: V, embeddingDim: E, hiddenSize: H, cell: 'LSTM' });
     const optimizer = new Adam(lm.parameters(), { lr: 1e-3 });
@@ -35,7 +42,8 @@ export async function benchCharLMTraining(): Promise<Row[]> {
       optimizer.step(grads);
       dispose([value, grads]);
     };
-    add(label, await timeMedian(step, backend === 'js-typescript' ? 0 : 3000, backend === 'js-typescript' ? 2 : 3));
+    const slow = backend === 'js-typescript' || backend === 'tfjs';
+    add(label, await timeMedian(step, slow ? 0 : 3000, slow ? 1 : 3));
     dispose([x, y]);
     optimizer.dispose();
     lm.dispose();
