@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad } from '@recur/autograd';
-import { bucketBatches, collate, trainValidationSplit, Vocab } from '@recur/data';
+import { bucketBatches, collate, shuffleInPlace, trainValidationSplit, Vocab } from '@recur/data';
 import { argMax, equal, Rng, softmax, sum, tensor } from '@recur/tensor';
 import { Adam, crossEntropy, fit } from '@recur/train';
 import { saveCheckpoint } from '@recur/train/node';
@@ -74,11 +74,7 @@ export interface ClassifyResult {
 export async function classify(o: ClassifyOptions, out: Output, signal?: AbortSignal): Promise<ClassifyResult> {
   const rng = new Rng(o.seed);
   let all: LabelledText[] = loadSpam();
-  const order = [...all.keys()];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffleInPlace([...all.keys()], rng);
   all = order.slice(0, o.limit > 0 ? o.limit : order.length).map((i) => all[i]);
   const split = trainValidationSplit(all.length, { validationFraction: 0.2, seed: o.seed });
   const train = split.train.map((i) => all[i]);

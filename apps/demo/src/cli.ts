@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { decimal, existingFile, integer, UsageError } from './args';
 import { TRAINING_BACKENDS, type TrainingBackend, useBackend } from './backends';
@@ -80,7 +80,10 @@ program
       interruptible(),
     );
     if (r.stoppedBy === 'abort') process.exitCode = 130;
-    else out.log(`try: recur-demo sample --checkpoint ${r.checkpoint} --prompt Ma --temperature 0.7`);
+    else
+      out.log(
+        `try: node ${relative(path('.'), process.argv[1])} sample --checkpoint ${relative(path('.'), r.checkpoint)} --prompt Ma`,
+      );
   });
 
 program

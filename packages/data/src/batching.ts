@@ -1,6 +1,7 @@
 import { Rng, type Tensor, tensor } from '@recur/tensor';
 
-function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
+/** Fisher–Yates shuffle of `items` in place with a seeded generator (the same seed, the same order). */
+export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     [items[i], items[j]] = [items[j], items[i]];

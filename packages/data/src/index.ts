@@ -6,6 +6,7 @@ export {
   type LMWindow,
   lmWindows,
   type PaddedBatch,
+  shuffleInPlace,
   trainValidationSplit,
 } from './batching';
 export {
