@@ -1,11 +1,24 @@
+import { valueAndGradsOf } from '@recur/autograd';
 import { TfjsBackend } from '@recur/backend-tfjs';
 import { GRU, LSTM, RNN } from '@recur/layers';
-import { getBackend, randomNormal, registerBackend, setBackend, tensor, tidy, toBackend } from '@recur/tensor';
+import {
+  add,
+  getBackend,
+  mul,
+  randomNormal,
+  registerBackend,
+  setBackend,
+  sum,
+  type Tensor,
+  tensor,
+  tidy,
+  toBackend,
+} from '@recur/tensor';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { BACKENDS } from './backends';
 
-describe("backend-tfjs' fused sequence kernel (inference)", () => {
+describe("backend-tfjs' fused sequence kernel", () => {
   for (const [name, Make] of [
     ['RNN', RNN],
     ['LSTM', LSTM],
@@ -34,6 +47,26 @@ describe("backend-tfjs' fused sequence kernel (inference)", () => {
             expect(tf.memory().numTensors).toBe(before);
             const ref = [Array.from(want.output.dataSync()), Array.from(want.hN.dataSync())];
             got.forEach((g, k) => expect(Math.max(...g.map((v, i) => Math.abs(v - ref[k][i])))).toBeLessThan(1e-5));
+            // Training: the fused backward gives backend-js's gradients (parameters and input).
+            const gradsOn = (input: Tensor, lens: Tensor) =>
+              tidy(() => {
+                const params = layer.parameters().map((p) => p.value);
+                const { grads } = valueAndGradsOf(() => {
+                  const r = layer.forward(input, withLengths ? { seqLengths: lens } : {});
+                  const w = randomNormal(r.output.shape, 0, 1, { seed: 9 });
+                  return add(sum(mul(r.output, toBackend(w, getBackend()))), sum(r.hN));
+                }, [...params, input]);
+                return grads.map((g) => Array.from(g.dataSync()));
+              });
+            const beforeGrad = tf.memory().numTensors;
+            const tfGrads = gradsOn(xt, lt);
+            expect(tf.memory().numTensors).toBe(beforeGrad);
+            layer.to('js');
+            setBackend(previous);
+            const jsGrads = gradsOn(x, lengths);
+            tfGrads.forEach((g, k) =>
+              expect(Math.max(...g.map((v, i) => Math.abs(v - jsGrads[k][i]))), `gradient ${k}`).toBeLessThan(1e-4),
+            );
           } finally {
             setBackend(previous);
           }
