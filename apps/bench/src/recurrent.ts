@@ -90,7 +90,7 @@ export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]
     // recur's own model compiled into one onnxruntime session (backend-ort), 1 thread.
     const compiled = await compile(layer, { intraOpNumThreads: 1 });
     add('recur backend-ort (1 thread)', await timeMedian(async () => dispose(await compiled.run({ input: x }))));
-    // recur on TensorFlow.js (wasm): the composed per-step path (no fused tfjs kernel yet).
+    // recur on TensorFlow.js (wasm): backend-tfjs' fused sequence kernel.
     if (await useTfjsBackend('wasm')) {
       registerBackend('tfjs', () => new TfjsBackend());
       const moved = kind === 'lstm' ? new LSTM(I, H, { batchFirst: true }) : new GRU(I, H, { batchFirst: true });
@@ -132,7 +132,7 @@ export async function benchLstmTrainStep(): Promise<Row[]> {
     add(label, await timeMedian(step, budget, runs));
     xv.dispose();
   }
-  // recur on TensorFlow.js (wasm): training takes the composed per-step path (no fused tfjs backward).
+  // recur on TensorFlow.js (wasm): backend-tfjs' fused forward and backward.
   if (await useTfjsBackend('wasm')) {
     registerBackend('tfjs', () => new TfjsBackend());
     layer.to('tfjs');
