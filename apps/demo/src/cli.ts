@@ -19,6 +19,12 @@ import { gradientReach } from './vanishing-gradients';
  */
 const path = (p: string) => resolve(process.env.INIT_CWD ?? process.cwd(), p);
 
+/** A path as the user would type it here: relative below this folder, absolute elsewhere. */
+const shortPath = (p: string) => {
+  const rel = relative(path('.'), p);
+  return rel.startsWith('..') ? p : rel;
+};
+
 const out: Output = { log: (line) => console.log(line), interactive: Boolean(process.stderr.isTTY) };
 
 /** Ctrl-C asks the running job to stop after its current batch (it then saves); a second one exits at once. */
@@ -80,10 +86,7 @@ program
       interruptible(),
     );
     if (r.stoppedBy === 'abort') process.exitCode = 130;
-    else
-      out.log(
-        `try: node ${relative(path('.'), process.argv[1])} sample --checkpoint ${relative(path('.'), r.checkpoint)} --prompt Ma`,
-      );
+    else out.log(`try: node ${shortPath(process.argv[1])} sample --checkpoint ${shortPath(r.checkpoint)} --prompt Ma`);
   });
 
 program
