@@ -323,18 +323,6 @@ function sigd(y: v128): v128 {
   return f32x4.mul(y, f32x4.sub(f32x4.splat(1), y));
 }
 
-/** out[i] = sigmoid(x[i]) or tanh(x[i]) (`which` 0 / 1) for n floats. */
-export function activate(which: i32, x: usize, out: usize, n: i32): void {
-  let i = 0;
-  while (i < n) {
-    const one = i + 4 > n;
-    const o = <usize>i << 2;
-    const v = ld(x + o, one);
-    st(out + o, which == 0 ? sigmoidv(v) : tanhv(v), one);
-    i += one ? 1 : 4;
-  }
-}
-
 // ---- Recurrent steps (gate order i f g o / r z n, as the fused TypeScript kernels) -----------
 // Rows are the na sequences still running at this step; xw and hw are this step's input and
 // recurrent products (hw without its bias), bhh may be 0 (no bias). ws, when not 0, receives the
@@ -389,12 +377,12 @@ function lstmGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, h
 }
 
 /** LSTM step for whole rows, in place: hw is this step's h·W_hhᵀ (no bias). */
-export function lstmStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, c: usize, h: usize, ws: usize, wsW: i32): void {
+function lstmStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, c: usize, h: usize, ws: usize, wsW: i32): void {
   lstmGates(na, H, H, xw, 4 * H, hw, 4 * H, bhh, c, h, h, ws, wsW);
 }
 
 /** LSTM backward through one step: dG (na × 4H) from dh and dc; dc becomes dc_prev. */
-export function lstmBackStep(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dc: usize, dG: usize): void {
+function lstmBackStep(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dc: usize, dG: usize): void {
   const G = <usize>(4 * H) << 2;
   const h4 = <usize>H << 2;
   for (let r = 0; r < na; r++) {
@@ -460,7 +448,7 @@ function gruGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, hw
   }
 }
 
-export function gruStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, h: usize, ws: usize, wsW: i32): void {
+function gruStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, h: usize, ws: usize, wsW: i32): void {
   gruGates(na, H, H, xw, 3 * H, hw, 3 * H, bhh, h, h, ws, wsW);
 }
 
@@ -468,7 +456,7 @@ export function gruStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, h: us
  * GRU backward through one step: dG (hidden side), dA (input side), both na × 3H, and
  * dNext = dh ⊙ z, the part of dh_prev that skips the recurrent product.
  */
-export function gruBackStep(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dG: usize, dA: usize, dNext: usize): void {
+function gruBackStep(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dG: usize, dA: usize, dNext: usize): void {
   const G = <usize>(3 * H) << 2;
   const h4 = <usize>H << 2;
   for (let r = 0; r < na; r++) {
@@ -527,12 +515,12 @@ function rnnGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, hw
   }
 }
 
-export function rnnStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, h: usize, ws: usize, wsW: i32): void {
+function rnnStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, h: usize, ws: usize, wsW: i32): void {
   rnnGates(na, H, H, xw, H, hw, H, bhh, h, h, ws, wsW);
 }
 
 /** RNN backward through one step: dG = dh ⊙ (1 − h²). */
-export function rnnBackStep(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dG: usize): void {
+function rnnBackStep(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dG: usize): void {
   const h4 = <usize>H << 2;
   for (let r = 0; r < na; r++) {
     const w = ws + (<usize>(r * wsW) << 2);

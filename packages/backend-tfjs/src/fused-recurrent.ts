@@ -260,9 +260,11 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
           if (!running) return { dG, dA, dh: dhPrev, dc: dcNext };
           // Past a sequence's end its state is carried unchanged: the gradient passes straight through.
           const zero = tf.zerosLike(dG);
+          const maskedG = tf.where(running, dG, zero) as tf.Tensor2D;
           return {
-            dG: tf.where(running, dG, zero) as tf.Tensor2D,
-            dA: tf.where(running, dA, zero) as tf.Tensor2D,
+            dG: maskedG,
+            // LSTM and RNN: the input side sees the same gradients; only GRU's differ.
+            dA: gru ? (tf.where(running, dA, zero) as tf.Tensor2D) : maskedG,
             dh: tf.where(running, dhPrev, dhT) as tf.Tensor2D,
             dc: dcNext ? (tf.where(running, dcNext, prevDc as tf.Tensor2D) as tf.Tensor2D) : undefined,
           };

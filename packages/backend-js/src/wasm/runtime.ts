@@ -33,23 +33,6 @@ export interface KernelExports {
     accumulate: number,
     pa: number,
   ): void;
-  activate(which: number, x: number, out: number, n: number): void;
-  lstmStep(
-    na: number,
-    H: number,
-    xw: number,
-    hw: number,
-    bhh: number,
-    c: number,
-    h: number,
-    ws: number,
-    wsW: number,
-  ): void;
-  lstmBackStep(na: number, H: number, ws: number, wsW: number, dh: number, dc: number, dG: number): void;
-  gruStep(na: number, H: number, xw: number, hw: number, bhh: number, h: number, ws: number, wsW: number): void;
-  gruBackStep(na: number, H: number, ws: number, wsW: number, dh: number, dG: number, dA: number, dNext: number): void;
-  rnnStep(na: number, H: number, xw: number, hw: number, bhh: number, h: number, ws: number, wsW: number): void;
-  rnnBackStep(na: number, H: number, ws: number, wsW: number, dh: number, dG: number): void;
   colSums(rows: number, cols: number, src: number, stride: number, dst: number): void;
   broadcastRows(rows: number, cols: number, bias: number, dst: number): void;
 }
