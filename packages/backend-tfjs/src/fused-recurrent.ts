@@ -18,6 +18,32 @@ const tanh = (x: tf.Tensor): tf.Tensor =>
 
 const ACT: Record<string, (x: tf.Tensor) => tf.Tensor> = { sigmoid: tf.sigmoid, tanh, relu: tf.relu };
 
+/**
+ * The weights as the forward uses them. The input projection of every step and gate is one
+ * matMul (x·W_ihᵀ, with b_ih and b_hh folded in except GRU's b_hn, which sits inside the reset
+ * gate's product); the recurrent weights are one [H, H] block per gate, transposed once here
+ * (tfjs-wasm re-transposes a transposeB operand on every call). One product per gate and step,
+ * because splitting a step's [B, G·H] product costs tfjs-wasm more than computing it (its SplitV
+ * took 0.4 ms a step at B32 H256, a quarter of the whole forward).
+ */
+function forwardWeights(inputs: RecurrentInputs, attrs: RecurrentAttrs) {
+  const gates = attrs.kind === 'lstm' ? 4 : attrs.kind === 'gru' ? 3 : 1;
+  const H = attrs.hiddenSize;
+  const bIh = T(inputs.bIh);
+  const bHh = T(inputs.bHh);
+  const bHn = bHh && attrs.kind === 'gru' ? tf.slice(bHh, [2 * H], [H]) : undefined;
+  const folded = bHn ? tf.concat([tf.slice(bHh as tf.Tensor, [0], [2 * H]), tf.zerosLike(bHn)]) : bHh;
+  const bias = bIh && folded ? tf.add(bIh, folded) : (bIh ?? folded);
+  const wHh = T(inputs.wHh) as tf.Tensor2D;
+  return {
+    gates,
+    wIhT: tf.transpose(T(inputs.wIh) as tf.Tensor2D) as tf.Tensor2D,
+    bias,
+    wHhT: (gates === 1 ? [wHh] : tf.split(wHh, gates, 0)).map((w) => tf.transpose(w) as tf.Tensor2D),
+    bHn,
+  };
+}
+
 /** Activations whose derivatives the fused backward writes out (the defaults of each cell). */
 function standardActivations(attrs: RecurrentAttrs): boolean {
   const want =
@@ -75,14 +101,20 @@ function toTimeOrder(steps3: tf.Tensor, lens: number[] | null, reverse: boolean)
 }
 
 /**
- * A [B, T, W] tensor downloaded once in time-major processing order; step s's [B, W] rows are
- * made from a subarray. On tfjs-wasm every slice of a large tensor costs a pass over all of it,
- * which made a per-step slice quadratic in T.
+ * A [B, T, W] tensor downloaded once in time-major processing order; step s's [B, W / parts]
+ * block of part p (a gate's columns) is made from a subarray. On tfjs-wasm every slice of a large
+ * tensor costs a pass over all of it, which made a per-step slice quadratic in T.
  */
-function stepsOf(t3: tf.Tensor, lens: number[] | null, reverse: boolean): (s: number) => tf.Tensor2D {
-  const [B, , W] = t3.shape;
-  const data = tf.tidy(() => tf.transpose(toProcessingOrder(t3, lens, reverse), [1, 0, 2])).dataSync() as Float32Array;
-  return (s) => tf.tensor2d(data.subarray(s * B * W, (s + 1) * B * W), [B, W]);
+function stepsOf(t3: tf.Tensor, lens: number[] | null, reverse: boolean, parts = 1) {
+  const [B, Tn, W] = t3.shape;
+  const w = W / parts;
+  const data = tf
+    .tidy(() => tf.transpose(tf.reshape(toProcessingOrder(t3, lens, reverse), [B, Tn, parts, w]), [1, 2, 0, 3]))
+    .dataSync() as Float32Array;
+  return (s: number, part = 0): tf.Tensor2D => {
+    const at = (s * parts + part) * B * w;
+    return tf.tensor2d(data.subarray(at, at + B * w), [B, w]);
+  };
 }
 
 /** Whether each row is still inside its sequence at processing step s ([B, 1] bool), or null without lengths. */
@@ -98,8 +130,8 @@ function runningAt(lens: number[] | null, s: number): tf.Tensor2D | null {
 
 /**
  * The whole sequence in one tidy: the input projection of every step is one matMul (both biases
- * folded in where they sit outside a gate product), then each step is one matMul and a handful
- * of elementwise ops. With a gradient to take it saves each step's gates for `recurrentBackward`.
+ * folded in where they sit outside a gate product), then each step is one matMul per gate and a
+ * handful of elementwise ops. With a gradient to take it saves each step's gates for `recurrentBackward`.
  */
 export const tfjsFusedKernels: Partial<FusedKernels> = {
   supportsRecurrent(attrs: RecurrentAttrs): boolean {
@@ -112,22 +144,16 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
   },
 
   recurrent(inputs: RecurrentInputs, attrs: RecurrentAttrs): RecurrentOutputs {
-    const [B, Tn, I] = inputs.x.shape;
+    const Tn = inputs.x.shape[1];
     const save = attrs.saveForBackward ?? true;
     const [fA, fB, fC] = attrs.activations.map((a) => ACT[a]);
     const lengths = inputs.seqLengths ? Array.from(T(inputs.seqLengths)?.dataSync() as Int32Array) : null;
     const out = tf.tidy(() => {
-      const x = T(inputs.x) as tf.Tensor;
-      // Weights transposed once: tfjs-wasm re-transposes a transposeB operand on every call.
-      let xw = tf.matMul(tf.reshape(x, [B * Tn, I]), tf.transpose(T(inputs.wIh) as tf.Tensor2D));
-      const bIh = T(inputs.bIh);
-      if (bIh) xw = tf.add(xw, bIh);
-      // LSTM and RNN add b_hh outside any gate product: fold it in here, once for all steps. (GRU's
-      // b_hn sits inside the reset gate's product.)
-      const bHh = T(inputs.bHh);
-      if (bHh && attrs.kind !== 'gru') xw = tf.add(xw, bHh);
-      const stepInput = stepsOf(tf.reshape(xw, [B, Tn, -1]), lengths, attrs.reverse);
-      const wHhT = tf.transpose(T(inputs.wHh) as tf.Tensor2D) as tf.Tensor2D;
+      const { gates, wIhT, bias, wHhT, bHn } = forwardWeights(inputs, attrs);
+      const [B, , I] = inputs.x.shape;
+      let xw = tf.matMul(tf.reshape(T(inputs.x) as tf.Tensor, [B * Tn, I]), wIhT);
+      if (bias) xw = tf.add(xw, bias);
+      const stepInput = stepsOf(tf.reshape(xw, [B, Tn, -1]), lengths, attrs.reverse, gates);
       let h = T(inputs.h0) as tf.Tensor2D;
       let c = T(inputs.c0) as tf.Tensor2D | undefined;
       const ys: tf.Tensor2D[] = [];
@@ -137,31 +163,27 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
         const prevH = h;
         const prevC = c;
         const step = tf.tidy(() => {
-          const xt = stepInput(s);
+          const product = (g: number) => tf.matMul(prevH, wHhT[g]);
+          const pre = (g: number) => tf.add(stepInput(s, g), product(g));
           let hNew: tf.Tensor2D;
           let cNew: tf.Tensor2D | undefined;
           let keep: StepSave | undefined;
           if (attrs.kind === 'lstm') {
-            // x·W_ihᵀ + b_ih + b_hh (folded into the projection) + h·W_hhᵀ. (tfjs-wasm's fused
-            // matMul would save the add but takes only a rank-1 bias.)
-            const [zi, zf, zg, zo] = tf.split(tf.add(xt, tf.matMul(prevH, wHhT)), 4, 1);
-            const [i, f, g, o] = [fA(zi), fA(zf), fB(zg), fA(zo)] as tf.Tensor2D[];
+            const [i, f, g, o] = [fA(pre(0)), fA(pre(1)), fB(pre(2)), fA(pre(3))] as tf.Tensor2D[];
             cNew = tf.add(tf.mul(f, prevC as tf.Tensor), tf.mul(i, g)) as tf.Tensor2D;
             const ac = fC(cNew) as tf.Tensor2D;
             hNew = tf.mul(o, ac) as tf.Tensor2D;
             if (save) keep = { gates: [i, f, g, o], ac, hPrev: tf.clone(prevH), cPrev: tf.clone(prevC as tf.Tensor2D) };
           } else if (attrs.kind === 'gru') {
-            let hw = tf.matMul(prevH, wHhT);
-            if (bHh) hw = tf.add(hw, bHh);
-            const [xr, xz, xn] = tf.split(xt, 3, 1);
-            const [hr, hz, hn] = tf.split(hw, 3, 1) as tf.Tensor2D[];
-            const r = fA(tf.add(xr, hr)) as tf.Tensor2D;
-            const z = fA(tf.add(xz, hz)) as tf.Tensor2D;
-            const n = fB(tf.add(xn, tf.mul(r, hn))) as tf.Tensor2D;
+            const r = fA(pre(0)) as tf.Tensor2D;
+            const z = fA(pre(1)) as tf.Tensor2D;
+            // n = act(x·W_inᵀ + b_in + r ⊙ (h·W_hnᵀ + b_hn)): b_hn inside the reset gate's product.
+            const hn = (bHn ? tf.add(product(2), bHn) : product(2)) as tf.Tensor2D;
+            const n = fB(tf.add(stepInput(s, 2), tf.mul(r, hn))) as tf.Tensor2D;
             hNew = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, prevH)) as tf.Tensor2D;
             if (save) keep = { gates: [r, z, n], hn, hPrev: tf.clone(prevH) };
           } else {
-            hNew = fA(tf.add(xt, tf.matMul(prevH, wHhT))) as tf.Tensor2D;
+            hNew = fA(pre(0)) as tf.Tensor2D;
             if (save) keep = { gates: [hNew], hPrev: tf.clone(prevH) };
           }
           const running = runningAt(lengths, s);

@@ -75,3 +75,40 @@ describe("backend-tfjs' fused sequence kernel", () => {
     }
   }
 });
+
+describe("backend-tfjs' fused forward on each tfjs backend", () => {
+  // tfjs-cpu takes tanh from tfjs, tfjs-wasm through its fused sigmoid; both with and without biases.
+  const cases = [
+    ['RNN relu', () => new RNN(3, 4, { batchFirst: true, nonlinearity: 'relu', bidirectional: true })],
+    ['LSTM without biases', () => new LSTM(3, 4, { batchFirst: true, bias: false, numLayers: 2 })],
+    ['GRU', () => new GRU(3, 4, { batchFirst: true, bidirectional: true })],
+  ] as const;
+  for (const backendName of ['tfjs-cpu', 'tfjs-wasm']) {
+    for (const [name, make] of cases) {
+      it(`${name} on ${backendName} equals backend-js, with and without lengths`, async () => {
+        await BACKENDS.find((b) => b.name === backendName)?.setup?.();
+        registerBackend('tfjs', () => new TfjsBackend());
+        const previous = getBackend();
+        const layer = make();
+        const x = randomNormal([3, 5, 3], 0, 1, { seed: 5 });
+        const lengths = tensor([5, 2, 4], { dtype: 'int32' });
+        const want = [layer.forward(x), layer.forward(x, { seqLengths: lengths })].map((r) =>
+          Array.from(r.output.dataSync()),
+        );
+        layer.to('tfjs');
+        setBackend('tfjs');
+        try {
+          const xt = toBackend(x, getBackend());
+          const lt = toBackend(lengths, getBackend());
+          const got = [layer.forward(xt), layer.forward(xt, { seqLengths: lt })].map((r) =>
+            Array.from(r.output.dataSync()),
+          );
+          got.forEach((g, k) => expect(Math.max(...g.map((v, i) => Math.abs(v - want[k][i])))).toBeLessThan(1e-5));
+        } finally {
+          layer.to('js');
+          setBackend(previous);
+        }
+      });
+    }
+  }
+});
