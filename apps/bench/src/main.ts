@@ -1,4 +1,5 @@
 import { benchMatMul } from './mat-mul';
+import { benchOrtOverhead } from './ort-overhead';
 import { benchPackedVsPadded } from './packed';
 import { benchLstmTrainStep, benchRecurrentForward } from './recurrent';
 import { printTable } from './timing';
@@ -23,6 +24,13 @@ async function main(): Promise<void> {
     );
   if (want('gru'))
     printTable('GRU forward, I=128 H=256', await benchRecurrentForward('gru'), 'tokens/s', 'recur backend-js');
+  if (want('ort'))
+    printTable(
+      'backend-ort against a raw InferenceSession, same .onnx file, 1 thread',
+      await benchOrtOverhead(),
+      'tokens/s',
+      'raw InferenceSession',
+    );
   if (want('packed')) printTable('Packed against padded', await benchPackedVsPadded(), 'tokens/s', 'recur padded');
   if (want('train')) printTable('LSTM training step', await benchLstmTrainStep(), 'tokens/s', 'recur backend-js');
   if (want('charlm')) printTable('Char-LM training', await benchCharLMTraining(), 'tokens/s', 'recur backend-js');
