@@ -1,5 +1,19 @@
-import { dispose, getBackend, matMul, randomUniform, setBackend, toBackend } from '@recur/tensor';
+import { OrtModel } from '@recur/backend-ort';
+import { TfjsBackend } from '@recur/backend-tfjs';
+import { Linear, Sequential } from '@recur/layers';
+import { exportOnnx } from '@recur/onnx';
+import {
+  dispose,
+  getBackend,
+  matMul,
+  randomUniform,
+  registerBackend,
+  reshape,
+  setBackend,
+  toBackend,
+} from '@recur/tensor';
 import { JS_VARIANTS, registerJsVariants } from './js-variants';
+import { ort, ortSession } from './ort';
 import { tf, useTfjsBackend } from './tfjs';
 import { type Row, timeMedian } from './timing';
 
@@ -63,6 +77,45 @@ export async function benchMatMul(): Promise<Row[]> {
       ta.dispose();
       tb.dispose();
     }
+
+    // recur's own matMul op on TensorFlow.js (wasm).
+    if (await useTfjsBackend('wasm')) {
+      registerBackend('tfjs', () => new TfjsBackend());
+      setBackend('tfjs');
+      const [av, bv] = [toBackend(a, getBackend()), toBackend(b, getBackend())];
+      add(
+        'recur backend-tfjs on tfjs-wasm',
+        await timeMedian(
+          () => {
+            const c = matMul(av, bv);
+            c.dataSync();
+            c.dispose();
+          },
+          1500,
+          3,
+        ),
+      );
+      dispose([av, bv]);
+      setBackend('js');
+    }
+
+    // onnxruntime runs graphs, not ops: a bias-free Linear exported to one MatMul node, run by
+    // recur's OrtModel and by a raw session on the same bytes, both on one thread.
+    const linear = new Sequential([new Linear(K, N, { bias: false })]);
+    const bytes = exportOnnx(linear, { inputSize: K });
+    const raw = await ortSession(bytes, 1);
+    const compiled = await OrtModel.fromOnnx(bytes, { intraOpNumThreads: 1 });
+    const a3 = reshape(a, [1, M, K]);
+    const feed = { input: new ort.Tensor('float32', a.dataSync() as Float32Array, [1, M, K]) };
+    add('onnxruntime-node (1 thread, MatMul graph)', await timeMedian(() => raw.run(feed)));
+    add(
+      'recur backend-ort (1 thread, same graph)',
+      await timeMedian(async () => dispose(Object.values(await compiled.run({ input: a3 })))),
+    );
+    await raw.release();
+    await compiled.release();
+    dispose([a3]);
+    linear.dispose();
 
     if (M * K * N <= 32 * 384 * 1024) {
       const av = a.dataSync() as Float32Array;

@@ -9,8 +9,9 @@ export function benchModel(name: string): string | null {
   return existsSync(path) ? path : null;
 }
 
-export async function ortSession(path: string, threads = 1): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(path, {
+/** A raw session on a .onnx file or its bytes. */
+export async function ortSession(path: string | Uint8Array, threads = 1): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(path as string, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',

@@ -20,6 +20,27 @@ export const SHAPES: [number, number][] = [
 /** tfjs-layers on tfjs-cpu needs seconds per call at the larger shapes: one timed run there. */
 const tfjsBudget = (backend: string, B: number, T: number) => (backend === 'cpu' && B * T > 64 ? [0, 1] : [1500, 3]);
 
+/** Times the input projection and every step's per-gate recurrent products of a layer, on tfjs. */
+async function timeProductsOnly(kind: 'lstm' | 'gru', B: number, T: number): Promise<number> {
+  const gates = kind === 'lstm' ? 4 : 3;
+  const x = tf.randomNormal([B * T, I]);
+  const wIh = tf.randomNormal([I, gates * H]);
+  const wHh = Array.from({ length: gates }, () => tf.randomNormal([H, H]));
+  const h = tf.randomNormal([B, H]);
+  const ms = await timeMedian(
+    () =>
+      tf.tidy(() => {
+        tf.matMul(x, wIh).dataSync();
+        for (let s = 0; s < T; s++) for (const w of wHh) tf.matMul(h, w);
+        tf.matMul(h, wHh[0]).dataSync();
+      }),
+    1500,
+    3,
+  );
+  tf.dispose([x, wIh, ...wHh, h]);
+  return ms;
+}
+
 export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]> {
   const rows: Row[] = [];
   setBackend('js');
@@ -101,6 +122,8 @@ export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]
       xt.dispose();
       moved.dispose();
       setBackend('js');
+      // The same products with nothing around them: a floor for any layer built from tfjs ops.
+      add(`tfjs-wasm matMuls alone (${kind} products, no gates)`, await timeProductsOnly(kind, B, T));
     }
     x.dispose();
   }

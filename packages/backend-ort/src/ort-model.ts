@@ -1,6 +1,6 @@
 import type { Module } from '@recur/layers';
 import { type ExportOptions, exportOnnx } from '@recur/onnx';
-import { type Tensor, tensor } from '@recur/tensor';
+import { type DType, getBackend, Tensor, type TypedArray } from '@recur/tensor';
 import * as ort from 'onnxruntime-node';
 
 /** Options passed through to onnxruntime's InferenceSession. */
@@ -15,6 +15,15 @@ const ORT_TYPE: Record<string, 'float32' | 'float64' | 'int32' | 'int64' | 'bool
   float32: 'float32',
   float64: 'float64',
   int32: 'int32',
+  bool: 'bool',
+};
+
+/** recur's dtype for each onnxruntime output type it reads. */
+const RECUR_TYPE: Record<string, DType | undefined> = {
+  float32: 'float32',
+  float64: 'float64',
+  int32: 'int32',
+  int64: 'int32',
   bool: 'bool',
 };
 
@@ -73,20 +82,20 @@ export class OrtModel {
     }
     const out = await this.session.run(ortFeeds);
     const result: Record<string, Tensor> = {};
+    const backend = getBackend();
     for (const [name, v] of Object.entries(out)) {
+      if (v.type === 'string') throw new Error(`OrtModel: output '${name}' holds strings; recur reads numbers only`);
+      // onnxruntime hands back fresh buffers: they become the tensors' storage without a copy
+      // (an 8 MB output copy was 30% of a MatMul graph's run). int64 ids narrow to int32; other
+      // numeric types (int8, uint16, float16, …) are read as float32, as before.
+      const dtype = RECUR_TYPE[v.type] ?? 'float32';
       const data =
-        v.type === 'int64' ? Int32Array.from(v.data as BigInt64Array, (x) => Number(x)) : (v.data as Float32Array);
-      result[name] = tensor(data, {
-        shape: [...v.dims],
-        dtype:
-          v.type === 'float64'
-            ? 'float64'
-            : v.type === 'bool'
-              ? 'bool'
-              : v.type === 'int64' || v.type === 'int32'
-                ? 'int32'
-                : 'float32',
-      });
+        v.type === 'int64'
+          ? Int32Array.from(v.data as BigInt64Array, (x) => Number(x))
+          : RECUR_TYPE[v.type]
+            ? v.data
+            : Float32Array.from(v.data as ArrayLike<number>);
+      result[name] = new Tensor(backend.fromValues(data as TypedArray, [...v.dims], dtype), backend);
     }
     return result;
   }

@@ -20,6 +20,19 @@ describe('backend-ort', () => {
     await release(lstm);
   });
 
+  it('gives each run its own output tensors (results are adopted, not copied, so none may be shared)', async () => {
+    const lstm = new LSTM(3, 4, { batchFirst: true });
+    const model = await compile(lstm);
+    const first = await model.run({ input: randomNormal([2, 5, 3], 0, 1, { seed: 2 }) });
+    const kept = Array.from(first.output.dataSync());
+    const second = await model.run({ input: randomNormal([2, 5, 3], 0, 1, { seed: 3 }) });
+    expect(Array.from(first.output.dataSync())).toEqual(kept);
+    expect(Array.from(second.output.dataSync())).not.toEqual(kept);
+    expect(first.h_n.dtype).toBe('float32');
+    expect(first.c_n.shape).toEqual([1, 2, 4]);
+    await release(lstm);
+  });
+
   it('refuses op-by-op work and training with an error naming the backends that train', () => {
     const previous = getBackend();
     setBackend(new OrtBackend());
