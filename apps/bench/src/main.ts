@@ -31,7 +31,8 @@ async function main(): Promise<void> {
       'tokens/s',
       'raw InferenceSession',
     );
-  if (want('packed')) printTable('Packed against padded', await benchPackedVsPadded(), 'tokens/s', 'recur padded');
+  if (want('packed'))
+    printTable('Packed against padded', await benchPackedVsPadded(), 'tokens/s', 'recur backend-js, padded');
   if (want('train')) printTable('LSTM training step', await benchLstmTrainStep(), 'tokens/s', 'recur backend-js');
   if (want('charlm')) printTable('Char-LM training', await benchCharLMTraining(), 'tokens/s', 'recur backend-js');
 }

@@ -82,22 +82,37 @@ function toProcessingOrder(t3: tf.Tensor, lens: number[] | null, reverse: boolea
   return tf.reshape(tf.gather(tf.reshape(t3, [B * Tn, W]), tf.tensor1d(rows, 'int32')), [B, Tn, W]);
 }
 
-/** The inverse: processing-order steps back to time order, zeros at padding. */
+/**
+ * The inverse: processing-order steps back to time order, zeros at padding. Forward steps are
+ * already in time order with zeros past each length (the kernels write zeros there), so only a
+ * reverse direction with lengths needs a gather.
+ */
 function toTimeOrder(steps3: tf.Tensor, lens: number[] | null, reverse: boolean): tf.Tensor {
-  if (!lens && !reverse) return steps3;
+  if (!reverse) return steps3;
+  if (!lens) return tf.reverse(steps3, 1);
   const [B, Tn, W] = steps3.shape;
-  const L = lens ?? new Array(B).fill(Tn);
   const index: number[] = [];
-  L.forEach((len, b) => {
-    for (let t = 0; t < Tn; t++) index.push(b * Tn + (t < len ? (reverse ? len - 1 - t : t) : 0));
+  lens.forEach((len, b) => {
+    for (let t = 0; t < Tn; t++) index.push(b * Tn + (t < len ? len - 1 - t : 0));
   });
-  const valid = tf.tensor2d(
-    L.flatMap((len) => Array.from({ length: Tn }, (_, t) => (t < len ? 1 : 0))),
-    [B * Tn, 1],
-    'bool',
-  );
   const picked = tf.gather(tf.reshape(steps3, [B * Tn, W]), tf.tensor1d(index, 'int32'));
+  const valid = rowMask(
+    lens.flatMap((len) => Array.from({ length: Tn }, (_, t) => t < len)),
+    W,
+  );
   return tf.reshape(tf.where(valid, picked, tf.zerosLike(picked)), [B, Tn, W]);
+}
+
+/**
+ * A [rows, width] bool mask, each row all `keep[row]`. Built whole rather than broadcast from
+ * [rows, 1]: tfjs' where tiles a narrower condition, and tfjs-wasm's Tile took 1 ms a step.
+ */
+function rowMask(keep: boolean[], width: number): tf.Tensor2D {
+  const data = new Uint8Array(keep.length * width);
+  keep.forEach((k, r) => {
+    if (k) data.fill(1, r * width, (r + 1) * width);
+  });
+  return tf.tensor2d(data, [keep.length, width], 'bool');
 }
 
 /**
@@ -117,13 +132,12 @@ function stepsOf(t3: tf.Tensor, lens: number[] | null, reverse: boolean, parts =
   };
 }
 
-/** Whether each row is still inside its sequence at processing step s ([B, 1] bool), or null without lengths. */
-function runningAt(lens: number[] | null, s: number): tf.Tensor2D | null {
+/** Whether each row is still inside its sequence at processing step s ([B, width] bool), or null without lengths. */
+function runningAt(lens: number[] | null, s: number, width: number): tf.Tensor2D | null {
   return lens
-    ? tf.tensor2d(
-        lens.map((len) => (s < len ? 1 : 0)),
-        [lens.length, 1],
-        'bool',
+    ? rowMask(
+        lens.map((len) => s < len),
+        width,
       )
     : null;
 }
@@ -186,7 +200,7 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
             hNew = fA(pre(0)) as tf.Tensor2D;
             if (save) keep = { gates: [hNew], hPrev: tf.clone(prevH) };
           }
-          const running = runningAt(lengths, s);
+          const running = runningAt(lengths, s, hNew.shape[1]);
           if (!running) return { y: hNew, h: hNew, c: cNew, keep };
           return {
             y: tf.where(running, hNew, tf.zerosLike(hNew)) as tf.Tensor2D,
@@ -243,7 +257,7 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
         const prevDh = dh;
         const prevDc = dc;
         const r = tf.tidy(() => {
-          const running = runningAt(lengths, s);
+          const running = runningAt(lengths, s, H);
           const dyS = stepDy(s);
           const dhT = tf.add(prevDh, running ? tf.where(running, dyS, tf.zerosLike(dyS)) : dyS) as tf.Tensor2D;
           let dG: tf.Tensor2D;
@@ -282,11 +296,12 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
           if (!running) return { dG, dA, dh: dhPrev, dc: dcNext };
           // Past a sequence's end its state is carried unchanged: the gradient passes straight through.
           const zero = tf.zerosLike(dG);
-          const maskedG = tf.where(running, dG, zero) as tf.Tensor2D;
+          const runningG = runningAt(lengths, s, dG.shape[1]) as tf.Tensor2D;
+          const maskedG = tf.where(runningG, dG, zero) as tf.Tensor2D;
           return {
             dG: maskedG,
             // LSTM and RNN: the input side sees the same gradients; only GRU's differ.
-            dA: gru ? (tf.where(running, dA, zero) as tf.Tensor2D) : maskedG,
+            dA: gru ? (tf.where(runningG, dA, zero) as tf.Tensor2D) : maskedG,
             dh: tf.where(running, dhPrev, dhT) as tf.Tensor2D,
             dc: dcNext ? (tf.where(running, dcNext, prevDc as tf.Tensor2D) as tf.Tensor2D) : undefined,
           };

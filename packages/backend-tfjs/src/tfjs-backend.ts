@@ -14,6 +14,7 @@ import {
 } from '@recur/backend-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { tfjsFusedKernels } from './fused-recurrent';
+import { gatherOnHost, onHost, scatterAddOnHost } from './host-gather';
 
 /** A tensor on backend-tfjs: the values live in a tf.Tensor. */
 export interface TfjsTensor extends BackendTensor {
@@ -41,7 +42,8 @@ const broadcastShape = (...shapes: Shape[]) => broadcastShapes('backend tfjs', .
  * The backend interface on @tensorflow/tfjs-core, running on whichever tfjs backend is active
  * (tfjs-backend-cpu, -wasm, -webgl, -webgpu). Every primitive is one or a few tfjs ops; results
  * are tf.Tensors that recur disposes through its own tidy/dispose. Scatter-add is written as a
- * one-hot product, so Embedding gradients work on tfjs backends that lack UnsortedSegmentSum.
+ * one-hot product, so Embedding gradients work on tfjs backends that lack UnsortedSegmentSum; on
+ * the cpu and wasm backends gather and scatter-add run on the host (host-gather.ts).
  */
 export class TfjsBackend implements Backend {
   readonly name = 'tfjs';
@@ -280,10 +282,14 @@ export class TfjsBackend implements Backend {
   }
 
   gather(x: BackendTensor, indices: BackendTensor, axis: number): TfjsTensor {
+    if (onHost() && x.dtype !== 'bool') return wrap(gatherOnHost(T(x), T(indices), axis), x.dtype);
     return wrap(tf.gather(T(x), T(indices), axis), x.dtype);
   }
 
   scatterAdd(shape: Shape, indices: BackendTensor, updates: BackendTensor, axis: number): TfjsTensor {
+    if (onHost() && updates.dtype !== 'bool') {
+      return wrap(scatterAddOnHost(shape, T(indices), T(updates), axis), updates.dtype);
+    }
     const axisLen = shape[axis];
     return wrap(
       tf.tidy(() => {

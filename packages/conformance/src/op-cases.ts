@@ -323,6 +323,12 @@ export const OP_CASES: OpCase[] = [
     reference: (i, u) => R.scatterAdd([2, 5], i, u, 1),
   },
   {
+    name: 'scatterAdd axis 0 (embedding gradient, [2, 3] ids, repeated)',
+    inputs: [{ shape: [2, 3], int: [4, 0, 4, 1, 1, 2] }, { shape: [2, 3, 3] }],
+    run: (i, u) => T.scatterAdd([5, 3], i, u, 0),
+    reference: (i, u) => R.scatterAdd([5, 3], i, u, 0),
+  },
+  {
     name: 'softmax',
     inputs: [{ shape: [3, 4], range: [-3, 3] }],
     run: (x) => T.softmax(x, -1),
