@@ -168,6 +168,7 @@ export async function benchLstmTrainStep(): Promise<Row[]> {
   }
   layer.to('js');
   setBackend('js');
+  add('recur backend-ort', null, 'inference only: training needs backend js or tfjs');
   for (const backend of ['cpu', 'wasm'] as const) {
     if (!(await useTfjsBackend(backend))) {
       add(`tfjs-layers on tfjs-${backend}`, null, 'unavailable');

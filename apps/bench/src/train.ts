@@ -49,6 +49,7 @@ export async function benchCharLMTraining(): Promise<Row[]> {
     lm.dispose();
   }
   setBackend('js');
+  add('recur backend-ort', null, 'inference only: training needs backend js or tfjs');
 
   for (const backend of ['cpu', 'wasm'] as const) {
     if (!(await useTfjsBackend(backend))) {
