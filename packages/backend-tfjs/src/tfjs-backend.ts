@@ -245,6 +245,14 @@ export class TfjsBackend implements Backend {
   }
 
   broadcastTo(x: BackendTensor, shape: Shape): TfjsTensor {
+    // tfjs-wasm's Tile (which broadcastTo runs) costs ~80 ns an element; adding zeros broadcasts
+    // in one native pass (43 ms against ~1 ms for a sum's gradient over [32, 64, 256]).
+    if (tf.getBackend() === 'wasm' && x.dtype !== 'bool') {
+      return wrap(
+        tf.tidy(() => tf.add(T(x), tf.zeros([...shape], x.dtype as TfDType))),
+        x.dtype,
+      );
+    }
     return wrap(tf.broadcastTo(T(x), [...shape]), x.dtype);
   }
 
