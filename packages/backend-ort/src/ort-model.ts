@@ -105,23 +105,36 @@ export class OrtModel {
   }
 }
 
-const cache = new WeakMap<Module, Promise<OrtModel>>();
+/** A compiled model and what it was compiled from: its parameters' tensors and the options. */
+interface Compiled {
+  session: Promise<OrtModel>;
+  weights: unknown[];
+  options: string;
+}
+
+const cache = new WeakMap<Module, Compiled>();
 
 /**
- * The session for a recur model, compiled on first use and cached per model; `release` drops it
- * (call it after changing the weights, or when the model is done).
+ * The session for a recur model, compiled on first use and cached per model. It is compiled again
+ * (and the old session released) when the model's weights have changed since — an optimizer step
+ * or `loadStateDict` gives a parameter a new tensor — or when other options are passed; `release`
+ * drops it when the model is done.
  */
 export function compile(model: Module, options: OrtSessionOptions & ExportOptions = {}): Promise<OrtModel> {
-  let session = cache.get(model);
-  if (!session) {
-    session = OrtModel.fromModule(model, options);
-    cache.set(model, session);
-  }
+  const weights = model.parameters().map((p) => p.value);
+  const key = JSON.stringify(options);
+  const cached = cache.get(model);
+  if (cached && cached.options === key && sameTensors(cached.weights, weights)) return cached.session;
+  if (cached) void cached.session.then((old) => old.release()).catch(() => {});
+  const session = OrtModel.fromModule(model, options);
+  cache.set(model, { session, weights, options: key });
   return session;
 }
 
+const sameTensors = (a: unknown[], b: unknown[]) => a.length === b.length && a.every((t, i) => t === b[i]);
+
 export async function release(model: Module): Promise<void> {
-  const session = cache.get(model);
+  const cached = cache.get(model);
   cache.delete(model);
-  if (session) await (await session).release();
+  if (cached) await (await cached.session).release();
 }

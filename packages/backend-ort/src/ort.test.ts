@@ -1,5 +1,5 @@
 import { LSTM } from '@recur/layers';
-import { add, getBackend, randomNormal, setBackend, tensor } from '@recur/tensor';
+import { add, getBackend, mul, randomNormal, setBackend, tensor } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
 import { OrtBackend } from './ort-backend';
 import { compile, release } from './ort-model';
@@ -17,6 +17,22 @@ describe('backend-ort', () => {
     expect(d).toBeLessThan(1e-5);
     await release(lstm);
     expect(compile(lstm)).not.toBe(a);
+    await release(lstm);
+  });
+
+  it('compiles again when the weights or the options change, so a session never runs stale weights', async () => {
+    const lstm = new LSTM(3, 4, { batchFirst: true });
+    const x = randomNormal([2, 5, 3], 0, 1, { seed: 4 });
+    const first = await compile(lstm);
+    expect(await compile(lstm)).toBe(first);
+    // New weights, as after an optimizer step: every parameter gets a new tensor.
+    lstm.loadStateDict(Object.fromEntries(Object.entries(lstm.stateDict()).map(([k, v]) => [k, mul(v, 0.5)])));
+    const second = await compile(lstm);
+    expect(second).not.toBe(first);
+    const want = Array.from(lstm.forward(x).output.dataSync());
+    const got = Array.from((await second.run({ input: x })).output.dataSync());
+    expect(Math.max(...got.map((v, i) => Math.abs(v - want[i])))).toBeLessThan(1e-5);
+    expect(await compile(lstm, { intraOpNumThreads: 2 })).not.toBe(second);
     await release(lstm);
   });
 
