@@ -11,7 +11,7 @@ import {
   TorchRecurrent,
 } from '@recur/layers';
 import { concat, stack, type Tensor, tensor, tidy, transpose, zeros as zerosTensor } from '@recur/tensor';
-import { encodeModel, type ModelParts, node, tensorProto, valueInfo } from './builder';
+import { encodeModel, node, tensorProto, valueInfo } from './builder';
 import type { onnx } from './proto';
 
 export interface ExportOptions {
@@ -340,7 +340,6 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): Uint8Arr
     }
   } else {
     const layers = model instanceof Sequential ? model.layers : exportableChildren(model);
-    let x: string;
     let batchMajor: string;
     const first = layers[0];
     if (first instanceof Embedding || first instanceof KerasEmbedding) {

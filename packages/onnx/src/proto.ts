@@ -3,7 +3,6 @@ import onnxProto from 'onnx-proto';
 // onnx-proto is CommonJS: take the namespace off its default export so ESM and CJS builds agree.
 export const onnx = onnxProto.onnx;
 export type onnx = typeof onnxProto.onnx;
-// biome-ignore lint/style/noNamespace: re-exports the generated protobuf types under their ONNX names
 export declare namespace onnx {
   type ModelProto = import('onnx-proto').onnx.ModelProto;
   type GraphProto = import('onnx-proto').onnx.GraphProto;

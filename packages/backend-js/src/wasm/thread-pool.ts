@@ -50,12 +50,10 @@ interface WorkerLike {
 
 export class ThreadPool {
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * (HEADER + SLOT * 64)));
-  private readonly names: string[];
   private readonly index: Map<string, number>;
   private readonly workers: WorkerLike[] = [];
 
   private constructor(names: string[]) {
-    this.names = names;
     this.index = new Map(names.map((n, i) => [n, i]));
   }
 

@@ -12,7 +12,6 @@ import {
   squeeze,
   stack,
   stridedSlice,
-  sum,
   type Tensor,
   tensor,
   tidy,
