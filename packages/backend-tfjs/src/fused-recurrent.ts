@@ -6,6 +6,7 @@ import type {
   RecurrentOutputs,
 } from '@recur/backend-api';
 import * as tf from '@tensorflow/tfjs-core';
+import { StepSchedule } from './step-schedule';
 
 const T = (x: { data: unknown } | undefined) => x?.data as tf.Tensor | undefined;
 
@@ -51,7 +52,7 @@ function standardActivations(attrs: RecurrentAttrs): boolean {
   return attrs.activations.join() === want.join();
 }
 
-/** What backward needs from one processing step (all [B, ·] tensors). */
+/** What backward needs from one processing step (all [active rows, ·] tensors). */
 type StepSave = {
   /** Activated gates: LSTM i f g o, GRU r z n, RNN h. */
   gates: tf.Tensor2D[];
@@ -73,75 +74,6 @@ class Workspace {
   }
 }
 
-/** Rows of [B, T, W] rearranged so that step s of row b is the time step processed s-th (reverse: from each end). */
-function toProcessingOrder(t3: tf.Tensor, lens: number[] | null, reverse: boolean): tf.Tensor {
-  if (!reverse) return t3;
-  if (!lens) return tf.reverse(t3, 1);
-  const [B, Tn, W] = t3.shape;
-  const rows = lens.flatMap((len, b) => Array.from({ length: Tn }, (_, s) => b * Tn + Math.max(len - 1 - s, 0)));
-  return tf.reshape(tf.gather(tf.reshape(t3, [B * Tn, W]), tf.tensor1d(rows, 'int32')), [B, Tn, W]);
-}
-
-/**
- * The inverse: processing-order steps back to time order, zeros at padding. Forward steps are
- * already in time order with zeros past each length (the kernels write zeros there), so only a
- * reverse direction with lengths needs a gather.
- */
-function toTimeOrder(steps3: tf.Tensor, lens: number[] | null, reverse: boolean): tf.Tensor {
-  if (!reverse) return steps3;
-  if (!lens) return tf.reverse(steps3, 1);
-  const [B, Tn, W] = steps3.shape;
-  const index: number[] = [];
-  lens.forEach((len, b) => {
-    for (let t = 0; t < Tn; t++) index.push(b * Tn + (t < len ? len - 1 - t : 0));
-  });
-  const picked = tf.gather(tf.reshape(steps3, [B * Tn, W]), tf.tensor1d(index, 'int32'));
-  const valid = rowMask(
-    lens.flatMap((len) => Array.from({ length: Tn }, (_, t) => t < len)),
-    W,
-  );
-  return tf.reshape(tf.where(valid, picked, tf.zerosLike(picked)), [B, Tn, W]);
-}
-
-/**
- * A [rows, width] bool mask, each row all `keep[row]`. Built whole rather than broadcast from
- * [rows, 1]: tfjs' where tiles a narrower condition, and tfjs-wasm's Tile took 1 ms a step.
- */
-function rowMask(keep: boolean[], width: number): tf.Tensor2D {
-  const data = new Uint8Array(keep.length * width);
-  keep.forEach((k, r) => {
-    if (k) data.fill(1, r * width, (r + 1) * width);
-  });
-  return tf.tensor2d(data, [keep.length, width], 'bool');
-}
-
-/**
- * A [B, T, W] tensor downloaded once in time-major processing order; step s's [B, W / parts]
- * block of part p (a gate's columns) is made from a subarray. On tfjs-wasm every slice of a large
- * tensor costs a pass over all of it, which made a per-step slice quadratic in T.
- */
-function stepsOf(t3: tf.Tensor, lens: number[] | null, reverse: boolean, parts = 1) {
-  const [B, Tn, W] = t3.shape;
-  const w = W / parts;
-  const data = tf
-    .tidy(() => tf.transpose(tf.reshape(toProcessingOrder(t3, lens, reverse), [B, Tn, parts, w]), [1, 2, 0, 3]))
-    .dataSync() as Float32Array;
-  return (s: number, part = 0): tf.Tensor2D => {
-    const at = (s * parts + part) * B * w;
-    return tf.tensor2d(data.subarray(at, at + B * w), [B, w]);
-  };
-}
-
-/** Whether each row is still inside its sequence at processing step s ([B, width] bool), or null without lengths. */
-function runningAt(lens: number[] | null, s: number, width: number): tf.Tensor2D | null {
-  return lens
-    ? rowMask(
-        lens.map((len) => s < len),
-        width,
-      )
-    : null;
-}
-
 /**
  * The whole sequence in one tidy: the input projection of every step is one matMul (both biases
  * folded in where they sit outside a gate product), then each step is one matMul per gate and a
@@ -158,70 +90,77 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
   },
 
   recurrent(inputs: RecurrentInputs, attrs: RecurrentAttrs): RecurrentOutputs {
-    const Tn = inputs.x.shape[1];
+    const [B, Tn, I] = inputs.x.shape;
     const save = attrs.saveForBackward ?? true;
     const [fA, fB, fC] = attrs.activations.map((a) => ACT[a]);
     const lengths = inputs.seqLengths ? Array.from(T(inputs.seqLengths)?.dataSync() as Int32Array) : null;
+    const schedule = new StepSchedule(B, Tn, lengths, attrs.reverse);
     const out = tf.tidy(() => {
       const { gates, wIhT, bias, wHhT, bHn } = forwardWeights(inputs, attrs);
-      const [B, , I] = inputs.x.shape;
-      let xw = tf.matMul(tf.reshape(T(inputs.x) as tf.Tensor, [B * Tn, I]), wIhT);
+      // Only the rows the steps run are projected (padding costs nothing), step-major.
+      let xw = tf.matMul(schedule.gatherSteps(tf.reshape(T(inputs.x) as tf.Tensor, [B * Tn, I])), wIhT);
       if (bias) xw = tf.add(xw, bias);
-      const stepInput = stepsOf(tf.reshape(xw, [B, Tn, -1]), lengths, attrs.reverse, gates);
-      let h = T(inputs.h0) as tf.Tensor2D;
-      let c = T(inputs.c0) as tf.Tensor2D | undefined;
+      const stepInput = schedule.stepBlocks(xw, gates);
+      // State in length order, holding only the rows still running: when rows reach their
+      // sequence's end their final state is set aside (`ended`), once, not masked every step.
+      let h = schedule.sort(T(inputs.h0) as tf.Tensor2D);
+      let c = T(inputs.c0) ? schedule.sort(T(inputs.c0) as tf.Tensor2D) : undefined;
+      const endedH: tf.Tensor2D[] = [];
+      const endedC: tf.Tensor2D[] = [];
       const ys: tf.Tensor2D[] = [];
       const saved: StepSave[] = [];
-      for (let s = 0; s < Tn; s++) {
+      for (let s = 0; s < schedule.steps; s++) {
+        const n = schedule.active(s);
+        if (n < h.shape[0]) {
+          [h, c] = [h, c].map((state, k) => {
+            if (!state) return state;
+            (k ? endedC : endedH).push(tf.slice(state, [n, 0], [-1, -1]));
+            return tf.slice(state, [0, 0], [n, -1]);
+          }) as [tf.Tensor2D, tf.Tensor2D | undefined];
+        }
         // One tidy per step keeps only the new state, output and saved gates alive.
         const prevH = h;
         const prevC = c;
         const step = tf.tidy(() => {
-          const product = (g: number) => tf.matMul(prevH, wHhT[g]);
+          const hA = prevH;
+          const product = (g: number) => tf.matMul(hA, wHhT[g]);
           const pre = (g: number) => tf.add(stepInput(s, g), product(g));
           let hNew: tf.Tensor2D;
           let cNew: tf.Tensor2D | undefined;
           let keep: StepSave | undefined;
           if (attrs.kind === 'lstm') {
+            const cA = prevC as tf.Tensor2D;
             const [i, f, g, o] = [fA(pre(0)), fA(pre(1)), fB(pre(2)), fA(pre(3))] as tf.Tensor2D[];
-            cNew = tf.add(tf.mul(f, prevC as tf.Tensor), tf.mul(i, g)) as tf.Tensor2D;
+            cNew = tf.add(tf.mul(f, cA), tf.mul(i, g)) as tf.Tensor2D;
             const ac = fC(cNew) as tf.Tensor2D;
             hNew = tf.mul(o, ac) as tf.Tensor2D;
-            if (save) keep = { gates: [i, f, g, o], ac, hPrev: tf.clone(prevH), cPrev: tf.clone(prevC as tf.Tensor2D) };
+            if (save) keep = { gates: [i, f, g, o], ac, hPrev: tf.clone(hA), cPrev: tf.clone(cA) };
           } else if (attrs.kind === 'gru') {
             const r = fA(pre(0)) as tf.Tensor2D;
             const z = fA(pre(1)) as tf.Tensor2D;
             // n = act(x·W_inᵀ + b_in + r ⊙ (h·W_hnᵀ + b_hn)): b_hn inside the reset gate's product.
             const hn = (bHn ? tf.add(product(2), bHn) : product(2)) as tf.Tensor2D;
-            const n = fB(tf.add(stepInput(s, 2), tf.mul(r, hn))) as tf.Tensor2D;
-            hNew = tf.add(tf.mul(tf.sub(1, z), n), tf.mul(z, prevH)) as tf.Tensor2D;
-            if (save) keep = { gates: [r, z, n], hn, hPrev: tf.clone(prevH) };
+            const nGate = fB(tf.add(stepInput(s, 2), tf.mul(r, hn))) as tf.Tensor2D;
+            hNew = tf.add(tf.mul(tf.sub(1, z), nGate), tf.mul(z, hA)) as tf.Tensor2D;
+            if (save) keep = { gates: [r, z, nGate], hn, hPrev: tf.clone(hA) };
           } else {
             hNew = fA(pre(0)) as tf.Tensor2D;
-            if (save) keep = { gates: [hNew], hPrev: tf.clone(prevH) };
+            if (save) keep = { gates: [hNew], hPrev: tf.clone(hA) };
           }
-          const running = runningAt(lengths, s, hNew.shape[1]);
-          if (!running) return { y: hNew, h: hNew, c: cNew, keep };
-          return {
-            y: tf.where(running, hNew, tf.zerosLike(hNew)) as tf.Tensor2D,
-            h: tf.where(running, hNew, prevH) as tf.Tensor2D,
-            c: cNew && prevC ? (tf.where(running, cNew, prevC) as tf.Tensor2D) : undefined,
-            keep,
-          };
+          return { h: hNew, c: cNew, keep };
         });
-        ys.push(step.y);
+        // h is also the step's output, kept to the end; the previous c is not needed any more.
+        ys.push(step.h);
         if (step.keep) saved.push(step.keep);
         h = step.h;
         c = step.c;
-        // Free the previous state unless it is also a kept output (without lengths, h is y).
-        if (s > 0) {
-          if (lengths) prevH.dispose();
-          prevC?.dispose();
-        }
+        if (s > 0) prevC?.dispose();
       }
-      // ys[s] is processing step s; put each sequence's steps back in time order.
-      const y = toTimeOrder(tf.stack(ys, 1), lengths, attrs.reverse);
-      return { y, h: tf.clone(h), c: c ? tf.clone(c) : undefined, saved };
+      // Final states: the rows that ran to the last step, then those that ended earlier (later ends first).
+      const final = (last: tf.Tensor2D, ended: tf.Tensor2D[]) =>
+        schedule.unsort(ended.length ? tf.concat([last, ...ended.reverse()]) : tf.clone(last));
+      const y = ys.length ? schedule.stack(ys) : tf.zeros([B, Tn, h.shape[1]]);
+      return { y, h: final(h, endedH), c: c ? final(c, endedC) : undefined, saved };
     });
     const dtype = inputs.x.dtype;
     return {
@@ -243,23 +182,39 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
     const lstm = attrs.kind === 'lstm';
     const gru = attrs.kind === 'gru';
     const lengths = inputs.seqLengths ? Array.from(T(inputs.seqLengths)?.dataSync() as Int32Array) : null;
+    const schedule = new StepSchedule(B, Tn, lengths, attrs.reverse);
     const g = tf.tidy(() => {
       const wHh = T(inputs.wHh) as tf.Tensor2D;
       const wIh = T(inputs.wIh) as tf.Tensor2D;
-      const stepDy = stepsOf(T(dy) as tf.Tensor, lengths, attrs.reverse);
-      let dh = T(dhN) as tf.Tensor2D;
-      let dc = lstm ? ((T(dcN) as tf.Tensor2D | undefined) ?? tf.zeros([B, H])) : undefined;
-      const dGs: tf.Tensor2D[] = new Array(Tn);
-      const dAs: tf.Tensor2D[] = new Array(Tn);
+      // The forward's schedule, backwards: state gradients in length order, holding only the rows
+      // running at the step; rows that ended earlier wait aside (`waiting`), their gradient passing
+      // through unchanged until the step where they last ran comes up.
+      const stepDy = schedule.stepRows(tf.reshape(T(dy) as tf.Tensor, [B * Tn, H]));
+      let dh = schedule.sort(T(dhN) as tf.Tensor2D);
+      let dc: tf.Tensor2D | undefined = lstm
+        ? schedule.sort((T(dcN) as tf.Tensor2D | undefined) ?? (tf.zeros([B, H]) as tf.Tensor2D))
+        : undefined;
+      let waiting: { dh: tf.Tensor2D; dc?: tf.Tensor2D } | null = null;
+      const regroup = (n: number) => {
+        const top = (t: tf.Tensor2D) => tf.slice(t, [0, 0], [n, -1]) as tf.Tensor2D;
+        const rest = (t: tf.Tensor2D) => tf.slice(t, [n, 0], [-1, -1]) as tf.Tensor2D;
+        const allDh = waiting ? (tf.concat([dh, waiting.dh]) as tf.Tensor2D) : dh;
+        const allDc = dc && waiting?.dc ? (tf.concat([dc, waiting.dc]) as tf.Tensor2D) : dc;
+        waiting = n < B ? { dh: rest(allDh), dc: allDc && rest(allDc) } : null;
+        dh = n < B ? top(allDh) : allDh;
+        dc = allDc && n < B ? top(allDc) : allDc;
+      };
+      const steps = schedule.steps;
+      const dGs: tf.Tensor2D[] = new Array(steps);
+      const dAs: tf.Tensor2D[] = new Array(steps);
       const oneMinus = (t: tf.Tensor) => tf.sub(1, t);
-      for (let s = Tn - 1; s >= 0; s--) {
+      for (let s = steps - 1; s >= 0; s--) {
         const st = ws.steps[s];
+        if (schedule.active(s) !== dh.shape[0]) regroup(schedule.active(s));
         const prevDh = dh;
         const prevDc = dc;
         const r = tf.tidy(() => {
-          const running = runningAt(lengths, s, H);
-          const dyS = stepDy(s);
-          const dhT = tf.add(prevDh, running ? tf.where(running, dyS, tf.zerosLike(dyS)) : dyS) as tf.Tensor2D;
+          const dhT = tf.add(prevDh, stepDy(s)) as tf.Tensor2D;
           let dG: tf.Tensor2D;
           let dA: tf.Tensor2D;
           let dcNext: tf.Tensor2D | undefined;
@@ -280,9 +235,9 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
             dA = dG;
             dcNext = tf.mul(dcTot, f) as tf.Tensor2D;
           } else if (gru) {
-            const [rg, z, n] = st.gates;
-            const dan = tf.mul(tf.mul(dhT, oneMinus(z)), oneMinus(tf.square(n)));
-            const daz = tf.mul(tf.mul(dhT, tf.sub(st.hPrev, n)), tf.mul(z, oneMinus(z)));
+            const [rg, z, nGate] = st.gates;
+            const dan = tf.mul(tf.mul(dhT, oneMinus(z)), oneMinus(tf.square(nGate)));
+            const daz = tf.mul(tf.mul(dhT, tf.sub(st.hPrev, nGate)), tf.mul(z, oneMinus(z)));
             const dar = tf.mul(tf.mul(dan, st.hn as tf.Tensor2D), tf.mul(rg, oneMinus(rg)));
             dG = tf.concat([dar, daz, tf.mul(dan, rg)], 1) as tf.Tensor2D;
             dA = tf.concat([dar, daz, dan], 1) as tf.Tensor2D;
@@ -293,44 +248,39 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
           }
           let dhPrev = tf.matMul(dG, wHh) as tf.Tensor2D;
           if (around) dhPrev = tf.add(dhPrev, around) as tf.Tensor2D;
-          if (!running) return { dG, dA, dh: dhPrev, dc: dcNext };
-          // Past a sequence's end its state is carried unchanged: the gradient passes straight through.
-          const zero = tf.zerosLike(dG);
-          const runningG = runningAt(lengths, s, dG.shape[1]) as tf.Tensor2D;
-          const maskedG = tf.where(runningG, dG, zero) as tf.Tensor2D;
-          return {
-            dG: maskedG,
-            // LSTM and RNN: the input side sees the same gradients; only GRU's differ.
-            dA: gru ? (tf.where(runningG, dA, zero) as tf.Tensor2D) : maskedG,
-            dh: tf.where(running, dhPrev, dhT) as tf.Tensor2D,
-            dc: dcNext ? (tf.where(running, dcNext, prevDc as tf.Tensor2D) as tf.Tensor2D) : undefined,
-          };
+          return { dG, dA, dh: dhPrev, dc: dcNext };
         });
         dGs[s] = r.dG;
         dAs[s] = r.dA;
         dh = r.dh;
         dc = r.dc;
-        if (s < Tn - 1) {
+        if (s < steps - 1) {
           prevDh.dispose();
           prevDc?.dispose();
         }
       }
-      // Weight gradients over every step at once, rows in processing order (step-major).
+      if (dh.shape[0] < B) regroup(B);
+      if (!steps) {
+        // No row ran a step: the input and the weights got no gradient.
+        return {
+          dx: tf.zeros([B, Tn, I]),
+          dh0: tf.clone(schedule.unsort(dh)),
+          dc0: dc ? tf.clone(schedule.unsort(dc)) : undefined,
+          dWIh: tf.zerosLike(wIh),
+          dWHh: tf.zerosLike(wHh),
+          dBIh: tf.zeros([wIh.shape[0]]),
+          dBHh: tf.zeros([wHh.shape[0]]),
+        };
+      }
+      // Weight gradients over every step at once, rows in processing order (step-major), real tokens only.
       const dG = tf.concat(dGs, 0);
       const dA = gru ? tf.concat(dAs, 0) : dG;
       const hPrev = tf.concat(
         ws.steps.map((s) => s.hPrev),
         0,
       );
-      const xSteps = tf.reshape(
-        tf.transpose(toProcessingOrder(T(inputs.x) as tf.Tensor, lengths, attrs.reverse), [1, 0, 2]),
-        [Tn * B, I],
-      );
-      const dx = toTimeOrder(
-        tf.transpose(tf.reshape(tf.matMul(dA, wIh), [Tn, B, I]), [1, 0, 2]),
-        lengths,
-        attrs.reverse,
-      );
+      const xSteps = schedule.gatherSteps(tf.reshape(T(inputs.x) as tf.Tensor, [B * Tn, I]));
+      const dx = schedule.toTimeOrder(tf.matMul(dA, wIh) as tf.Tensor2D);
       // dW = dGᵀ·h as (hᵀ·dG)ᵀ: the transposes fall on the narrow operands ([T·B, I or H] and the
       // result) instead of the [T·B, G·H] gradients (tfjs-wasm transposes at ~8 ns an element and
       // its matMul with transposeA is ~25× slower still). A column of ones under h adds a row to the
@@ -347,8 +297,8 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
       const recurrent = gradsOf(dG as tf.Tensor2D, hPrev as tf.Tensor2D);
       return {
         dx,
-        dh0: tf.clone(dh),
-        dc0: dc ? tf.clone(dc) : undefined,
+        dh0: tf.clone(schedule.unsort(dh)),
+        dc0: dc ? tf.clone(schedule.unsort(dc)) : undefined,
         dWIh: input.dW,
         dWHh: recurrent.dW,
         dBIh: input.dB,

@@ -26,9 +26,17 @@ function checkIndex(i: number, length: number, axis: number): void {
 
 /** x gathered at `indices` along `axis`: [...x.shape[:axis], ...indices.shape, ...x.shape[axis + 1:]]. */
 export function gatherOnHost(x: tf.Tensor, indices: tf.Tensor, axis: number): tf.Tensor {
+  return gatherIndices(x, indices.dataSync() as Int32Array, indices.shape, axis);
+}
+
+/** Rows of a tensor picked by an index array (axis 0), on the host where tensors live there. */
+export function gatherRows<R extends tf.Tensor>(x: R, index: Int32Array): R {
+  return (onHost() && x.dtype !== 'bool' ? gatherIndices(x, index, [index.length], 0) : tf.gather(x, index)) as R;
+}
+
+function gatherIndices(x: tf.Tensor, idx: Int32Array, indexShape: readonly number[], axis: number): tf.Tensor {
   const [outer, length, inner] = around(x.shape, axis);
   const src = x.dataSync() as Float32Array | Int32Array;
-  const idx = indices.dataSync() as Int32Array;
   const n = idx.length;
   const out = new (src.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(outer * n * inner);
   for (let o = 0; o < outer; o++) {
@@ -39,7 +47,7 @@ export function gatherOnHost(x: tf.Tensor, indices: tf.Tensor, axis: number): tf
       out.set(src.subarray(from, from + inner), (o * n + j) * inner);
     }
   }
-  const shape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  const shape = [...x.shape.slice(0, axis), ...indexShape, ...x.shape.slice(axis + 1)];
   return tf.tensor(out, shape, x.dtype);
 }
 
