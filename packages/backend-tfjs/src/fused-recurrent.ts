@@ -189,7 +189,7 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
       // The forward's schedule, backwards: state gradients in length order, holding only the rows
       // running at the step; rows that ended earlier wait aside (`waiting`), their gradient passing
       // through unchanged until the step where they last ran comes up.
-      const stepDy = schedule.stepRows(tf.reshape(T(dy) as tf.Tensor, [B * Tn, H]));
+      const stepDy = schedule.stepBlocks(schedule.gatherSteps(tf.reshape(T(dy) as tf.Tensor, [B * Tn, H])));
       let dh = schedule.sort(T(dhN) as tf.Tensor2D);
       let dc: tf.Tensor2D | undefined = lstm
         ? schedule.sort((T(dcN) as tf.Tensor2D | undefined) ?? (tf.zeros([B, H]) as tf.Tensor2D))

@@ -1,3 +1,4 @@
+import { sizeOf } from '@recur/backend-api';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -14,8 +15,7 @@ export const onHost = (): boolean => {
 
 /** Split of a shape around `axis`: the product of the dims before it, its length, the product after. */
 function around(shape: readonly number[], axis: number): [number, number, number] {
-  const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
-  return [product(shape.slice(0, axis)), shape[axis], product(shape.slice(axis + 1))];
+  return [sizeOf(shape.slice(0, axis)), shape[axis], sizeOf(shape.slice(axis + 1))];
 }
 
 function checkIndex(i: number, length: number, axis: number): void {
@@ -24,14 +24,15 @@ function checkIndex(i: number, length: number, axis: number): void {
   }
 }
 
-/** x gathered at `indices` along `axis`: [...x.shape[:axis], ...indices.shape, ...x.shape[axis + 1:]]. */
-export function gatherOnHost(x: tf.Tensor, indices: tf.Tensor, axis: number): tf.Tensor {
-  return gatherIndices(x, indices.dataSync() as Int32Array, indices.shape, axis);
-}
-
-/** Rows of a tensor picked by an index array (axis 0), on the host where tensors live there. */
-export function gatherRows<R extends tf.Tensor>(x: R, index: Int32Array): R {
-  return (onHost() && x.dtype !== 'bool' ? gatherIndices(x, index, [index.length], 0) : tf.gather(x, index)) as R;
+/**
+ * x gathered at `indices` along `axis` ([...x.shape[:axis], ...indices.shape, ...x.shape[axis + 1:]]):
+ * on the host where tensors live there, else tfjs' own gather.
+ */
+export function gather<R extends tf.Tensor>(x: R, indices: tf.Tensor | Int32Array, axis = 0): R {
+  if (!onHost() || x.dtype === 'bool') return tf.gather(x, indices, axis) as R;
+  return indices instanceof Int32Array
+    ? (gatherIndices(x, indices, [indices.length], axis) as R)
+    : (gatherIndices(x, indices.dataSync() as Int32Array, indices.shape, axis) as R);
 }
 
 function gatherIndices(x: tf.Tensor, idx: Int32Array, indexShape: readonly number[], axis: number): tf.Tensor {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gatherRows } from './host-gather';
+import { gather } from './host-gather';
 
 /**
  * Which rows of a [B, T, ·] batch a fused recurrent kernel processes at each step, as in PyTorch's
@@ -58,7 +58,7 @@ export class StepSchedule {
 
   /** [B, ·] rows into length order. */
   sort<R extends tf.Tensor>(t: R): R {
-    return this.order ? gatherRows(t, this.order) : t;
+    return this.order ? gather(t, this.order) : t;
   }
 
   /** [B, ·] rows from length order back to batch order. */
@@ -68,27 +68,7 @@ export class StepSchedule {
     this.order.forEach((b, i) => {
       inverse[b] = i;
     });
-    return gatherRows(t, inverse);
-  }
-
-  /**
-   * Step inputs from a [B·T, W] matrix downloaded once: step s's [active(s), W / parts] block of
-   * part p (a gate's columns), copied row by row. (On tfjs-wasm every slice of a large tensor costs
-   * a pass over all of it, which made a per-step slice quadratic in T.)
-   */
-  stepRows(t2: tf.Tensor, parts = 1): (s: number, part?: number) => tf.Tensor2D {
-    const W = t2.shape[1] as number;
-    const w = W / parts;
-    const data = t2.dataSync() as Float32Array;
-    return (s, part = 0) => {
-      const rows = this.rows[s];
-      const out = new Float32Array(rows.length * w);
-      rows.forEach((row, r) => {
-        const from = row * W + part * w;
-        out.set(data.subarray(from, from + w), r * w);
-      });
-      return tf.tensor2d(out, [rows.length, w]);
-    };
+    return gather(t, inverse);
   }
 
   /**
@@ -112,7 +92,7 @@ export class StepSchedule {
     this.rows.forEach((r, s) => {
       all.set(r, this.offsets[s]);
     });
-    return gatherRows(t2, all) as tf.Tensor2D;
+    return gather(t2, all) as tf.Tensor2D;
   }
 
   /** Per-step [active(s), W] outputs as a [B, T, W] tensor in time order, zeros at padding. */
@@ -140,6 +120,6 @@ export class StepSchedule {
       for (const row of r) index[row] = at++;
     }
     const withZero = tf.concat([stepRows, tf.zeros([1, W])], 0);
-    return tf.reshape(gatherRows(withZero, index), [B, T, W]) as tf.Tensor3D;
+    return tf.reshape(gather(withZero, index), [B, T, W]) as tf.Tensor3D;
   }
 }

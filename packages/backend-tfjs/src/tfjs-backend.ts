@@ -14,7 +14,7 @@ import {
 } from '@recur/backend-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { tfjsFusedKernels } from './fused-recurrent';
-import { gatherOnHost, onHost, scatterAddOnHost } from './host-gather';
+import { gather, onHost, scatterAddOnHost } from './host-gather';
 
 /** A tensor on backend-tfjs: the values live in a tf.Tensor. */
 export interface TfjsTensor extends BackendTensor {
@@ -290,8 +290,7 @@ export class TfjsBackend implements Backend {
   }
 
   gather(x: BackendTensor, indices: BackendTensor, axis: number): TfjsTensor {
-    if (onHost() && x.dtype !== 'bool') return wrap(gatherOnHost(T(x), T(indices), axis), x.dtype);
-    return wrap(tf.gather(T(x), T(indices), axis), x.dtype);
+    return wrap(gather(T(x), T(indices), axis), x.dtype);
   }
 
   scatterAdd(shape: Shape, indices: BackendTensor, updates: BackendTensor, axis: number): TfjsTensor {
