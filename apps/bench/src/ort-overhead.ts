@@ -2,30 +2,7 @@ import { OrtModel } from '@recur/backend-ort';
 import { dispose, randomNormal, setBackend } from '@recur/tensor';
 import { benchModel, ort, ortSession } from './ort';
 import { SHAPES } from './recurrent';
-import type { Row } from './timing';
-
-/** Alternating runs, so that both contenders see the same machine load; medians of each. */
-async function timePairs(
-  a: () => Promise<unknown>,
-  b: () => Promise<unknown>,
-  pairs: number,
-): Promise<[number, number]> {
-  for (let i = 0; i < 2; i++) {
-    await a();
-    await b();
-  }
-  const [ta, tb]: number[][] = [[], []];
-  for (let i = 0; i < pairs; i++) {
-    let t = performance.now();
-    await a();
-    ta.push(performance.now() - t);
-    t = performance.now();
-    await b();
-    tb.push(performance.now() - t);
-  }
-  const median = (v: number[]) => v.sort((x, y) => x - y)[v.length >> 1];
-  return [median(ta), median(tb)];
-}
+import { type Row, timePairs } from './timing';
 
 /**
  * backend-ort's overhead: the same .onnx file run by a raw InferenceSession (ort tensors in and

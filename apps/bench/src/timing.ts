@@ -12,6 +12,29 @@ export async function timeMedian(fn: () => unknown | Promise<unknown>, budgetMs 
   return times[times.length >> 1];
 }
 
+/** Alternating runs, so that both contenders see the same machine load; medians of each. */
+export async function timePairs(
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+  pairs: number,
+): Promise<[number, number]> {
+  for (let i = 0; i < 2; i++) {
+    await a();
+    await b();
+  }
+  const [ta, tb]: number[][] = [[], []];
+  for (let i = 0; i < pairs; i++) {
+    let t = performance.now();
+    await a();
+    ta.push(performance.now() - t);
+    t = performance.now();
+    await b();
+    tb.push(performance.now() - t);
+  }
+  const median = (v: number[]) => v.sort((x, y) => x - y)[v.length >> 1];
+  return [median(ta), median(tb)];
+}
+
 export interface Row {
   workload: string;
   contender: string;
