@@ -10,6 +10,15 @@ export type {
 export { BINARY_OPS, COMPARE_OPS, UNARY_OPS } from './backend';
 export type { DType, TypedArray, TypedArrayFor } from './dtype';
 export { allocTypedArray, DTYPES, dtypeOfTypedArray, isFloatDType, promoteDTypes } from './dtype';
+export {
+  ConfigError,
+  DTypeError,
+  FormatError,
+  type FormatLocation,
+  RecurError,
+  ShapeError,
+  UnsupportedError,
+} from './errors';
 export type {
   ActivationName,
   AdamAttrs,

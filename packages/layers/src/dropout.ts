@@ -1,4 +1,6 @@
-import { cast, div, greaterEqual, mul, type Rng, randomUniform, type Tensor, tidy } from '@recur/tensor';
+import { ConfigError, cast, div, greaterEqual, mul, Rng, randomUniform, type Tensor, tidy } from '@recur/tensor';
+import { type CallArgs, Layer, type LayerArgs } from './keras/layer';
+import { checkOptions, LAYER_ARG_KEYS } from './keras/options';
 import { Module } from './module';
 
 /**
@@ -7,7 +9,7 @@ import { Module } from './module';
  * mask across axes of size 1, as Keras does for recurrent input dropout across time.
  */
 export function dropout(x: Tensor, rate: number, options: { rng?: Rng; noiseShape?: readonly number[] } = {}): Tensor {
-  if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
+  if (!(rate >= 0 && rate < 1)) throw new ConfigError(`dropout: rate must be in [0, 1), got ${rate}`);
   if (rate === 0) return mul(x, 1);
   return tidy(() => {
     const u = randomUniform(options.noiseShape ?? x.shape, 0, 1, { dtype: 'float32', seed: options.rng });
@@ -27,7 +29,7 @@ export class Dropout extends Module {
     private readonly options: { rng?: Rng; name?: string } = {},
   ) {
     super(options.name);
-    if (!(rate >= 0 && rate < 1)) throw new Error(`${this.name}: rate must be in [0, 1), got ${rate}`);
+    if (!(rate >= 0 && rate < 1)) throw new ConfigError(`${this.name}: rate must be in [0, 1), got ${rate}`);
   }
 
   forward(x: Tensor): Tensor {
@@ -36,5 +38,62 @@ export class Dropout extends Module {
 
   computeOutputShape(inputShape: (number | null)[]): (number | null)[] {
     return inputShape;
+  }
+}
+
+export interface KerasDropoutOptions extends LayerArgs {
+  /** Fraction of the inputs to drop, in [0, 1). */
+  rate: number;
+  /** Keras' noise_shape: a mask shape broadcast over x (null takes x's size on that axis). */
+  noiseShape?: (number | null)[] | null;
+  seed?: number | null;
+  rng?: Rng;
+}
+
+const DROPOUT_KEYS = [...LAYER_ARG_KEYS, 'rate', 'noiseShape', 'seed', 'rng'] as const;
+
+/**
+ * keras.layers.Dropout (`{ rate }`, or the rate alone): active in training only (`fit`), the
+ * identity in `predict`; passes the mask on.
+ */
+export class KerasDropout extends Layer {
+  static readonly className = 'Dropout';
+  override get layerType(): string {
+    return 'Dropout';
+  }
+
+  readonly rate: number;
+  private readonly options: KerasDropoutOptions;
+  private readonly rng?: Rng;
+
+  constructor(options: KerasDropoutOptions | number) {
+    const o = typeof options === 'number' ? { rate: options } : options;
+    checkOptions(o?.name ?? 'Dropout', o, DROPOUT_KEYS);
+    super(o);
+    if (!(typeof o.rate === 'number' && o.rate >= 0 && o.rate < 1)) {
+      throw new ConfigError(`${this.name}: rate must be a number in [0, 1), got ${JSON.stringify(o.rate)}`);
+    }
+    this.rate = o.rate;
+    this.options = { ...o };
+    this.rng = o.rng ?? (typeof o.seed === 'number' ? new Rng(o.seed) : undefined);
+    this.supportsMasking = true;
+  }
+
+  forward(x: Tensor, args: CallArgs = {}): Tensor {
+    const training = args.training ?? this.training;
+    if (!training || this.rate === 0) return mul(x, 1);
+    const noise = this.options.noiseShape?.map((d, i) => d ?? x.shape[i]);
+    return dropout(x, this.rate, { rng: this.rng, noiseShape: noise });
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { ...super.getConfig(), rate: this.rate };
+    if (this.options.noiseShape) c.noiseShape = this.options.noiseShape;
+    if (typeof this.options.seed === 'number') c.seed = this.options.seed;
+    return c;
+  }
+
+  static fromConfig(config: Record<string, unknown>): KerasDropout {
+    return new KerasDropout(config as unknown as KerasDropoutOptions);
   }
 }

@@ -1,10 +1,13 @@
 import { registerGradRule } from '@recur/autograd';
 import {
+  ConfigError,
   cast,
   type DType,
+  DTypeError,
   formatShape,
   mul,
   notEqual,
+  RecurError,
   type Rng,
   reshape,
   runKernel,
@@ -14,6 +17,9 @@ import {
   tidy,
 } from '@recur/tensor';
 import { type InitializerSpec, initializer } from './initializers';
+import { Layer, type LayerArgs, type Mask } from './keras/layer';
+import { checkOptions, LAYER_ARG_KEYS } from './keras/options';
+import type { ShapeArg, SymbolicShape } from './keras/symbolic';
 import { Module } from './module';
 
 let ruleRegistered = false;
@@ -41,14 +47,15 @@ function range(n: number): number[] {
 /** Looks rows of `weight` up by integer ids, checking every id against the vocabulary size. */
 export function embeddingLookup(layer: string, weight: Tensor, ids: Tensor, paddingIdx: number | null): Tensor {
   if (ids.dtype === 'float32' || ids.dtype === 'float64') {
-    throw new Error(`${layer}: expected integer token ids (int32), got ${ids.dtype} ${formatShape(ids.shape)}`);
+    throw new DTypeError(`${layer}: expected integer token ids (int32), got ${ids.dtype} ${formatShape(ids.shape)}`);
   }
   const V = weight.shape[0];
   const values = ids.dataSync();
   for (let i = 0; i < values.length; i++) {
     if (values[i] < 0 || values[i] >= V) {
-      throw new Error(
+      throw new RecurError(
         `${layer}: token id ${values[i]} at flat position ${i} of ${formatShape(ids.shape)} is out of range for vocabulary size ${V}`,
+        'value',
       );
     }
   }
@@ -105,19 +112,37 @@ export class Embedding extends Module {
   }
 }
 
-export interface KerasEmbeddingOptions {
+export interface KerasEmbeddingOptions extends LayerArgs {
   inputDim: number;
   outputDim: number;
   embeddingsInitializer?: InitializerSpec;
   /** Treat id 0 as padding: `computeMask` marks it, and recurrent layers skip masked steps. */
   maskZero?: boolean;
-  dtype?: DType;
+  /** Keras 2 / tfjs: the sequence length, making the input shape [null, inputLength]. */
+  inputLength?: number | null;
   rng?: Rng;
-  name?: string;
 }
 
-/** Keras' Embedding: `embeddings` [inputDim, outputDim] ~ U(-0.05, 0.05); `maskZero` marks id 0 as padding. */
-export class KerasEmbedding extends Module {
+const EMBEDDING_KEYS = [
+  ...LAYER_ARG_KEYS,
+  'inputDim',
+  'outputDim',
+  'embeddingsInitializer',
+  'maskZero',
+  'inputLength',
+  'rng',
+] as const;
+
+/**
+ * Keras' Embedding: `embeddings` [inputDim, outputDim] ~ U(-0.05, 0.05); `maskZero` marks id 0 as
+ * padding. Token ids may be int32, or floats that are whole numbers (as Keras casts them).
+ *
+ * @example
+ * const emb = new keras.Embedding({ inputDim: 100, outputDim: 8, maskZero: true });
+ * emb.apply(tensor([[5, 3, 0]], { dtype: 'int32' }));   // [1, 3, 8]
+ */
+export class KerasEmbedding extends Layer {
+  static readonly className = 'Embedding';
   override get layerType(): string {
     return 'Embedding';
   }
@@ -125,29 +150,77 @@ export class KerasEmbedding extends Module {
   readonly inputDim: number;
   readonly outputDim: number;
   readonly maskZero: boolean;
+  private readonly options: KerasEmbeddingOptions;
 
   constructor(config: KerasEmbeddingOptions) {
-    super(config.name ?? undefined);
+    checkOptions(config?.name ?? 'Embedding', config, EMBEDDING_KEYS);
+    const length = config.inputLength;
+    super({
+      ...config,
+      batchInputShape:
+        config.batchInputShape ??
+        (!config.inputShape && length !== undefined ? [config.batchSize ?? null, length ?? null] : undefined),
+    });
+    for (const key of ['inputDim', 'outputDim'] as const) {
+      if (!Number.isInteger(config[key]) || config[key] <= 0) {
+        throw new ConfigError(`${this.name}: ${key} must be a positive integer, got ${JSON.stringify(config[key])}`);
+      }
+    }
+    this.options = { ...config };
     this.inputDim = config.inputDim;
     this.outputDim = config.outputDim;
     this.maskZero = config.maskZero ?? false;
-    const init = initializer(config.embeddingsInitializer ?? { name: 'uniform' });
-    this.registerParameter(
-      'embeddings',
-      init([config.inputDim, config.outputDim], { dtype: config.dtype ?? 'float32', rng: config.rng }),
-    );
+    this.supportsMasking = this.maskZero;
+    this.addWeight('embeddings', [config.inputDim, config.outputDim], config.embeddingsInitializer ?? 'uniform', {
+      rng: config.rng,
+    });
+    this.markBuilt();
   }
 
   forward(ids: Tensor): Tensor {
-    return embeddingLookup(this.name, this.parameter('embeddings').value, ids, null);
+    return tidy(() => embeddingLookup(this.name, this.parameter('embeddings').value, wholeIds(this.name, ids), null));
   }
 
   /** The mask Keras propagates with maskZero: true where the id is not 0 (bool, same shape as ids). */
-  computeMask(ids: Tensor): Tensor | null {
-    return this.maskZero ? notEqual(ids, 0) : null;
+  override computeMask(ids: Tensor | Tensor[]): Mask {
+    return this.maskZero ? notEqual(ids as Tensor, 0) : null;
   }
 
-  computeOutputShape(inputShape: (number | null)[]): (number | null)[] {
-    return [...inputShape, this.outputDim];
+  override computeOutputShape(inputShape: ShapeArg): SymbolicShape {
+    return [...(inputShape as SymbolicShape), this.outputDim];
   }
+
+  override outputDType(): DType {
+    return this.dtype;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const config: Record<string, unknown> = {
+      ...super.getConfig(),
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      embeddingsInitializer: this.options.embeddingsInitializer ?? 'uniform',
+      maskZero: this.maskZero,
+    };
+    if (this.options.inputLength !== undefined) config.inputLength = this.options.inputLength;
+    return config;
+  }
+
+  static fromConfig(config: Record<string, unknown>): KerasEmbedding {
+    return new KerasEmbedding(config as unknown as KerasEmbeddingOptions);
+  }
+}
+
+/** Float token ids that are whole numbers become int32 (Keras casts); any other float is an error naming it. */
+function wholeIds(layer: string, ids: Tensor): Tensor {
+  if (ids.dtype !== 'float32' && ids.dtype !== 'float64') return ids;
+  const v = ids.dataSync();
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isInteger(v[i])) {
+      throw new DTypeError(
+        `${layer}: token ids must be whole numbers; got ${v[i]} at flat position ${i} of ${ids.dtype} ${formatShape(ids.shape)}`,
+      );
+    }
+  }
+  return cast(ids, 'int32');
 }

@@ -70,7 +70,7 @@ describe('bad input gets a clear error naming the layer, the tensor and both sha
   it('Keras setWeights with the wrong count or shapes', () => {
     const s = new keras.SimpleRNN({ units: 2, name: 'srnn' });
     expect(() => s.setWeights([ones([3, 2]), ones([2, 2])])).toThrow(
-      /srnn.setWeights: expected 3 arrays \(kernel, recurrent_kernel, bias\), got 2/,
+      /srnn.setWeights: expected 3 arrays \(kernel \[3, 2\], recurrent_kernel \[2, 2\], bias \[2\]\), got 2/,
     );
     expect(() => s.setWeights([ones([3, 2]), ones([3, 2]), ones([2])])).toThrow(
       /'recurrent_kernel' has shape \[3, 2\], expected \[2, 2\]/,

@@ -1,7 +1,15 @@
-export { type ActivationSpec, activation } from './activations';
-export { Dropout, dropout } from './dropout';
+export { ACTIVATIONS, type ActivationSpec, activation, canonicalActivation } from './activations';
+export { Dropout, dropout, KerasDropout } from './dropout';
 export { Embedding, embeddingLookup, KerasEmbedding, type KerasEmbeddingOptions } from './embedding';
-export { type Initializer, type InitializerSpec, type InitOptions, initializer, torchUniform } from './initializers';
+export {
+  canonicalInitializer,
+  type Initializer,
+  type InitializerConfig,
+  type InitializerSpec,
+  type InitOptions,
+  initializer,
+  torchUniform,
+} from './initializers';
 export * as keras from './keras/index';
 export { Dense, type DenseOptions, Linear } from './linear';
 export { Module, Parameter, type StateDictOptions, uniqueName } from './module';
@@ -23,3 +31,13 @@ export {
 } from './recurrent/torch-recurrent';
 export { Sequential, type SequentialLayer } from './sequential';
 export { GATE_ORDERS, type GateLayout, reorderGates } from './weight-layout/gate-order';
+export {
+  type KerasRecurrentWeights,
+  kerasToOnnx,
+  kerasToTorch,
+  type OnnxRecurrentWeights,
+  onnxToTorch,
+  type TorchRecurrentWeights,
+  torchToKeras,
+  torchToOnnx,
+} from './weight-layout/recurrent-layout';

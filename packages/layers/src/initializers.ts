@@ -1,4 +1,4 @@
-import { type DType, defaultRng, formatShape, type Rng, sizeOf, type Tensor, tensor } from '@recur/tensor';
+import { ConfigError, type DType, defaultRng, formatShape, type Rng, sizeOf, type Tensor, tensor } from '@recur/tensor';
 
 /** Fills a new tensor of `shape`. `fanIn` / `fanOut` default to Keras' reading of a kernel [in, out]. */
 export type Initializer = (shape: readonly number[], options: InitOptions) => Tensor;
@@ -10,20 +10,132 @@ export interface InitOptions {
   fanOut?: number;
 }
 
-/** An initializer by name (Keras' names, camelCase), with its arguments, or a function. */
+/** An initializer's canonical form: a camelCase name and its arguments (Keras' names and defaults). */
+export interface InitializerConfig {
+  name:
+    | 'zeros'
+    | 'ones'
+    | 'constant'
+    | 'uniform'
+    | 'normal'
+    | 'truncatedNormal'
+    | 'glorotUniform'
+    | 'glorotNormal'
+    | 'heUniform'
+    | 'heNormal'
+    | 'lecunUniform'
+    | 'lecunNormal'
+    | 'orthogonal'
+    | 'identity'
+    | 'varianceScaling';
+  value?: number;
+  minval?: number;
+  maxval?: number;
+  mean?: number;
+  stddev?: number;
+  gain?: number;
+  scale?: number;
+  mode?: 'fanIn' | 'fanOut' | 'fanAvg';
+  distribution?: 'truncatedNormal' | 'untruncatedNormal' | 'uniform';
+  seed?: number;
+}
+
+/**
+ * An initializer by name, in any of the spellings people bring: recur's and tfjs' camelCase
+ * (`'glorotUniform'`), Keras' snake_case (`'glorot_uniform'`) and class names (`'GlorotUniform'`),
+ * an object `{ name, ...args }`, a Keras config `{ class_name: 'Constant', config: { value: 0.1 } }`
+ * (or tfjs' `className`), or a function.
+ */
 export type InitializerSpec =
-  | 'glorotUniform'
-  | 'glorotNormal'
-  | 'orthogonal'
-  | 'heUniform'
-  | 'heNormal'
-  | 'zeros'
-  | 'ones'
-  | { name: 'constant'; value: number }
-  | { name: 'uniform'; minval?: number; maxval?: number }
-  | { name: 'normal'; mean?: number; stddev?: number }
-  | { name: 'orthogonal'; gain?: number }
+  | string
+  | (Partial<Omit<InitializerConfig, 'name'>> & { name: string })
+  | { class_name: string; config?: Record<string, unknown> }
+  | { className: string; config?: Record<string, unknown> }
   | Initializer;
+
+const INIT_NAMES: Record<string, InitializerConfig['name']> = {
+  zeros: 'zeros',
+  zero: 'zeros',
+  ones: 'ones',
+  one: 'ones',
+  constant: 'constant',
+  uniform: 'uniform',
+  randomuniform: 'uniform',
+  normal: 'normal',
+  randomnormal: 'normal',
+  truncatednormal: 'truncatedNormal',
+  glorotuniform: 'glorotUniform',
+  glorotnormal: 'glorotNormal',
+  heuniform: 'heUniform',
+  henormal: 'heNormal',
+  lecununiform: 'lecunUniform',
+  lecunnormal: 'lecunNormal',
+  orthogonal: 'orthogonal',
+  identity: 'identity',
+  variancescaling: 'varianceScaling',
+};
+
+const MODES: Record<string, InitializerConfig['mode']> = { fanin: 'fanIn', fanout: 'fanOut', fanavg: 'fanAvg' };
+const DISTRIBUTIONS: Record<string, InitializerConfig['distribution']> = {
+  // Keras 2 and tfjs call the truncated normal 'normal'.
+  normal: 'truncatedNormal',
+  truncatednormal: 'truncatedNormal',
+  untruncatednormal: 'untruncatedNormal',
+  uniform: 'uniform',
+};
+
+const squash = (s: string) => s.toLowerCase().replace(/_/g, '');
+const NUMBER_ARGS = ['value', 'minval', 'maxval', 'mean', 'stddev', 'gain', 'scale', 'seed'] as const;
+
+/** The canonical form of a named initializer spec (a function is returned as is). */
+export function canonicalInitializer(spec: InitializerSpec): InitializerConfig | Initializer {
+  if (typeof spec === 'function') return spec;
+  let rawName: string;
+  let args: Record<string, unknown>;
+  if (typeof spec === 'string') {
+    rawName = spec;
+    args = {};
+  } else if (spec && typeof spec === 'object' && ('class_name' in spec || 'className' in spec)) {
+    rawName = String('class_name' in spec ? spec.class_name : spec.className);
+    args = { ...((spec as { config?: Record<string, unknown> }).config ?? {}) };
+  } else if (spec && typeof spec === 'object' && 'name' in spec) {
+    const { name, ...rest } = spec as { name: string };
+    rawName = name;
+    args = rest;
+  } else {
+    throw new ConfigError(
+      `initializer: expected a name, { name, ... } or { class_name, config }, got ${JSON.stringify(spec)}`,
+    );
+  }
+  const name = INIT_NAMES[squash(rawName)];
+  if (!name) throw new ConfigError(`initializer: unknown initializer '${rawName}'`);
+  const out: InitializerConfig = { name };
+  for (const [k, v] of Object.entries(args)) {
+    const key = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (v === null || v === undefined) continue;
+    if ((NUMBER_ARGS as readonly string[]).includes(key)) {
+      if (typeof v !== 'number') {
+        throw new ConfigError(`initializer ${rawName}: ${k} should be a number, got ${JSON.stringify(v)}`);
+      }
+      out[key as (typeof NUMBER_ARGS)[number]] = v;
+    } else if (key === 'mode') {
+      const m = MODES[squash(String(v))];
+      if (!m) {
+        throw new ConfigError(
+          `initializer ${rawName}: mode should be fan_in, fan_out or fan_avg, got ${JSON.stringify(v)}`,
+        );
+      }
+      out.mode = m;
+    } else if (key === 'distribution') {
+      const d = DISTRIBUTIONS[squash(String(v))];
+      if (!d) throw new ConfigError(`initializer ${rawName}: unknown distribution ${JSON.stringify(v)}`);
+      out.distribution = d;
+    } else if (key !== 'dtype') {
+      throw new ConfigError(`initializer ${rawName}: unknown argument '${k}'`);
+    }
+  }
+  return out;
+}
 
 function fans(shape: readonly number[], o: InitOptions): [number, number] {
   if (o.fanIn !== undefined && o.fanOut !== undefined) return [o.fanIn, o.fanOut];
@@ -81,55 +193,79 @@ function orthogonal(shape: readonly number[], o: InitOptions, gain = 1): Tensor 
   return tensor(values, { shape, dtype: o.dtype ?? 'float32' });
 }
 
-/** Resolves an initializer spec to a function. */
-export function initializer(spec: InitializerSpec): Initializer {
-  if (typeof spec === 'function') return spec;
-  const named = typeof spec === 'string' ? { name: spec } : spec;
-  switch (named.name) {
-    case 'glorotUniform':
-      return (shape, o) => {
-        const [fi, fo] = fans(shape, o);
-        const limit = Math.sqrt(6 / (fi + fo));
-        return fill(shape, o, (r) => r.uniform(-limit, limit));
-      };
-    case 'glorotNormal':
-      return (shape, o) => {
-        const [fi, fo] = fans(shape, o);
-        const std = Math.sqrt(2 / (fi + fo)) / 0.8796256610342398;
-        return fill(shape, o, (r) => truncatedNormal(r, std));
-      };
-    case 'heUniform':
-      return (shape, o) => {
-        const limit = Math.sqrt(6 / fans(shape, o)[0]);
-        return fill(shape, o, (r) => r.uniform(-limit, limit));
-      };
-    case 'heNormal':
-      return (shape, o) => {
-        const std = Math.sqrt(2 / fans(shape, o)[0]) / 0.8796256610342398;
-        return fill(shape, o, (r) => truncatedNormal(r, std));
-      };
-    case 'orthogonal': {
-      const gain = 'gain' in named && named.gain !== undefined ? named.gain : 1;
-      return (shape, o) => orthogonal(shape, o, gain);
+function varianceScaling(c: InitializerConfig): Initializer {
+  const scale = c.scale ?? 1;
+  const mode = c.mode ?? 'fanIn';
+  const distribution = c.distribution ?? 'truncatedNormal';
+  return (shape, o) => {
+    const [fi, fo] = fans(shape, o);
+    const n = Math.max(1, mode === 'fanIn' ? fi : mode === 'fanOut' ? fo : (fi + fo) / 2);
+    const s = scale / n;
+    if (distribution === 'uniform') {
+      const limit = Math.sqrt(3 * s);
+      return fill(shape, o, (r) => r.uniform(-limit, limit));
     }
+    if (distribution === 'untruncatedNormal') {
+      const std = Math.sqrt(s);
+      return fill(shape, o, (r) => r.normal(0, std));
+    }
+    const std = Math.sqrt(s) / 0.8796256610342398;
+    return fill(shape, o, (r) => truncatedNormal(r, std));
+  };
+}
+
+/** Resolves an initializer spec (any spelling, see InitializerSpec) to a function. */
+export function initializer(spec: InitializerSpec): Initializer {
+  const c = canonicalInitializer(spec);
+  if (typeof c === 'function') return c;
+  switch (c.name) {
+    case 'glorotUniform':
+      return varianceScaling({ name: 'varianceScaling', scale: 1, mode: 'fanAvg', distribution: 'uniform' });
+    case 'glorotNormal':
+      return varianceScaling({ name: 'varianceScaling', scale: 1, mode: 'fanAvg' });
+    case 'heUniform':
+      return varianceScaling({ name: 'varianceScaling', scale: 2, mode: 'fanIn', distribution: 'uniform' });
+    case 'heNormal':
+      return varianceScaling({ name: 'varianceScaling', scale: 2, mode: 'fanIn' });
+    case 'lecunUniform':
+      return varianceScaling({ name: 'varianceScaling', scale: 1, mode: 'fanIn', distribution: 'uniform' });
+    case 'lecunNormal':
+      return varianceScaling({ name: 'varianceScaling', scale: 1, mode: 'fanIn' });
+    case 'varianceScaling':
+      return varianceScaling(c);
+    case 'orthogonal':
+      return (shape, o) => orthogonal(shape, o, c.gain ?? 1);
+    case 'identity':
+      return (shape, o) => {
+        if (shape.length !== 2) {
+          throw new ConfigError(`identity initializer: needs a 2-D shape, got ${formatShape(shape)}`);
+        }
+        const gain = c.gain ?? 1;
+        const [rows, cols] = shape;
+        const values = new Float64Array(rows * cols);
+        for (let i = 0; i < Math.min(rows, cols); i++) values[i * cols + i] = gain;
+        return tensor(values, { shape, dtype: o.dtype ?? 'float32' });
+      };
     case 'zeros':
       return (shape, o) => fill(shape, o, () => 0);
     case 'ones':
       return (shape, o) => fill(shape, o, () => 1);
     case 'constant': {
-      const v = (named as { value: number }).value;
+      const v = c.value ?? 0;
       return (shape, o) => fill(shape, o, () => v);
     }
     case 'uniform': {
-      const { minval = -0.05, maxval = 0.05 } = named as { minval?: number; maxval?: number };
+      const { minval = -0.05, maxval = 0.05 } = c;
       return (shape, o) => fill(shape, o, (r) => r.uniform(minval, maxval));
     }
     case 'normal': {
-      const { mean = 0, stddev = 0.05 } = named as { mean?: number; stddev?: number };
+      const { mean = 0, stddev = 0.05 } = c;
       return (shape, o) => fill(shape, o, (r) => r.normal(mean, stddev));
     }
-    default:
-      throw new Error(`initializer: unknown initializer '${(named as { name: string }).name}'`);
+    case 'truncatedNormal': {
+      const { mean = 0, stddev = 0.05 } = c;
+      return (shape, o) => fill(shape, o, (r) => mean + truncatedNormal(r, stddev));
+    }
   }
 }
 

@@ -4,8 +4,8 @@ import { Module } from './module';
 /** A layer Sequential can run: anything with forward(x), optionally shape inference and a Keras mask. */
 export interface SequentialLayer extends Module {
   forward(x: Tensor, ...rest: never[]): unknown;
-  computeOutputShape?(inputShape: (number | null)[]): (number | null)[];
-  computeMask?(x: Tensor): Tensor | null;
+  computeOutputShape?(inputShape: (number | null)[]): (number | null)[] | (number | null)[][];
+  computeMask?(x: Tensor, mask?: Tensor | null): Tensor | null | (Tensor | null)[];
 }
 
 /**
@@ -38,12 +38,16 @@ export class Sequential extends Module {
     try {
       for (const layer of this.layers) {
         const out = (layer.forward as (x: Tensor, o?: unknown) => unknown)(h, mask ? { mask } : undefined);
-        // Keras' mask propagation: a layer that makes a mask starts one; a recurrent layer that
-        // returns only its last output ends it; every other layer passes it on.
-        const made = layer.computeMask ? layer.computeMask(h) : undefined;
-        if (made !== undefined || (layer as { returnSequences?: boolean }).returnSequences === false) {
-          if (mask) created.push(mask);
-          mask = made ?? null;
+        // Keras' mask propagation: a Keras layer says what its output's mask is (an Embedding with
+        // maskZero starts one, a recurrent layer returning its last output ends it, Dense passes
+        // it on); a layer without computeMask (the PyTorch door) leaves it as it was.
+        if (layer.computeMask) {
+          const computed = layer.computeMask(h, mask);
+          const next = Array.isArray(computed) ? (computed[0] ?? null) : computed;
+          if (next !== mask) {
+            if (mask) created.push(mask);
+            mask = next;
+          }
         }
         const t = outputTensor(layer, out);
         if (h !== x) created.push(h);
@@ -64,7 +68,7 @@ export class Sequential extends Module {
     const rows: [string, string, string][] = [];
     let shape = inputShape ?? null;
     for (const layer of this.layers) {
-      if (shape && layer.computeOutputShape) shape = layer.computeOutputShape(shape);
+      if (shape && layer.computeOutputShape) shape = layer.computeOutputShape(shape) as (number | null)[];
       else shape = null;
       const type = layer.layerType;
       rows.push([

@@ -15,6 +15,11 @@ export type InputDType = DType | 'int64';
 export interface TensorOptions {
   shape?: readonly number[];
   dtype?: InputDType;
+  /**
+   * Use a typed array of the final dtype as the tensor's storage instead of copying it (weights
+   * read from a file are allocated once). The caller must not change the array afterwards.
+   */
+  adopt?: boolean;
 }
 
 const INT32_MIN = -2147483648;
@@ -127,7 +132,9 @@ export function tensor(
   const finalDType: DType = dtype === 'int64' ? 'int32' : dtype;
   const data =
     ArrayBuffer.isView(flat) && dtype !== 'int64' && dtypeOfTypedArray(flat as TypedArray) === finalDType
-      ? (flat as TypedArray).slice()
+      ? options.adopt
+        ? (flat as TypedArray)
+        : (flat as TypedArray).slice()
       : toTypedArray(flat, dtype);
   const backend = getBackend();
   return new Tensor(backend.fromValues(data, shape, finalDType), backend);

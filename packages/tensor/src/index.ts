@@ -1,5 +1,17 @@
 export type { Backend, BackendTensor, DType, Shape, TypedArray } from '@recur/backend-api';
-export { formatShape, shapesEqual, sizeOf } from '@recur/backend-api';
+export {
+  ConfigError,
+  DTypeError,
+  FormatError,
+  type FormatLocation,
+  formatShape,
+  RecurError,
+  ShapeError,
+  shapesEqual,
+  sizeOf,
+  tryBroadcastShapes,
+  UnsupportedError,
+} from '@recur/backend-api';
 export {
   arange,
   full,

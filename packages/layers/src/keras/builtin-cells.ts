@@ -1,34 +1,39 @@
-import type { ActivationName } from '@recur/backend-api';
+import { ACTIVATION_NAMES, type ActivationName } from '@recur/backend-api';
 import {
   add,
+  ConfigError,
   concat,
   type DType,
+  DTypeError,
   formatShape,
   matMul,
   mul,
   ones,
   type Rng,
   reshape,
+  ShapeError,
   split,
   sub,
   type Tensor,
   tidy,
-  transpose,
   zeros,
 } from '@recur/tensor';
-import { activation } from '../activations';
+import { type ActivationSpec, activation, canonicalActivation } from '../activations';
 import { dropout } from '../dropout';
 import { type InitializerSpec, initializer } from '../initializers';
 import { uniqueName } from '../module';
-import { reorderGates } from '../weight-layout/gate-order';
+import { kerasToTorch } from '../weight-layout/recurrent-layout';
 import { Cell, type FusedForm } from './cell';
+import type { ConfigContext } from './layer';
+import { checkOptions } from './options';
+import type { ShapeArg, SymbolicShape } from './symbolic';
 
 export interface CellOptions {
   units: number;
   /** Output / candidate activation (default tanh). A function works too, on the composed path. */
-  activation?: ActivationName | ((x: Tensor) => Tensor);
-  /** LSTM and GRU gates (default sigmoid). */
-  recurrentActivation?: ActivationName | ((x: Tensor) => Tensor);
+  activation?: ActivationSpec;
+  /** LSTM and GRU gates (default sigmoid, as Keras 3). */
+  recurrentActivation?: ActivationSpec;
   useBias?: boolean;
   kernelInitializer?: InitializerSpec;
   recurrentInitializer?: InitializerSpec;
@@ -44,10 +49,36 @@ export interface CellOptions {
   dtype?: DType;
   rng?: Rng;
   name?: string;
+  trainable?: boolean;
 }
+
+export const CELL_OPTION_KEYS = [
+  'units',
+  'activation',
+  'recurrentActivation',
+  'useBias',
+  'kernelInitializer',
+  'recurrentInitializer',
+  'biasInitializer',
+  'unitForgetBias',
+  'resetAfter',
+  'dropout',
+  'recurrentDropout',
+  'dtype',
+  'rng',
+  'name',
+  'trainable',
+] as const;
 
 type Kind = 'rnn' | 'lstm' | 'gru';
 const GATES: Record<Kind, number> = { rnn: 1, lstm: 4, gru: 3 };
+const CLASS: Record<Kind, string> = { rnn: 'SimpleRNNCell', lstm: 'LSTMCell', gru: 'GRUCell' };
+
+function checkRate(owner: string, what: string, rate: number | undefined): void {
+  if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate < 1)) {
+    throw new ConfigError(`${owner}: ${what} must be a number in [0, 1), got ${JSON.stringify(rate)}`);
+  }
+}
 
 /** SimpleRNNCell, LSTMCell and GRUCell share their weights' shapes, masks and fused form. */
 abstract class BuiltinCell extends Cell {
@@ -57,25 +88,27 @@ abstract class BuiltinCell extends Cell {
   protected readonly recAct: (x: Tensor) => Tensor;
   private inputMask: Tensor | null = null;
   private stateMask: Tensor | null = null;
-  private built = false;
 
   constructor(
     readonly kind: Kind,
     readonly options: CellOptions,
   ) {
+    checkOptions(options?.name ?? CLASS[kind], options, CELL_OPTION_KEYS);
     // Named here, not through defaultName(): the kind is not set yet while Module's constructor runs.
-    super(options.name ?? uniqueName(kind === 'rnn' ? 'simple_rnn_cell' : `${kind}_cell`));
+    super({
+      name: options.name ?? uniqueName(kind === 'rnn' ? 'simple_rnn_cell' : `${kind}_cell`),
+      dtype: options.dtype,
+      trainable: options.trainable,
+    });
     if (!Number.isInteger(options.units) || options.units <= 0) {
-      throw new Error(`${this.name}: units must be a positive integer, got ${options.units}`);
+      throw new ConfigError(`${this.name}: units must be a positive integer, got ${JSON.stringify(options.units)}`);
     }
+    checkRate(this.name, 'dropout', options.dropout);
+    checkRate(this.name, 'recurrentDropout', options.recurrentDropout);
     this.units = options.units;
     this.outputSize = options.units;
     this.act = activation(options.activation ?? 'tanh');
     this.recAct = activation(options.recurrentActivation ?? 'sigmoid');
-  }
-
-  get isBuilt(): boolean {
-    return this.built;
   }
 
   /** Keras' bias shape: GRU with resetAfter keeps an input and a recurrent bias, [2, 3u]. */
@@ -88,32 +121,36 @@ abstract class BuiltinCell extends Cell {
     return this.options.resetAfter ?? true;
   }
 
-  build(inputShape: readonly (number | null)[]): void {
+  override build(inputShape: ShapeArg): void {
     if (this.built) return;
-    const inputDim = inputShape[inputShape.length - 1];
-    if (!inputDim) throw new Error(`${this.name}: the feature axis of the input must be known, got [${inputShape}]`);
-    const n = GATES[this.kind] * this.units;
-    const o = { dtype: this.options.dtype ?? 'float32', rng: this.options.rng };
-    this.addWeight('kernel', initializer(this.options.kernelInitializer ?? 'glorotUniform')([inputDim, n], o));
-    this.addWeight(
-      'recurrent_kernel',
-      initializer(this.options.recurrentInitializer ?? 'orthogonal')([this.units, n], o),
-    );
-    if (this.options.useBias ?? true) {
-      let bias = initializer(this.options.biasInitializer ?? 'zeros')(this.biasShape(), o);
-      if (this.kind === 'lstm' && (this.options.unitForgetBias ?? true)) {
-        // Keras: the forget gate's slice starts at 1 whatever the bias initializer says.
-        const u = this.units;
-        const initial = bias;
-        bias = tidy(() => {
-          const [input, , rest] = split(initial, [u, u, 2 * u], 0);
-          return concat([input, ones([u], initial.dtype), rest], 0);
-        });
-        initial.dispose();
-      }
-      this.addWeight('bias', bias);
+    const shape = inputShape as SymbolicShape;
+    const inputDim = shape[shape.length - 1];
+    if (!inputDim) {
+      throw new ShapeError(`${this.name}: the feature axis of the input must be known, got [${shape.join(', ')}]`);
     }
-    this.built = true;
+    const n = GATES[this.kind] * this.units;
+    const o = { dtype: this.dtype, rng: this.options.rng };
+    this.addWeight('kernel', [inputDim, n], this.options.kernelInitializer ?? 'glorotUniform', o);
+    this.addWeight('recurrent_kernel', [this.units, n], this.options.recurrentInitializer ?? 'orthogonal', o);
+    if (this.options.useBias ?? true) {
+      const init = initializer(this.options.biasInitializer ?? 'zeros');
+      const u = this.units;
+      // Keras: with unitForgetBias the forget gate's slice starts at 1 whatever the bias initializer says.
+      const forgetBias =
+        this.kind === 'lstm' && (this.options.unitForgetBias ?? true)
+          ? (shape: readonly number[], io: { dtype?: DType; rng?: Rng }) => {
+              const initial = init(shape, io);
+              const out = tidy(() => {
+                const [input, , rest] = split(initial, [u, u, 2 * u], 0);
+                return concat([input, ones([u], initial.dtype), rest], 0);
+              });
+              initial.dispose();
+              return out;
+            }
+          : init;
+      this.addWeight('bias', this.biasShape(), forgetBias, o);
+    }
+    super.build(inputShape);
   }
 
   get stateSize(): number[] {
@@ -169,49 +206,87 @@ abstract class BuiltinCell extends Cell {
   protected checkInput(x: Tensor): void {
     const inputDim = this.parameter('kernel').shape[0];
     if (x.rank !== 2 || x.shape[1] !== inputDim) {
-      throw new Error(`${this.name}: step input should be [batch, ${inputDim}], got ${formatShape(x.shape)}`);
+      throw new ShapeError(`${this.name}: step input should be [batch, ${inputDim}], got ${formatShape(x.shape)}`);
+    }
+    if (x.dtype !== 'float32' && x.dtype !== 'float64') {
+      throw new DTypeError(`${this.name}: expected a float input, got ${x.dtype} ${formatShape(x.shape)}`);
     }
   }
 
+  /** The activations by canonical name, for the fused kernel (null when one is a function or not fusable). */
+  private fusedActivations(): [ActivationName, ActivationName] | null {
+    const gate = canonicalActivation(this.options.recurrentActivation ?? 'sigmoid');
+    const out = canonicalActivation(this.options.activation ?? 'tanh');
+    const ok = (a: unknown): a is ActivationName => (ACTIVATION_NAMES as readonly unknown[]).includes(a);
+    return ok(gate) && ok(out) ? [gate, out] : null;
+  }
+
   override fusedForm(training: boolean): FusedForm | null {
-    const acts = [this.options.recurrentActivation ?? 'sigmoid', this.options.activation ?? 'tanh'];
-    if (acts.some((a) => typeof a === 'function')) return null;
+    const acts = this.fusedActivations();
+    if (!acts) return null;
     if (training && (this.options.recurrentDropout ?? 0) > 0) return null;
-    const [gate, out] = acts as ActivationName[];
+    const [gate, out] = acts;
     const kind = this.kind;
-    const toTorch = (w: Tensor) => transpose(reorderGates(w, kind, 1, 'keras', 'torch'));
-    const bias = this.bias();
-    let bIh: Tensor | undefined;
-    let bHh: Tensor | undefined;
-    if (bias && bias.rank === 2) {
-      const [bi, bh] = split(bias, 2, 0);
-      bIh = reorderGates(reshape(bi, [bias.shape[1]]), kind, 0, 'keras', 'torch');
-      bHh = reorderGates(reshape(bh, [bias.shape[1]]), kind, 0, 'keras', 'torch');
-    } else if (bias) {
-      bIh = reorderGates(bias, kind, 0, 'keras', 'torch');
-    }
+    const weights = kerasToTorch(kind, {
+      kernel: this.weight('kernel'),
+      recurrentKernel: this.weight('recurrent_kernel'),
+      bias: this.bias() ?? undefined,
+    });
     return {
       kind,
-      weights: { wIh: toTorch(this.weight('kernel')), wHh: toTorch(this.weight('recurrent_kernel')), bIh, bHh },
+      weights,
       activations: kind === 'rnn' ? [out] : kind === 'lstm' ? [gate, out, out] : [gate, out],
       linearBeforeReset: kind !== 'gru' || this.resetAfter,
     };
   }
 
+  protected override buildFromWeights(values: unknown[]): void {
+    const kernel = values[0] as { shape?: readonly number[] } | number[][] | undefined;
+    const rows =
+      kernel && 'shape' in kernel && kernel.shape ? kernel.shape[0] : Array.isArray(kernel) ? kernel.length : 0;
+    if (!rows) super.buildFromWeights(values as never[]);
+    this.build([null, rows]);
+  }
+
+  /** Keras' get_config: the cell's options (an activation given as a function cannot be saved). */
+  override getConfig(): Record<string, unknown> {
+    const o = this.options;
+    const config: Record<string, unknown> = {
+      ...super.getConfig(),
+      units: this.units,
+      activation: canonicalActivation(o.activation ?? 'tanh'),
+      useBias: o.useBias ?? true,
+      kernelInitializer: o.kernelInitializer ?? 'glorotUniform',
+      recurrentInitializer: o.recurrentInitializer ?? 'orthogonal',
+      biasInitializer: o.biasInitializer ?? 'zeros',
+      dropout: o.dropout ?? 0,
+      recurrentDropout: o.recurrentDropout ?? 0,
+    };
+    if (this.kind !== 'rnn') config.recurrentActivation = canonicalActivation(o.recurrentActivation ?? 'sigmoid');
+    if (this.kind === 'lstm') config.unitForgetBias = o.unitForgetBias ?? true;
+    if (this.kind === 'gru') config.resetAfter = this.resetAfter;
+    return config;
+  }
+
   /** Keras' get_weights(): [kernel, recurrent_kernel, bias] in Keras layout. */
-  getWeights(): Tensor[] {
+  override getWeights(): Tensor[] {
     return this.parameters().map((p) => p.value);
   }
 }
 
 /** Keras SimpleRNNCell: h = act(x·K + h·R + b). */
 export class SimpleRNNCell extends BuiltinCell {
+  static readonly className = 'SimpleRNNCell';
   override get layerType(): string {
     return 'SimpleRNNCell';
   }
 
   constructor(options: CellOptions) {
     super('rnn', options);
+  }
+
+  static fromConfig(config: Record<string, unknown>, _context?: ConfigContext): SimpleRNNCell {
+    return new SimpleRNNCell(config as unknown as CellOptions);
   }
 
   call(x: Tensor, [h]: Tensor[]): [Tensor, Tensor[]] {
@@ -223,12 +298,17 @@ export class SimpleRNNCell extends BuiltinCell {
 
 /** Keras LSTMCell, gates i, f, c, o: c' = f⊙c + i⊙act(z_c), h' = o⊙act(c'). */
 export class LSTMCell extends BuiltinCell {
+  static readonly className = 'LSTMCell';
   override get layerType(): string {
     return 'LSTMCell';
   }
 
   constructor(options: CellOptions) {
     super('lstm', options);
+  }
+
+  static fromConfig(config: Record<string, unknown>, _context?: ConfigContext): LSTMCell {
+    return new LSTMCell(config as unknown as CellOptions);
   }
 
   call(x: Tensor, [h, c]: Tensor[]): [Tensor, Tensor[]] {
@@ -245,12 +325,17 @@ export class LSTMCell extends BuiltinCell {
  * b_h + r⊙(h·R_h + b'_h)), as PyTorch; without, ĥ = act(x·K_h + (r⊙h)·R_h + b_h), classic Keras.
  */
 export class GRUCell extends BuiltinCell {
+  static readonly className = 'GRUCell';
   override get layerType(): string {
     return 'GRUCell';
   }
 
   constructor(options: CellOptions) {
     super('gru', options);
+  }
+
+  static fromConfig(config: Record<string, unknown>, _context?: ConfigContext): GRUCell {
+    return new GRUCell(config as unknown as CellOptions);
   }
 
   call(x: Tensor, [h]: Tensor[]): [Tensor, Tensor[]] {

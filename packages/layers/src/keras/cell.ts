@@ -1,7 +1,8 @@
 import type { ActivationName, RecurrentKind } from '@recur/backend-api';
-import type { Tensor } from '@recur/tensor';
-import { Module } from '../module';
+import { ConfigError, type Tensor } from '@recur/tensor';
 import type { RecurrentWeights } from '../recurrent/recurrent-op';
+import { Layer } from './layer';
+import type { ShapeArg } from './symbolic';
 
 /** What a built-in cell hands the fused kernel: its weights in PyTorch layout and its arithmetic. */
 export interface FusedForm {
@@ -13,24 +14,49 @@ export interface FusedForm {
 
 /**
  * A recurrent cell, Keras style: one time step from an input [B, I] and the previous states to an
- * output and the new states. Subclass it to write your own cell; `RNN(cell)` runs it over a
- * sequence, and autograd trains it.
+ * output and the new states. Subclass it to write your own cell: create the weights in `build`
+ * with `addWeight` (it runs once, the first time `keras.RNN` sees an input), compute one step in
+ * `call`. `RNN(cell)` runs it over a sequence, `fit` trains it, and after `registerLayer(MyCell)`
+ * a saved model with it loads again.
  *
  * @example
- * class MinimalRNNCell extends Cell {
- *   stateSize = [4];
- *   outputSize = 4;
- *   build(inputShape) { this.registerParameter('kernel', randomNormal([inputShape.at(-1), 4])); ... }
- *   call(x, [h]) { const out = tanh(add(matMul(x, this.weight('kernel')), matMul(h, this.weight('recurrent')))); return [out, [out]]; }
+ * class MinimalRNNCell extends keras.Cell {
+ *   static className = 'MinimalRNNCell';
+ *   readonly stateSize: number[];
+ *   readonly outputSize: number;
+ *   constructor(readonly config: { units: number; name?: string }) {
+ *     super({ name: config.name });
+ *     this.stateSize = [config.units];
+ *     this.outputSize = config.units;
+ *   }
+ *   build(inputShape: (number | null)[]) {
+ *     this.addWeight('kernel', [inputShape.at(-1) as number, this.outputSize], 'glorotUniform');
+ *     this.addWeight('recurrent_kernel', [this.outputSize, this.outputSize], 'orthogonal');
+ *     super.build(inputShape);
+ *   }
+ *   call(x: Tensor, [h]: Tensor[]): [Tensor, Tensor[]] {
+ *     const out = tanh(add(matMul(x, this.weight('kernel')), matMul(h, this.weight('recurrent_kernel'))));
+ *     return [out, [out]];
+ *   }
+ *   getConfig() { return { ...super.getConfig(), units: this.outputSize }; }
  * }
  */
-export abstract class Cell extends Module {
+export abstract class Cell extends Layer {
   /** Size of each state tensor, e.g. [units] for SimpleRNN and GRU, [units, units] for LSTM. */
   abstract readonly stateSize: number[];
   abstract readonly outputSize: number;
-  /** Creates the weights once the input size is known (called once, before the first step). */
-  abstract build(inputShape: readonly (number | null)[]): void;
+  /** One step: the output and the new states, from an input [B, I] and the previous states. */
   abstract call(input: Tensor, states: Tensor[], training: boolean): [Tensor, Tensor[]];
+
+  /** Creates the weights once the input size is known (called once, before the first step). */
+  override build(inputShape: ShapeArg): void {
+    super.build(inputShape);
+  }
+
+  /** A cell is run by keras.RNN, not called on a whole input. */
+  forward(): Tensor {
+    throw new ConfigError(`${this.name}: a cell runs one step inside keras.RNN; wrap it: new keras.RNN(cell)`);
+  }
 
   /** Built-in cells describe themselves to the fused kernel; a user cell returns null (the default). */
   fusedForm(_training: boolean): FusedForm | null {
@@ -42,14 +68,4 @@ export abstract class Cell extends Module {
 
   /** Called by RNN after the last step. */
   endSequence(): void {}
-
-  /** A parameter's current value, for use inside `call`. */
-  weight(name: string): Tensor {
-    return this.parameter(name).value;
-  }
-
-  /** Registers a parameter (public so cells written outside the package can build). */
-  addWeight(name: string, value: Tensor, trainable = true): void {
-    this.registerParameter(name, value, trainable);
-  }
 }

@@ -35,7 +35,7 @@ function maxDiff(a: Tensor, b: Tensor): number {
 class MinimalRNNCell extends Cell {
   readonly stateSize = [4];
   readonly outputSize = 4;
-  build(inputShape: readonly (number | null)[]): void {
+  override build(inputShape: readonly (number | null)[]): void {
     if (this.parameters().length) return;
     const n = inputShape[inputShape.length - 1] as number;
     this.addWeight('kernel', randomNormal([n, 4], 0, 0.5, { seed: 1 }));

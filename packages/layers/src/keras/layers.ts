@@ -1,27 +1,41 @@
 import type { Tensor } from '@recur/tensor';
-import { type CellOptions, GRUCell, LSTMCell, SimpleRNNCell } from './builtin-cells';
-import { RNN, type RNNOptions } from './rnn';
+import { CELL_OPTION_KEYS, type CellOptions, GRUCell, LSTMCell, SimpleRNNCell } from './builtin-cells';
+import type { ArrayInput } from './layer';
+import { checkOptions } from './options';
+import { RNN, RNN_OPTION_KEYS, type RNNOptions } from './rnn';
 
-export type RecurrentLayerOptions = CellOptions & Omit<RNNOptions, 'name'>;
+export type RecurrentLayerOptions<S extends boolean = boolean> = CellOptions & RNNOptions<S>;
+
+const RECURRENT_KEYS = [...new Set([...CELL_OPTION_KEYS, ...RNN_OPTION_KEYS])];
+const RNN_ONLY = new Set<string>(RNN_OPTION_KEYS.filter((k) => k !== 'dtype' && k !== 'trainable'));
 
 function split(options: RecurrentLayerOptions): [CellOptions, RNNOptions] {
-  const { returnSequences, returnState, goBackwards, stateful, fused, name, ...cell } = options;
-  return [
-    { ...cell, name: name ? `${name}_cell` : undefined },
-    { returnSequences, returnState, goBackwards, stateful, fused, name },
-  ];
+  const cell: Record<string, unknown> = {};
+  const rnn: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (RNN_ONLY.has(k)) rnn[k] = v;
+    else cell[k] = v;
+    if (k === 'dtype' || k === 'trainable') rnn[k] = v;
+  }
+  if (options.name) cell.name = `${options.name}_cell`;
+  return [cell as unknown as CellOptions, rnn as RNNOptions];
 }
 
-/** Keras layers that own one built-in cell, with Keras' get/setWeights. */
-abstract class KerasRecurrent<C extends SimpleRNNCell | LSTMCell | GRUCell> extends RNN {
+/** Keras layers that own one built-in cell, with Keras' get/setWeights and a flat config. */
+abstract class KerasRecurrent<
+  C extends SimpleRNNCell | LSTMCell | GRUCell,
+  S extends boolean = boolean,
+> extends RNN<S> {
   declare readonly cell: C;
 
   constructor(
-    cell: C,
-    rnnOptions: RNNOptions,
-    readonly layerOptions: RecurrentLayerOptions,
+    make: (options: CellOptions) => C,
+    className: string,
+    readonly layerOptions: RecurrentLayerOptions<S>,
   ) {
-    super(cell, rnnOptions);
+    checkOptions(layerOptions?.name ?? className, layerOptions, RECURRENT_KEYS);
+    const [cell, rnn] = split(layerOptions);
+    super(make(cell), rnn as RNNOptions<S>);
   }
 
   get units(): number {
@@ -29,74 +43,92 @@ abstract class KerasRecurrent<C extends SimpleRNNCell | LSTMCell | GRUCell> exte
   }
 
   /** [kernel [in, G·u], recurrent_kernel [u, G·u], bias] in Keras layout and gate order. */
-  getWeights(): Tensor[] {
+  override getWeights(): Tensor[] {
     return this.cell.getWeights();
   }
 
-  /** Sets weights given in Keras layout; builds the layer from the kernel's shape if needed. */
-  setWeights(weights: Tensor[]): void {
-    if (!this.cell.isBuilt && weights[0]) this.cell.build(weights[0].shape.slice(0, 1));
-    const params = this.cell.namedParameters();
-    if (weights.length !== params.length) {
-      throw new Error(
-        `${this.name}.setWeights: expected ${params.length} arrays (${params.map(([n]) => n).join(', ')}), got ${weights.length}`,
-      );
-    }
-    this.cell.loadStateDict(Object.fromEntries(params.map(([n], i) => [n, weights[i]])));
+  /** Builds an unbuilt layer from the kernel's shape. */
+  protected override buildFromWeights(values: ArrayInput[]): void {
+    (this.cell as unknown as { buildFromWeights(v: ArrayInput[]): void }).buildFromWeights(values);
+    this.markBuilt();
+  }
+
+  /** Keras' flat config: the cell's options next to the RNN's. */
+  override getConfig(): Record<string, unknown> {
+    const { name: _cellName, trainable: _t, ...cell } = this.cell.getConfig();
+    return { ...super.getConfig(), ...cell };
   }
 
   /** A fresh layer with the same options, and overrides (Bidirectional's backward copy). */
   abstract clone(overrides: Partial<RecurrentLayerOptions>): KerasRecurrentLayer;
 }
 
-/** keras.layers.SimpleRNN */
-export class SimpleRNN extends KerasRecurrent<SimpleRNNCell> {
+/** keras.layers.SimpleRNN: h = act(x·K + h·R + b). */
+export class SimpleRNN<S extends boolean = false> extends KerasRecurrent<SimpleRNNCell, S> {
+  static override readonly className = 'SimpleRNN';
   override get layerType(): string {
     return 'SimpleRNN';
   }
 
-  constructor(options: RecurrentLayerOptions) {
-    const [cell, rnn] = split(options);
-    super(new SimpleRNNCell(cell), rnn, options);
+  constructor(options: RecurrentLayerOptions<S>) {
+    super((o) => new SimpleRNNCell(o), 'SimpleRNN', options);
   }
 
-  clone(overrides: Partial<RecurrentLayerOptions>): SimpleRNN {
-    return new SimpleRNN({ ...this.layerOptions, ...overrides });
+  static override fromConfig(config: Record<string, unknown>): SimpleRNN<boolean> {
+    return new SimpleRNN(config as unknown as RecurrentLayerOptions<boolean>);
+  }
+
+  clone(overrides: Partial<RecurrentLayerOptions>): SimpleRNN<boolean> {
+    return new SimpleRNN({ ...this.layerOptions, ...overrides } as RecurrentLayerOptions<boolean>);
   }
 }
 
-/** keras.layers.LSTM: gates i, f, c, o; unitForgetBias defaults to true. */
-export class LSTM extends KerasRecurrent<LSTMCell> {
+/**
+ * keras.layers.LSTM: gates i, f, c, o; unitForgetBias defaults to true.
+ *
+ * @example
+ * const lstm = new keras.LSTM({ units: 8, returnSequences: true });
+ * const y = lstm.apply(randomNormal([2, 5, 3]));   // [2, 5, 8]
+ */
+export class LSTM<S extends boolean = false> extends KerasRecurrent<LSTMCell, S> {
+  static override readonly className = 'LSTM';
   override get layerType(): string {
     return 'LSTM';
   }
 
-  constructor(options: RecurrentLayerOptions) {
-    const [cell, rnn] = split(options);
-    super(new LSTMCell(cell), rnn, options);
+  constructor(options: RecurrentLayerOptions<S>) {
+    super((o) => new LSTMCell(o), 'LSTM', options);
   }
 
-  clone(overrides: Partial<RecurrentLayerOptions>): LSTM {
-    return new LSTM({ ...this.layerOptions, ...overrides });
+  static override fromConfig(config: Record<string, unknown>): LSTM<boolean> {
+    return new LSTM(config as unknown as RecurrentLayerOptions<boolean>);
+  }
+
+  clone(overrides: Partial<RecurrentLayerOptions>): LSTM<boolean> {
+    return new LSTM({ ...this.layerOptions, ...overrides } as RecurrentLayerOptions<boolean>);
   }
 }
 
 /** keras.layers.GRU: gates z, r, h; resetAfter defaults to true (PyTorch's arithmetic). */
-export class GRU extends KerasRecurrent<GRUCell> {
+export class GRU<S extends boolean = false> extends KerasRecurrent<GRUCell, S> {
+  static override readonly className = 'GRU';
   override get layerType(): string {
     return 'GRU';
   }
 
-  constructor(options: RecurrentLayerOptions) {
-    const [cell, rnn] = split(options);
-    super(new GRUCell(cell), rnn, options);
+  constructor(options: RecurrentLayerOptions<S>) {
+    super((o) => new GRUCell(o), 'GRU', options);
   }
 
-  clone(overrides: Partial<RecurrentLayerOptions>): GRU {
-    return new GRU({ ...this.layerOptions, ...overrides });
+  static override fromConfig(config: Record<string, unknown>): GRU<boolean> {
+    return new GRU(config as unknown as RecurrentLayerOptions<boolean>);
+  }
+
+  clone(overrides: Partial<RecurrentLayerOptions>): GRU<boolean> {
+    return new GRU({ ...this.layerOptions, ...overrides } as RecurrentLayerOptions<boolean>);
   }
 }
 
 /** The built-in Keras recurrent layers. */
-export type KerasRecurrentLayer = SimpleRNN | LSTM | GRU;
-export type { KerasRecurrent };
+export type KerasRecurrentLayer = SimpleRNN<boolean> | LSTM<boolean> | GRU<boolean>;
+export { KerasRecurrent };

@@ -1,6 +1,8 @@
 import {
+  ConfigError,
   cast,
   concat,
+  DTypeError,
   detach,
   dispose,
   formatShape,
@@ -8,6 +10,7 @@ import {
   keep,
   mul,
   reshape,
+  ShapeError,
   slice,
   squeeze,
   stack,
@@ -19,23 +22,39 @@ import {
   where,
   zeros,
 } from '@recur/tensor';
-import { Module } from '../module';
 import { runRecurrent } from '../recurrent/recurrent-op';
 import type { Cell } from './cell';
+import { type CallArgs, type ConfigContext, Layer, type LayerArgs, type LayerSpec, type Mask, specOf } from './layer';
+import { checkOptions, LAYER_ARG_KEYS } from './options';
+import type { ShapeArg, SymbolicShape } from './symbolic';
 
-export interface RNNOptions {
+export interface RNNOptions<S extends boolean = boolean> extends LayerArgs {
   /** Return the output of every step [B, T, units] instead of the last one [B, units]. */
   returnSequences?: boolean;
   /** Also return the final states: [output, ...states]. */
-  returnState?: boolean;
+  returnState?: S;
   /** Process the sequence from the last step to the first (outputs in processing order, as Keras). */
   goBackwards?: boolean;
   /** Carry the final states of one call into the next (same batch size) until `resetStates()`. */
   stateful?: boolean;
+  /** Accepted for Keras configs: unrolling changes speed, not results. */
+  unroll?: boolean;
+  /** Accepted for Keras configs (Keras' 1 / 2 kernels compute the same thing). */
+  implementation?: number;
   /** false: the per-step composed path even when the fused kernel could run. */
   fused?: boolean;
-  name?: string;
 }
+
+export const RNN_OPTION_KEYS = [
+  ...LAYER_ARG_KEYS,
+  'returnSequences',
+  'returnState',
+  'goBackwards',
+  'stateful',
+  'unroll',
+  'implementation',
+  'fused',
+] as const;
 
 export interface RNNCallOptions {
   /** Initial states, one per cell state (LSTM: [h, c]). */
@@ -43,9 +62,9 @@ export interface RNNCallOptions {
   /**
    * bool or 0/1 [B, T]: true for real steps, anywhere in the sequence (pre- or post-padding, or
    * holes). Masked steps leave the state as it was and output the previous output, or zeros with
-   * `zeroOutputForMask` (Keras).
+   * `zeroOutputForMask` (Keras). A row with no real step gives the initial state.
    */
-  mask?: Tensor;
+  mask?: Mask | Mask[];
   /** Overrides the module's training flag for dropout. */
   training?: boolean;
 }
@@ -53,9 +72,14 @@ export interface RNNCallOptions {
 /**
  * Keras' RNN layer: runs a cell over the time axis of [B, T, I]. With a built-in cell and no
  * recurrent dropout it runs the backend's fused whole-sequence kernel; any other cell runs step by
- * step on composed ops.
+ * step on composed ops. The cell is built once, on the first input.
+ *
+ * @example
+ * const rnn = new keras.RNN(new keras.SimpleRNNCell({ units: 3 }), { returnSequences: true });
+ * const y = rnn.apply(tensor([[[1, 0], [0, 1]]]));   // [1, 2, 3]
  */
-export class RNN extends Module {
+export class RNN<S extends boolean = boolean> extends Layer {
+  static readonly className: string = 'RNN';
   override get layerType(): string {
     return 'RNN';
   }
@@ -65,34 +89,56 @@ export class RNN extends Module {
   readonly returnState: boolean;
   readonly goBackwards: boolean;
   readonly stateful: boolean;
+  declare readonly multiOutput: S;
   /** Masked steps output zeros instead of repeating the last output (Keras sets it in Bidirectional). */
   zeroOutputForMask = false;
+  protected readonly rnnOptions: RNNOptions<S>;
   private readonly useFused: boolean;
   private states: Tensor[] | null = null;
 
-  constructor(cell: Cell, options: RNNOptions = {}) {
-    super(options.name);
+  constructor(cell: Cell, options: RNNOptions<S> = {}) {
+    checkOptions(options?.name ?? 'RNN', options, RNN_OPTION_KEYS);
+    super(options);
+    if (!cell || typeof (cell as Cell).call !== 'function' || !Array.isArray((cell as Cell).stateSize)) {
+      throw new ConfigError(`${this.name}: the first argument must be a cell (keras.LSTMCell, a Cell subclass, ...)`);
+    }
+    this.rnnOptions = { ...options };
     this.cell = this.registerModule('cell', cell);
     this.returnSequences = options.returnSequences ?? false;
     this.returnState = options.returnState ?? false;
+    (this as { multiOutput: boolean }).multiOutput = this.returnState;
     this.goBackwards = options.goBackwards ?? false;
     this.stateful = options.stateful ?? false;
     this.useFused = options.fused ?? true;
+    this.supportsMasking = true;
   }
 
   /** The options this layer was made with, for copies (Bidirectional's backward layer). */
   options(): RNNOptions {
-    return {
-      returnSequences: this.returnSequences,
-      returnState: this.returnState,
-      goBackwards: this.goBackwards,
-      stateful: this.stateful,
-      fused: this.useFused,
-    };
+    return { ...this.rnnOptions, name: undefined };
   }
 
-  build(inputShape: readonly (number | null)[]): void {
-    this.cell.build(inputShape);
+  override build(inputShape: ShapeArg): void {
+    const shape = inputShape as SymbolicShape;
+    if (!this.cell.built) {
+      this.cell.build([shape[0] ?? null, ...shape.slice(2)]);
+      // A user cell's build may not call super.build: it still runs only once.
+      (this.cell as unknown as { markBuilt(): void }).markBuilt();
+    }
+    this.markBuilt();
+  }
+
+  protected override checkInputShape(inputShape: ShapeArg): void {
+    const shape = inputShape as SymbolicShape;
+    if (shape.length !== 3 || Array.isArray(shape[0])) {
+      throw new ShapeError(`${this.name}: input should be [batch, time, features], got ${JSON.stringify(shape)}`);
+    }
+    const kernel = this.cell.namedParameters().find(([n]) => n === 'kernel')?.[1];
+    if (kernel && shape[2] !== null && shape[2] !== kernel.shape[0]) {
+      throw new ShapeError(
+        `${this.name}: built for ${kernel.shape[0]} input features, got input with ${shape[2]} (${formatShape(shape as number[])})`,
+      );
+    }
   }
 
   /** Drops the carried states of a stateful layer (or sets them). */
@@ -101,26 +147,49 @@ export class RNN extends Module {
     this.states = states ? states.map((s) => keep(detach(s))) : null;
   }
 
-  computeOutputShape(inputShape: (number | null)[]): (number | null)[] {
-    this.build(inputShape);
-    const [B, T] = inputShape;
-    return this.returnSequences ? [B, T, this.cell.outputSize] : [B, this.cell.outputSize];
+  override computeOutputShape(inputShape: ShapeArg): SymbolicShape | SymbolicShape[] {
+    const shape = inputShape as SymbolicShape;
+    if (!this.cell.built) this.build(shape);
+    const [B, T] = shape;
+    const out = this.returnSequences ? [B, T, this.cell.outputSize] : [B, this.cell.outputSize];
+    if (!this.returnState) return out;
+    return [out, ...this.cell.stateSize.map((n) => [B, n])];
+  }
+
+  override computeMask(_inputs: Tensor | Tensor[], mask?: Mask | Mask[]): Mask | Mask[] {
+    const m = Array.isArray(mask) ? (mask[0] ?? null) : (mask ?? null);
+    const out = this.returnSequences ? m : null;
+    return this.returnState ? [out, ...this.cell.stateSize.map(() => null)] : out;
   }
 
   /** Output [B, T, units] or [B, units]; with returnState, [output, ...final states]. */
-  forward(input: Tensor, call: RNNCallOptions = {}): Tensor | Tensor[] {
-    if (input.rank !== 3) {
-      throw new Error(`${this.name}: input should be [batch, time, features], got ${formatShape(input.shape)}`);
+  forward(input: Tensor, call: RNNCallOptions | CallArgs = {}): Tensor | Tensor[] {
+    if (Array.isArray(input)) {
+      // tfjs' form: apply([x, ...initialStates]).
+      const [x, ...states] = input as Tensor[];
+      return this.forward(x, { ...call, initialState: states.length ? states : call.initialState });
     }
-    this.build(input.shape);
+    if (input.rank !== 3) {
+      throw new ShapeError(`${this.name}: input should be [batch, time, features], got ${formatShape(input.shape)}`);
+    }
+    if (input.dtype !== 'float32' && input.dtype !== 'float64') {
+      throw new DTypeError(
+        `${this.name}: expected a float32 input [batch, time, features], got ${input.dtype} ${formatShape(input.shape)}`,
+      );
+    }
+    if (!this.built) this.build(input.shape as number[]);
+    this.checkInputShape(input.shape as number[]);
     const [B, T] = input.shape;
     const training = call.training ?? this.training;
+    const maskTensor = Array.isArray(call.mask) ? (call.mask[0] ?? null) : (call.mask ?? null);
     const result = tidy(() => {
       const initial = this.initialStates(B, input, call.initialState);
-      const mask = call.mask ? maskRows(this.name, call.mask, B, T) : null;
+      const mask = maskTensor ? maskRows(this.name, maskTensor, B, T) : null;
+      // A row with no real step keeps its initial state (Keras): only the step path expresses that.
+      const emptyRow = mask?.some((row) => !row.some(Boolean)) ?? false;
       this.cell.startSequence(B, training);
       try {
-        const fusedForm = this.useFused ? this.cell.fusedForm(training) : null;
+        const fusedForm = this.useFused && !emptyRow ? this.cell.fusedForm(training) : null;
         const fusedOk = fusedForm && input.backend.fused?.recurrent;
         const r = fusedOk
           ? this.runFused(input, initial, mask, training)
@@ -136,6 +205,39 @@ export class RNN extends Module {
     // `last` and the first state are often one tensor: free each unreturned tensor once.
     for (const t of new Set([result.sequence, result.last, ...result.states])) if (!returned.has(t)) t.dispose();
     return this.returnState ? [output, ...result.states] : output;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const {
+      name: _n,
+      batchInputShape: _b,
+      inputShape: _i,
+      batchSize: _s,
+      dtype: _d,
+      trainable: _t,
+      ...rnn
+    } = this.rnnOptions;
+    return {
+      ...super.getConfig(),
+      returnSequences: this.returnSequences,
+      returnState: this.returnState,
+      goBackwards: this.goBackwards,
+      stateful: this.stateful,
+      unroll: rnn.unroll ?? false,
+      ...(rnn.implementation !== undefined ? { implementation: rnn.implementation } : {}),
+      ...(this.constructor === RNN ? { cell: this.cellSpec() } : {}),
+    };
+  }
+
+  static fromConfig(config: Record<string, unknown>, context: ConfigContext): RNN {
+    const { cell, ...rest } = config;
+    if (!cell || typeof cell !== 'object') throw new ConfigError(`RNN config: 'cell' should be { className, config }`);
+    return new RNN(context.deserialize(cell as LayerSpec) as Cell, rest as RNNOptions);
+  }
+
+  /** A generic RNN's config carries its cell's spec. */
+  protected cellSpec(): LayerSpec {
+    return specOf(this.cell);
   }
 
   private initialStates(B: number, input: Tensor, given?: Tensor[]): Tensor[] {
@@ -237,14 +339,10 @@ interface StepResult {
 /** The mask as rows of booleans, checked against the input's batch and time sizes. */
 export function maskRows(layer: string, mask: Tensor, B: number, T: number): boolean[][] {
   if (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== T) {
-    throw new Error(`${layer}: mask should be [${B}, ${T}], got ${formatShape(mask.shape)}`);
+    throw new ShapeError(`${layer}: mask should be [${B}, ${T}], got ${formatShape(mask.shape)}`);
   }
   const m = mask.dataSync();
-  const rows = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => m[b * T + t] !== 0));
-  rows.forEach((row, b) => {
-    if (!row.some(Boolean)) throw new Error(`${layer}: mask row ${b} has no real step`);
-  });
-  return rows;
+  return Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => m[b * T + t] !== 0));
 }
 
 /**
@@ -262,7 +360,7 @@ export function maskPlan(mask: boolean[][], T: number, goBackwards: boolean, zer
   mask.forEach((row, b) => {
     const real = row.flatMap((on, t) => (on ? [t] : []));
     lengths.push(real.length);
-    for (let j = 0; j < T; j++) compact.push(b * T + (real[j] ?? real[0]));
+    for (let j = 0; j < T; j++) compact.push(b * T + (real[j] ?? real[0] ?? 0));
     const position = new Map(real.map((t, j) => [t, j]));
     let last = zeroRow;
     for (let s = 0; s < T; s++) {

@@ -1,0 +1,52 @@
+import { notEqual, type Tensor, tidy, unsqueeze, where } from '@recur/tensor';
+import { Layer, type LayerArgs, type Mask } from './layer';
+import { anyAlong } from './mask-ops';
+import { checkOptions, LAYER_ARG_KEYS } from './options';
+
+export interface MaskingOptions extends LayerArgs {
+  /** A step whose features all equal this value is masked (default 0). */
+  maskValue?: number;
+}
+
+/**
+ * keras.layers.Masking: a time step whose features all equal `maskValue` is masked for the layers
+ * after it (recurrent layers skip it) and zeroed in the output.
+ *
+ * @example
+ * const model = new keras.Sequential({ layers: [new keras.Masking({ maskValue: 0, inputShape: [null, 3] }), new keras.LSTM({ units: 4 })] });
+ */
+export class Masking extends Layer {
+  static readonly className = 'Masking';
+  override get layerType(): string {
+    return 'Masking';
+  }
+
+  readonly maskValue: number;
+
+  constructor(options: MaskingOptions = {}) {
+    checkOptions(options?.name ?? 'Masking', options, [...LAYER_ARG_KEYS, 'maskValue']);
+    super(options);
+    this.maskValue = options.maskValue ?? 0;
+    this.supportsMasking = true;
+    this.markBuilt();
+  }
+
+  forward(x: Tensor): Tensor {
+    return tidy(() => {
+      const keep = anyAlong(notEqual(x, this.maskValue), -1);
+      return where(unsqueeze(keep, -1), x, 0);
+    });
+  }
+
+  override computeMask(x: Tensor | Tensor[]): Mask {
+    return anyAlong(notEqual(x as Tensor, this.maskValue), -1);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), maskValue: this.maskValue };
+  }
+
+  static fromConfig(config: Record<string, unknown>): Masking {
+    return new Masking(config as MaskingOptions);
+  }
+}
