@@ -116,6 +116,11 @@ export abstract class Module {
     return module;
   }
 
+  /** Forgets every sub-module (a graph model adopting a new set of layers). */
+  protected resetModules(): void {
+    this.children.clear();
+  }
+
   /** The parameter registered under `name` on this module (not its children). */
   protected parameter(name: string): Parameter {
     const p = this.ownParameters.get(name);

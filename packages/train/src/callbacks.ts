@@ -29,7 +29,7 @@ export class EarlyStopping implements Callback {
     } = {},
   ) {}
 
-  onEpochEnd(logs: EpochLogs): void | 'stop' {
+  onEpochEnd(logs: EpochLogs): undefined | 'stop' {
     const monitor = this.options.monitor ?? 'valLoss';
     const value = read(logs, monitor);
     if (Number.isNaN(this.best) || better(monitor, value, this.best, this.options.minDelta ?? 0)) {

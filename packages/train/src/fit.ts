@@ -44,7 +44,7 @@ export interface Callback {
   onEpochBegin?(epoch: number): void | Promise<void>;
   onBatchEnd?(logs: BatchLogs): void | Promise<void>;
   /** Return 'stop' to end training after this epoch. */
-  onEpochEnd?(logs: EpochLogs): void | 'stop' | Promise<void | 'stop'>;
+  onEpochEnd?(logs: EpochLogs): undefined | 'stop' | Promise<undefined | 'stop'>;
   onTrainEnd?(history: History): void | Promise<void>;
 }
 
@@ -58,8 +58,8 @@ export interface FitOptions<B> {
   model: Module;
   optimizer: Optimizer;
   epochs: number;
-  /** A fresh iterable of training batches for each epoch (epoch is passed for seeded shuffles). */
-  train: (epoch: number) => Iterable<B>;
+  /** A fresh iterable (or async iterable) of training batches for each epoch (epoch is passed for seeded shuffles). */
+  train: (epoch: number) => Iterable<B> | AsyncIterable<B>;
   validation?: () => Iterable<B>;
   /** The loss of one batch, computed from the model's forward pass. */
   loss: (batch: B, context: { training: boolean }) => StepResult | Tensor;
@@ -75,7 +75,11 @@ export interface FitOptions<B> {
   signal?: AbortSignal;
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+// setImmediate where there is one (Node): setTimeout(0) waits at least 1 ms, a lot for a small batch.
+const yieldToEventLoop = () =>
+  new Promise<void>((resolve) =>
+    typeof setImmediate === 'function' ? setImmediate(() => resolve()) : setTimeout(resolve, 0),
+  );
 
 function asResult(r: StepResult | Tensor): StepResult {
   return 'loss' in r && !('shape' in r) ? r : { loss: r as Tensor };
@@ -99,7 +103,7 @@ export async function fit<B>(options: FitOptions<B>): Promise<History> {
     let count = 0;
     let correct = 0;
     let batch = 0;
-    for (const b of options.train(epoch)) {
+    for await (const b of options.train(epoch)) {
       let counted = 1;
       let right: number | undefined;
       const { value, grads } = valueAndGradsOf(

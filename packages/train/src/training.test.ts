@@ -67,7 +67,10 @@ describe('clipping and schedules', () => {
     const p = [new Parameter(tensor([0]))];
     const s1 = new SGD(p, { lr: 1 });
     const step = new StepLR(s1, 2, 0.5);
-    const lrs = [1, 2, 3, 4].map(() => (step.step(), s1.lr));
+    const lrs = [1, 2, 3, 4].map(() => {
+      step.step();
+      return s1.lr;
+    });
     expect(lrs).toEqual([1, 0.5, 0.5, 0.25]);
     const s2 = new SGD(p, { lr: 1 });
     new ExponentialLR(s2, 0.9).step();

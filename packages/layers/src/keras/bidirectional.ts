@@ -37,7 +37,6 @@ export class Bidirectional extends Layer {
   readonly forwardLayer: RNN;
   readonly backwardLayer: RNN;
   readonly mergeMode: MergeMode;
-  override readonly multiOutput: boolean;
 
   constructor(layer: RNN, options: BidirectionalOptions = {}) {
     checkOptions(options?.name ?? 'Bidirectional', options, BIDIRECTIONAL_KEYS);

@@ -48,18 +48,31 @@ export class Functional extends Layer {
     return 'Functional';
   }
 
-  readonly inputs: SymbolicTensor[];
-  readonly outputs: SymbolicTensor[];
-  /** The layers, in Keras' order (inputs first, by decreasing depth). */
-  readonly layers: Layer[];
-  override readonly multiOutput: boolean;
-  private readonly listInput: boolean;
-  private readonly nodes: Node[];
+  private graph: {
+    inputs: SymbolicTensor[];
+    outputs: SymbolicTensor[];
+    layers: Layer[];
+    nodes: Node[];
+    listInput: boolean;
+  } | null = null;
 
-  constructor(options: FunctionalOptions) {
-    super({ name: options.name, trainable: options.trainable });
-    const inputs = Array.isArray(options.inputs) ? options.inputs : [options.inputs];
-    const outputs = Array.isArray(options.outputs) ? options.outputs : [options.outputs];
+  /** A graph model; a subclass (Sequential) may leave out inputs and outputs and set its graph once it knows its input. */
+  constructor(options?: Partial<FunctionalOptions>) {
+    super({ name: options?.name, trainable: options?.trainable });
+    this.supportsMasking = true;
+    if (options?.inputs !== undefined || options?.outputs !== undefined) {
+      if (!options.inputs || !options.outputs) throw new ConfigError(`${this.name}: a model needs inputs and outputs`);
+      this.setGraph(options.inputs, options.outputs);
+    }
+  }
+
+  /**
+   * (Re)sets the graph from symbolic inputs and outputs: checks them, orders the nodes and layers
+   * as Keras does, and adopts the layers as sub-modules (so weights are in Keras order).
+   */
+  protected setGraph(given: SymbolicTensor | SymbolicTensor[], givenOutputs: SymbolicTensor | SymbolicTensor[]): void {
+    const inputs = Array.isArray(given) ? given : [given];
+    const outputs = Array.isArray(givenOutputs) ? givenOutputs : [givenOutputs];
     if (inputs.length === 0 || outputs.length === 0) {
       throw new ConfigError(`${this.name}: a model needs at least one input and one output`);
     }
@@ -82,21 +95,54 @@ export class Functional extends Layer {
         );
       }
     });
-    this.inputs = inputs;
-    this.outputs = outputs;
-    this.listInput = Array.isArray(options.inputs);
-    this.multiOutput = Array.isArray(options.outputs);
-    const graph = mapGraph(inputs, outputs);
-    this.nodes = graph.nodes;
-    this.layers = graph.layers;
+    const map = mapGraph(inputs, outputs);
     const names = new Map<string, number>();
-    for (const l of this.layers) names.set(l.name, (names.get(l.name) ?? 0) + 1);
+    for (const l of map.layers) names.set(l.name, (names.get(l.name) ?? 0) + 1);
     const dup = [...names].find(([, n]) => n > 1);
     if (dup)
       throw new ConfigError(`${this.name}: the layer name '${dup[0]}' is used ${dup[1]} times; names must be unique`);
-    for (const l of this.layers) this.registerModule(l.name, l);
-    this.supportsMasking = true;
+    this.graph = { inputs, outputs, layers: map.layers, nodes: map.nodes, listInput: Array.isArray(given) };
+    this.multiOutput = Array.isArray(givenOutputs);
+    this.resetModules();
+    for (const l of map.layers) this.registerModule(l.name, l);
     this.markBuilt();
+  }
+
+  private get g() {
+    if (!this.graph) {
+      throw new ConfigError(
+        `${this.name}: the model is not built yet; give the first layer an inputShape or call build(shape)`,
+      );
+    }
+    return this.graph;
+  }
+
+  /** Whether the model has its graph (a Sequential without an input shape has none yet). */
+  get hasGraph(): boolean {
+    return this.graph !== null;
+  }
+
+  /** The model's symbolic inputs. */
+  get inputs(): SymbolicTensor[] {
+    return this.g.inputs;
+  }
+
+  /** The model's symbolic outputs. */
+  get outputs(): SymbolicTensor[] {
+    return this.g.outputs;
+  }
+
+  /** The layers, in Keras' order (inputs first, by decreasing depth). */
+  get layers(): Layer[] {
+    return this.graph ? this.graph.layers : [];
+  }
+
+  private get nodes(): Node[] {
+    return this.g.nodes;
+  }
+
+  private get listInput(): boolean {
+    return this.g.listInput;
   }
 
   /** The input layers, in model input order. */
@@ -226,7 +272,14 @@ export class Functional extends Layer {
   /** Rebuilds the graph from a functional config (layers first, then their calls, in an order that resolves). */
   static fromConfig(config: Record<string, unknown>, context: ConfigContext): Functional {
     const { inputs, outputs, name } = rebuildGraph(config as unknown as FunctionalConfig, context);
-    return new Functional({ inputs, outputs, name, trainable: (config as { trainable?: boolean }).trainable });
+    const one = (list: SymbolicTensor[]) => (list.length === 1 ? list[0] : list);
+    // `this`: subclasses (the Keras Model) rebuild as themselves.
+    return new this({
+      inputs: one(inputs),
+      outputs: one(outputs),
+      name,
+      trainable: (config as { trainable?: boolean }).trainable,
+    });
   }
 }
 

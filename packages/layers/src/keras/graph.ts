@@ -47,13 +47,6 @@ export function mapGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): G
     nodeDepth.set(node, depth);
     for (const parent of node.parents) nodeDepth.set(parent, Math.max(depth + 1, nodeDepth.get(parent) ?? 0));
   }
-  const unused = inputs.filter((t) => !nodeDepth.has(t.node));
-  if (unused.length) {
-    throw new ConfigError(
-      `model graph: input ${unused.map((t) => `'${t.name}' ${JSON.stringify(t.shape)}`).join(', ')} is not connected to any output`,
-    );
-  }
-
   const nodes = [...nodeDepth.keys()].sort((a, b) => (nodeDepth.get(b) ?? 0) - (nodeDepth.get(a) ?? 0));
   const layers = [...layerDepth.keys()].sort(
     (a, b) =>
@@ -83,5 +76,12 @@ export function mapGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): G
     for (const t of node.outputs) computable.add(t);
     if (!reached.includes(node.layer.name)) reached.push(node.layer.name);
   }
+  const unused = inputs.filter((t) => !nodeDepth.has(t.node));
+  if (unused.length) {
+    throw new ConfigError(
+      `model graph: input ${unused.map((t) => `'${t.name}' ${JSON.stringify(t.shape)}`).join(', ')} is not connected to any output`,
+    );
+  }
+
   return { nodes, layers, layerDepth };
 }

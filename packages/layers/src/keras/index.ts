@@ -59,5 +59,13 @@ export { RepeatVector, type RepeatVectorOptions } from './repeat-vector';
 export { Flatten, type FlattenOptions, Permute, type PermuteOptions, Reshape, type ReshapeOptions } from './reshaping';
 export { maskPlan, maskRows, RNN, type RNNCallOptions, type RNNOptions } from './rnn';
 export { formatOutputShape, type SummaryRow, summaryTable } from './summary';
-export { formatSymbolicShape, isSymbolic, Node, type NodeArgs, type SymbolicShape, SymbolicTensor } from './symbolic';
+export {
+  formatSymbolicShape,
+  isSymbolic,
+  Node,
+  type NodeArgs,
+  type ShapeArg,
+  type SymbolicShape,
+  SymbolicTensor,
+} from './symbolic';
 export { TimeDistributed } from './time-distributed';

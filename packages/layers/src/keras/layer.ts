@@ -137,7 +137,7 @@ export abstract class Layer extends Module {
   /** Whether the layer passes the mask of its input on (Keras' supports_masking). */
   supportsMasking = false;
   /** True for layers whose call returns several tensors (a recurrent layer with returnState). */
-  readonly multiOutput: boolean = false;
+  multiOutput = false;
   private builtFlag = false;
   private trainableFlag: boolean;
 

@@ -49,19 +49,23 @@ export function knownLayerClasses(): string[] {
   return [...new Set([...registered.keys(), ...builtins().keys()])].sort();
 }
 
-/** Rebuilds a layer (or cell) from `{ className, config }`; an unregistered class is an error naming it. */
-export function deserializeLayer(spec: LayerSpec): Layer {
+/**
+ * Rebuilds a layer (or cell) from `{ className, config }`; an unregistered class is an error
+ * naming it. `classes` looks a name up first (a package mapping 'Sequential' to its own model
+ * class); nested layers are rebuilt the same way.
+ */
+export function deserializeLayer(spec: LayerSpec, classes?: (name: string) => LayerClass | undefined): Layer {
   if (!spec || typeof spec !== 'object' || typeof spec.className !== 'string') {
     throw new ConfigError(`deserializeLayer: expected { className, config }, got ${JSON.stringify(spec)}`);
   }
-  const cls = layerClass(spec.className);
+  const cls = classes?.(spec.className) ?? layerClass(spec.className);
   if (!cls) {
     throw new ConfigError(
       `unknown layer class '${spec.className}': register it with registerLayer(${spec.className}) before loading`,
     );
   }
   const config = spec.config ?? {};
-  const context: ConfigContext = { deserialize: deserializeLayer };
+  const context: ConfigContext = { deserialize: (s) => deserializeLayer(s, classes) };
   if (cls.fromConfig) return cls.fromConfig(config, context);
   return new cls(config as never);
 }

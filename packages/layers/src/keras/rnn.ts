@@ -89,7 +89,7 @@ export class RNN<S extends boolean = boolean> extends Layer {
   readonly returnState: boolean;
   readonly goBackwards: boolean;
   readonly stateful: boolean;
-  declare readonly multiOutput: S;
+  declare multiOutput: S;
   /** Masked steps output zeros instead of repeating the last output (Keras sets it in Bidirectional). */
   zeroOutputForMask = false;
   protected readonly rnnOptions: RNNOptions<S>;
@@ -106,7 +106,7 @@ export class RNN<S extends boolean = boolean> extends Layer {
     this.cell = this.registerModule('cell', cell);
     this.returnSequences = options.returnSequences ?? false;
     this.returnState = options.returnState ?? false;
-    (this as { multiOutput: boolean }).multiOutput = this.returnState;
+    this.multiOutput = this.returnState as S;
     this.goBackwards = options.goBackwards ?? false;
     this.stateful = options.stateful ?? false;
     this.useFused = options.fused ?? true;

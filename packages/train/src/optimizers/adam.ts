@@ -8,6 +8,11 @@ export interface AdamOptions extends ClipOptions {
   eps?: number;
   weightDecay?: number;
   amsgrad?: boolean;
+  /**
+   * 'biasCorrected' (default): p −= lr · m̂ / (√v̂ + ε), as PyTorch and TensorFlow.js. 'raw': Keras 3's
+   * p −= lr · m̂ / (√v̂ + ε / √(1 − β₂ᵗ)), i.e. ε added to √v before the bias correction.
+   */
+  epsilonForm?: 'biasCorrected' | 'raw';
 }
 
 /** torch.optim.Adam (L2 weight decay added to the gradient), with bias correction and optional AMSGrad. */
@@ -17,6 +22,7 @@ export class Adam extends Optimizer {
   eps: number;
   weightDecay: number;
   amsgrad: boolean;
+  epsilonForm: 'biasCorrected' | 'raw';
   /** AdamW applies decay to the weights directly instead of through the gradient. */
   protected readonly decoupled: boolean = false;
 
@@ -26,6 +32,12 @@ export class Adam extends Optimizer {
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? defaultWeightDecay;
     this.amsgrad = options.amsgrad ?? false;
+    this.epsilonForm = options.epsilonForm ?? 'biasCorrected';
+  }
+
+  /** ε for this step, in PyTorch's bias-corrected form. */
+  protected stepEps(): number {
+    return this.epsilonForm === 'raw' ? this.eps / Math.sqrt(1 - this.beta2 ** this.stepCount) : this.eps;
   }
 
   get name(): string {
@@ -39,6 +51,7 @@ export class Adam extends Optimizer {
       eps: this.eps,
       weightDecay: this.weightDecay,
       amsgrad: this.amsgrad,
+      epsilonRaw: this.epsilonForm === 'raw',
     };
   }
 
@@ -48,6 +61,7 @@ export class Adam extends Optimizer {
     this.eps = h.eps as number;
     this.weightDecay = h.weightDecay as number;
     this.amsgrad = h.amsgrad as boolean;
+    this.epsilonForm = h.epsilonRaw ? 'raw' : 'biasCorrected';
   }
 
   protected update(p: Tensor, g: Tensor, slots: Slots) {
@@ -77,7 +91,7 @@ export class Adam extends Optimizer {
     const bias1 = 1 - this.beta1 ** t;
     const bias2 = 1 - this.beta2 ** t;
     // PyTorch: denom = sqrt(v) / sqrt(bias2) + eps; p -= (lr / bias1) · m / denom.
-    const denom = add(div(sqrt(second), Math.sqrt(bias2)), this.eps);
+    const denom = add(div(sqrt(second), Math.sqrt(bias2)), this.stepEps());
     return { value: sub(param, mul(div(m, denom), this.lr / bias1)), slots: next };
   }
 
@@ -88,7 +102,7 @@ export class Adam extends Optimizer {
       lr: this.lr,
       beta1: this.beta1,
       beta2: this.beta2,
-      eps: this.eps,
+      eps: this.stepEps(),
       weightDecay: this.weightDecay,
       decoupled: this.decoupled,
       step: this.stepCount,

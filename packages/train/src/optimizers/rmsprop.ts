@@ -9,6 +9,11 @@ export interface RMSpropOptions extends ClipOptions {
   weightDecay?: number;
   momentum?: number;
   centered?: boolean;
+  /**
+   * Where ε goes: false (default) divides by √v + ε, as PyTorch; true by √(v + ε), as
+   * TensorFlow.js and Keras 3 do.
+   */
+  epsilonInsideSqrt?: boolean;
 }
 
 /** torch.optim.RMSprop: running mean of squared gradients (centered: minus the squared mean), momentum. */
@@ -18,6 +23,7 @@ export class RMSprop extends Optimizer {
   weightDecay: number;
   momentum: number;
   centered: boolean;
+  epsilonInsideSqrt: boolean;
 
   constructor(params: Parameter[], options: RMSpropOptions = {}) {
     super(params, options.lr ?? 1e-2, options);
@@ -26,6 +32,7 @@ export class RMSprop extends Optimizer {
     this.weightDecay = options.weightDecay ?? 0;
     this.momentum = options.momentum ?? 0;
     this.centered = options.centered ?? false;
+    this.epsilonInsideSqrt = options.epsilonInsideSqrt ?? false;
   }
 
   get name(): string {
@@ -39,6 +46,7 @@ export class RMSprop extends Optimizer {
       weightDecay: this.weightDecay,
       momentum: this.momentum,
       centered: this.centered,
+      epsilonInsideSqrt: this.epsilonInsideSqrt,
     };
   }
 
@@ -48,6 +56,7 @@ export class RMSprop extends Optimizer {
     this.weightDecay = h.weightDecay as number;
     this.momentum = h.momentum as number;
     this.centered = h.centered as boolean;
+    this.epsilonInsideSqrt = (h.epsilonInsideSqrt as boolean | undefined) ?? false;
   }
 
   protected update(p: Tensor, g: Tensor, slots: Slots) {
@@ -63,9 +72,10 @@ export class RMSprop extends Optimizer {
         ? add(mul(slots.grad_avg, this.alpha), mul(grad, 1 - this.alpha))
         : mul(grad, 1 - this.alpha);
       next.grad_avg = ga;
-      avg = add(sqrt(sub(sq, mul(ga, ga))), this.eps);
+      const v = sub(sq, mul(ga, ga));
+      avg = this.epsilonInsideSqrt ? sqrt(add(v, this.eps)) : add(sqrt(v), this.eps);
     } else {
-      avg = add(sqrt(sq), this.eps);
+      avg = this.epsilonInsideSqrt ? sqrt(add(sq, this.eps)) : add(sqrt(sq), this.eps);
     }
     if (this.momentum > 0) {
       const scaled = div(grad, avg);

@@ -1,0 +1,52 @@
+/**
+ * @recur/keras — the Keras model API on recur's engine: `Input`, `Model`, `Sequential` with
+ * `compile` / `fit` / `evaluate` / `predict`, Keras' layers, optimizers, losses and metrics by
+ * name, whole-model save and load, and TensorFlow.js / Keras model files.
+ */
+
+export * as losses from './compile/losses';
+export {
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  huber,
+  type LossFn,
+  type LossIdentifier,
+  logCosh,
+  meanAbsoluteError,
+  meanAbsolutePercentageError,
+  meanSquaredError,
+  resolveLoss,
+  sparseCategoricalCrossentropy,
+} from './compile/losses';
+export { type Metric, type MetricIdentifier, resolveMetric } from './compile/metrics';
+export {
+  type AdagradConfig,
+  type AdamConfig,
+  makeOptimizer,
+  type OptimizerIdentifier,
+  type OptimizerSpec,
+  optimizers,
+  type RMSpropConfig,
+  type SGDConfig,
+} from './compile/optimizers';
+export * from './layers';
+export * as layers from './layers';
+export {
+  type BatchSource,
+  type CompileArgs,
+  type DataBatch,
+  type EvaluateArgs,
+  type FitArgs,
+  type History,
+  Model,
+} from './model';
+export { Sequential, type SequentialOptions } from './sequential';
+export {
+  type Callback,
+  type CallbackModel,
+  EarlyStopping,
+  type EarlyStoppingOptions,
+  type FitParams,
+} from './training/callbacks';
+export type { Logs } from './training/logs';
+export { ProgressLogger } from './training/progress';

@@ -1,0 +1,2 @@
+/** Node-only parts of @recur/keras: model files on disk. */
+export {};

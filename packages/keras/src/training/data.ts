@@ -1,0 +1,165 @@
+import type { keras } from '@recur/layers';
+import {
+  ConfigError,
+  cast,
+  concat,
+  type DType,
+  DTypeError,
+  formatShape,
+  gather,
+  type NestedArray,
+  ShapeError,
+  sizeOf,
+  slice,
+  Tensor,
+  type TypedArray,
+  tensor,
+} from '@recur/tensor';
+
+type ArrayInput = keras.ArrayInput;
+type SymbolicTensor = keras.SymbolicTensor;
+
+/** What predict / fit / evaluate take for inputs or targets: one array-like, a list, or a map by name. */
+export type DataInput = ArrayInput | ArrayInput[] | Record<string, ArrayInput>;
+
+/** Tensors made from user data, with the ones this code created (to dispose). */
+export interface Batchable {
+  tensors: Tensor[];
+  owned: Tensor[];
+}
+
+/** A typed array without a shape gets the symbolic shape's known sizes, the batch from its length. */
+function fromTypedArray(what: string, values: TypedArray, shape: readonly (number | null)[], dtype: DType): Tensor {
+  const rest = shape.slice(1);
+  if (rest.some((d) => d === null)) {
+    throw new ShapeError(
+      `${what}: a flat typed array needs a fully known shape to be reshaped, but ${JSON.stringify(shape)} has free axes; pass a tensor`,
+    );
+  }
+  const per = sizeOf(rest as number[]);
+  if (values.length % per !== 0) {
+    throw new ShapeError(
+      `${what}: ${values.length} values do not fill rows of ${JSON.stringify(rest)} (${per} values each)`,
+    );
+  }
+  return tensor(values, { shape: [values.length / per, ...(rest as number[])], dtype });
+}
+
+/** One array-like as a tensor of the dtype the model input (or output) wants. */
+export function asTensor(
+  what: string,
+  value: ArrayInput,
+  like: SymbolicTensor | null,
+  dtype?: DType,
+): { t: Tensor; owned: boolean } {
+  const want: DType = dtype ?? (like?.dtype === 'int32' ? 'int32' : 'float32');
+  if (value instanceof Tensor) {
+    if (value.dtype === want || (want === 'float32' && value.dtype === 'float64')) return { t: value, owned: false };
+    if (want === 'int32' && (value.dtype === 'float32' || value.dtype === 'float64')) {
+      const v = value.dataSync();
+      for (let i = 0; i < v.length; i++) {
+        if (!Number.isInteger(v[i])) {
+          throw new DTypeError(`${what}: expected whole numbers for an int32 input, got ${v[i]} at flat position ${i}`);
+        }
+      }
+    }
+    return { t: cast(value, want), owned: true };
+  }
+  if (ArrayBuffer.isView(value)) {
+    const shape = like?.shape ?? [null, (value as TypedArray).length];
+    const t = like
+      ? fromTypedArray(what, value as TypedArray, shape, want)
+      : tensor(value as TypedArray, { dtype: want });
+    return { t, owned: true };
+  }
+  if (Array.isArray(value) || typeof value === 'number') {
+    if (want === 'int32') {
+      const flat = (value as unknown[]).flat(Number.POSITIVE_INFINITY) as number[];
+      const bad = flat.findIndex((v) => !Number.isInteger(v));
+      if (bad >= 0)
+        throw new DTypeError(
+          `${what}: expected whole numbers for an int32 input, got ${flat[bad]} at flat position ${bad}`,
+        );
+    }
+    return { t: tensor(value as NestedArray, { dtype: want }), owned: true };
+  }
+  throw new ConfigError(`${what}: expected a tensor, nested arrays or a typed array, got ${typeof value}`);
+}
+
+/**
+ * Inputs (or targets) of a model as one tensor per symbolic tensor, in order: a single array-like
+ * for one input, a list, or an object keyed by input (layer) name.
+ */
+export function toTensors(
+  what: string,
+  x: DataInput,
+  expected: SymbolicTensor[],
+  dtypes?: (DType | undefined)[],
+): Batchable {
+  let list: ArrayInput[];
+  if (x instanceof Tensor || ArrayBuffer.isView(x) || typeof x === 'number') {
+    list = [x as ArrayInput];
+  } else if (Array.isArray(x)) {
+    // One input: x is that input's nested array, unless it is a one-element list of a tensor.
+    const wrapped = x.length === 1 && (x[0] instanceof Tensor || ArrayBuffer.isView(x[0]));
+    list = expected.length === 1 && !wrapped ? [x as ArrayInput] : (x as ArrayInput[]);
+  } else if (x && typeof x === 'object') {
+    const byName = x as Record<string, ArrayInput>;
+    list = expected.map((t) => {
+      const name = t.node.layer.name;
+      if (!(name in byName))
+        throw new ConfigError(`${what}: no entry for '${name}' (got ${Object.keys(byName).join(', ')})`);
+      return byName[name];
+    });
+  } else {
+    throw new ConfigError(`${what}: expected tensors, arrays or an object keyed by name, got ${typeof x}`);
+  }
+  if (list.length !== expected.length) {
+    throw new ConfigError(
+      `${what}: the model has ${expected.length} ${what.startsWith('target') ? 'output' : 'input'}(s) (${expected.map((t) => t.node.layer.name).join(', ')}), got ${list.length} array(s)`,
+    );
+  }
+  const owned: Tensor[] = [];
+  const tensors = list.map((v, i) => {
+    const { t, owned: o } = asTensor(`${what} '${expected[i].node.layer.name}'`, v, expected[i], dtypes?.[i]);
+    if (o) owned.push(t);
+    return t;
+  });
+  const n = tensors[0].rank ? tensors[0].shape[0] : 0;
+  tensors.forEach((t, i) => {
+    if (t.rank === 0 || t.shape[0] !== n) {
+      throw new ShapeError(
+        `${what}: every array needs the same number of samples on axis 0; '${expected[0].node.layer.name}' has ${n}, '${expected[i].node.layer.name}' has ${formatShape(t.shape)}`,
+      );
+    }
+  });
+  return { tensors, owned };
+}
+
+/** Rows [start, end) of each tensor. */
+export function rows(tensors: Tensor[], start: number, end: number): Tensor[] {
+  return tensors.map((t) =>
+    slice(t, [start, ...t.shape.slice(1).map(() => 0)], [end - start, ...t.shape.slice(1).map(() => -1)]),
+  );
+}
+
+/** The given rows of each tensor, in that order. */
+export function pick(tensors: Tensor[], indices: Int32Array): Tensor[] {
+  const idx = tensor(indices, { dtype: 'int32' });
+  try {
+    return tensors.map((t) => gather(t, idx, 0));
+  } finally {
+    idx.dispose();
+  }
+}
+
+/** Concatenates per-batch outputs along the batch axis. */
+export function joinBatches(batches: Tensor[][]): Tensor[] {
+  if (batches.length === 1) return batches[0];
+  return batches[0].map((_, i) =>
+    concat(
+      batches.map((b) => b[i]),
+      0,
+    ),
+  );
+}

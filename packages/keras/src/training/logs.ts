@@ -1,0 +1,44 @@
+/** Logs of a batch or an epoch, Keras style: 'loss', 'accuracy', 'val_loss', ... */
+export type Logs = Record<string, number>;
+
+const f = Math.fround;
+
+/**
+ * Epoch means of per-batch values the way tfjs' BaseLogger computes them: each batch's value
+ * times its size summed in float32, then times fround(1 / samples), so that epoch losses and
+ * accuracies equal tfjs-layers' to the last bit.
+ */
+export class EpochMeans {
+  private totals = new Map<string, number>();
+  private seen = 0;
+
+  add(logs: Logs, size: number): void {
+    this.seen += size;
+    for (const [k, v] of Object.entries(logs)) this.totals.set(k, f((this.totals.get(k) ?? 0) + f(f(v) * size)));
+  }
+
+  /** The per-sample means so far. */
+  means(): Logs {
+    const scale = f(1 / this.seen);
+    return Object.fromEntries([...this.totals].map(([k, v]) => [k, f(scale * v)]));
+  }
+
+  get samples(): number {
+    return this.seen;
+  }
+}
+
+/** tfjs' evaluation loop: per-batch values times batch sizes summed in float32, divided by the sample count. */
+export class EvaluationMeans {
+  private totals = new Map<string, number>();
+  private seen = 0;
+
+  add(logs: Logs, size: number): void {
+    this.seen += size;
+    for (const [k, v] of Object.entries(logs)) this.totals.set(k, f((this.totals.get(k) ?? 0) + f(f(v) * size)));
+  }
+
+  means(): Logs {
+    return Object.fromEntries([...this.totals].map(([k, v]) => [k, f(v / this.seen)]));
+  }
+}
