@@ -158,11 +158,15 @@ export class Model extends keras.Functional {
 
   /** Rebuilds a model from a functional config (layers, their calls, inputs and outputs). */
   static override fromConfig(config: Record<string, unknown>, context: keras.ConfigContext): Model {
-    return keras.Functional.fromConfig.call(this, config, context) as Model;
+    return keras.Functional.fromConfig.call(Model, config, context) as Model;
   }
 
   /** Set by a callback (EarlyStopping) to end fit after the current epoch. */
   stopTraining = false;
+  /** The training config the model was loaded with (tfjs' trainingConfig, Keras' compile_config), if any. */
+  trainingConfig?: Record<string, unknown>;
+  /** tfjs' userDefinedMetadata of the file the model was loaded from, kept as is. */
+  userDefinedMetadata?: Record<string, unknown>;
   private compiled: Compiled | null = null;
 
   /** Names of the outputs (their layers' names), used for per-output losses, metrics and logs. */
@@ -761,6 +765,20 @@ export class Model extends keras.Functional {
     } finally {
       dispose([...xt.owned, ...yt.owned]);
     }
+  }
+
+  /**
+   * Saves the model (see `saveModel`): to a path in Node — `.keras`, a tfjs `model.json` (or a
+   * folder), or recur's own file for any other name — or, without a path, returns the bytes.
+   *
+   * @example
+   * await model.save('runs/tagger.recur');          // weights, architecture, optimizer state
+   * await model.save('web/model/model.json');       // for tf.loadLayersModel
+   * const { files } = await model.save();            // in a browser: bytes to download
+   */
+  async save(path?: string, options: import('./io/save').SaveOptions = {}): Promise<import('./io/save').SavedFiles> {
+    const { saveModel } = await import('./io/save');
+    return saveModel(this, path, options);
   }
 
   override dispose(): void {

@@ -68,12 +68,19 @@ export class Sequential extends Model {
     if (first && !this.inputLayer && layer.batchInputShape) {
       this.inputLayer = new keras.InputLayer({ batchInputShape: layer.batchInputShape, name: `${layer.name}_input` });
     }
-    if (this.inputLayer || this.hasGraph) {
+    if (this.hasGraph && !first) {
+      // Only the new layer is applied: the graph so far stays as it is.
+      const out = layer.apply(this.outputs[0]);
+      if (Array.isArray(out)) {
+        this.stack.pop();
+        throw multiOutputError(this.name, layer, out.length);
+      }
+      this.setGraph(this.inputLayer?.output as keras.SymbolicTensor, out);
+    } else if (this.inputLayer) {
       try {
         this.rebuild();
       } catch (e) {
         this.stack.pop();
-        if (this.stack.length) this.rebuild();
         throw e;
       }
     }
@@ -105,11 +112,7 @@ export class Sequential extends Model {
     let x: keras.SymbolicTensor = this.inputLayer.output;
     for (const layer of this.stack) {
       const out = layer.apply(x);
-      if (Array.isArray(out)) {
-        throw new ConfigError(
-          `${this.name}: layer '${layer.name}' (${layer.layerType}) returns ${out.length} tensors; every layer of a Sequential must have one output (returnState: false), use the functional API for more`,
-        );
-      }
+      if (Array.isArray(out)) throw multiOutputError(this.name, layer, out.length);
       x = out;
     }
     this.setGraph(this.inputLayer.output, x);
@@ -187,12 +190,10 @@ export class Sequential extends Model {
   /** Keras' Sequential config: the layers in order, the first carrying the batch input shape. */
   override getConfig(): Record<string, unknown> {
     const layers = this.stack.map((l) => keras.specOf(l));
-    if (this.inputLayer && layers.length) {
-      const first = layers[0];
-      first.config = { ...first.config, batchInputShape: [...this.inputLayer.shape] };
-      if (this.inputLayer.dtype !== 'float32') first.config.dtype = first.config.dtype ?? this.inputLayer.dtype;
-    }
-    return { name: this.name, layers, ...(this.inputLayer ? { inputDType: this.inputLayer.dtype } : {}) };
+    if (this.inputLayer && layers.length)
+      layers[0].config = { ...layers[0].config, batchInputShape: [...this.inputLayer.shape] };
+    const input = this.inputLayer && this.inputLayer.dtype !== 'float32' ? { inputDType: this.inputLayer.dtype } : {};
+    return { name: this.name, layers, ...input };
   }
 
   static override fromConfig(config: Record<string, unknown>, context: keras.ConfigContext): Sequential {
@@ -203,6 +204,12 @@ export class Sequential extends Model {
     for (const spec of c.layers) model.add(context.deserialize(spec));
     return model;
   }
+}
+
+function multiOutputError(model: string, layer: Layer, n: number): ConfigError {
+  return new ConfigError(
+    `${model}: layer '${layer.name}' (${layer.layerType}) returns ${n} tensors; every layer of a Sequential must have one output (returnState: false), use the functional API for more`,
+  );
 }
 
 function inferShape(x: unknown): number[] | null {

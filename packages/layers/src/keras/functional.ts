@@ -161,7 +161,7 @@ export class Functional extends Layer {
   }
 
   /** This model's own calls of `layer`, in order (a shared layer may also be called by other models). */
-  protected nodesOf(layer: Layer): Node[] {
+  callsOf(layer: Layer): Node[] {
     return layer.inboundNodes.filter((n) => this.nodes.includes(n));
   }
 
@@ -215,7 +215,7 @@ export class Functional extends Layer {
   /** One row per layer: name, type, output shape, parameters and (for graphs) what it is connected to. */
   summaryRows(): SummaryRow[] {
     return this.layers.map((layer) => {
-      const nodes = this.nodesOf(layer);
+      const nodes = this.callsOf(layer);
       const shapes = nodes.map((n) => (n.outputs.length === 1 ? n.outputs[0].shape : n.outputs.map((o) => o.shape)));
       const outputShape = shapes.length === 1 ? shapes[0] : 'multiple';
       const connectedTo = nodes.flatMap((n) =>
@@ -238,7 +238,7 @@ export class Functional extends Layer {
 
   /** The index of a node among its layer's calls inside this model (Keras renumbers them per model). */
   protected nodeIndex(node: Node): number {
-    return this.nodesOf(node.layer).indexOf(node);
+    return this.callsOf(node.layer).indexOf(node);
   }
 
   override computeMask(_inputs: Tensor | Tensor[], _mask?: Mask | Mask[]): Mask | Mask[] {
@@ -253,7 +253,7 @@ export class Functional extends Layer {
         name: layer.name,
         className: spec.className,
         config: spec.config,
-        inboundNodes: this.nodesOf(layer)
+        inboundNodes: this.callsOf(layer)
           .filter((n) => n.inputs.length > 0)
           .map((n) => n.inputs.map((t) => [t.node.layer.name, this.nodeIndex(t.node), t.index, {}])),
       };

@@ -41,6 +41,8 @@ export interface RNNOptions<S extends boolean = boolean> extends LayerArgs {
   unroll?: boolean;
   /** Accepted for Keras configs (Keras' 1 / 2 kernels compute the same thing). */
   implementation?: number;
+  /** Masked steps output zeros instead of repeating the previous output (Bidirectional sets it). */
+  zeroOutputForMask?: boolean;
   /** false: the per-step composed path even when the fused kernel could run. */
   fused?: boolean;
 }
@@ -53,6 +55,7 @@ export const RNN_OPTION_KEYS = [
   'stateful',
   'unroll',
   'implementation',
+  'zeroOutputForMask',
   'fused',
 ] as const;
 
@@ -110,6 +113,7 @@ export class RNN<S extends boolean = boolean> extends Layer {
     this.goBackwards = options.goBackwards ?? false;
     this.stateful = options.stateful ?? false;
     this.useFused = options.fused ?? true;
+    this.zeroOutputForMask = options.zeroOutputForMask ?? false;
     this.supportsMasking = true;
   }
 
@@ -224,6 +228,7 @@ export class RNN<S extends boolean = boolean> extends Layer {
       goBackwards: this.goBackwards,
       stateful: this.stateful,
       unroll: rnn.unroll ?? false,
+      zeroOutputForMask: this.zeroOutputForMask,
       ...(rnn.implementation !== undefined ? { implementation: rnn.implementation } : {}),
       ...(this.constructor === RNN ? { cell: this.cellSpec() } : {}),
     };

@@ -1,0 +1,174 @@
+import { ConfigError, FormatError } from '@recur/tensor';
+import type { Model } from '../model';
+import { compileFromJson } from './compile-json';
+import { readLegacyH5 } from './h5-legacy';
+import { readKeras3 } from './keras3-format';
+import { decodeModel, isRecurModel } from './recur-format';
+import { bytesFiles, fileListFiles, type ModelFiles, nodeFiles, urlFiles } from './sources';
+import { type ModelJson, readModelJson, type WeightSpec } from './tfjs-format';
+
+/** tfjs' ModelArtifacts (what an IOHandler's load() returns). */
+export interface ModelArtifacts {
+  modelTopology: Record<string, unknown>;
+  weightSpecs?: WeightSpec[];
+  weightData?: ArrayBuffer | ArrayBuffer[];
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  trainingConfig?: Record<string, unknown>;
+  userDefinedMetadata?: Record<string, unknown>;
+}
+
+/**
+ * Where a model comes from: a path (Node) or URL, the bytes of a single-file model (.keras, .h5,
+ * recur's file, a shard-less model.json), browser `File`s (model.json with its shards), or a tfjs
+ * IOHandler / ModelArtifacts.
+ */
+export type ModelSource =
+  | string
+  | URL
+  | ArrayBuffer
+  | Uint8Array
+  | Blob
+  | ArrayLike<Blob & { name: string }>
+  | { load(): Promise<ModelArtifacts> }
+  | ModelArtifacts;
+
+/** A loaded model, with what its file carried besides the weights. */
+export interface LoadOptions {
+  /** Compile the model from the file's training config when there is one (default true). */
+  compile?: boolean;
+}
+
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+const HDF5 = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+const starts = (b: Uint8Array, sig: number[]) => sig.every((v, i) => b[i] === v);
+
+function isNode(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+}
+
+async function filesOf(source: ModelSource): Promise<ModelFiles> {
+  if (typeof source === 'string' || source instanceof URL) {
+    const s = String(source);
+    if (/^(https?|blob|data):/i.test(s) || !isNode()) return urlFiles(s);
+    return nodeFiles(s.replace(/^file:\/\//, ''));
+  }
+  if (source instanceof Uint8Array) return bytesFiles(source);
+  if (source instanceof ArrayBuffer) return bytesFiles(new Uint8Array(source));
+  if (typeof Blob !== 'undefined' && source instanceof Blob) {
+    return bytesFiles(new Uint8Array(await source.arrayBuffer()), (source as Blob & { name?: string }).name ?? 'model');
+  }
+  if (source && typeof source === 'object' && 'length' in source)
+    return fileListFiles(source as ArrayLike<Blob & { name: string }>);
+  throw new ConfigError(`loadModel: cannot read a model from ${typeof source}`);
+}
+
+/** Builds a model from tfjs artifacts (weights in one buffer, as tfjs' IOHandlers give them). */
+async function fromArtifacts(
+  a: ModelArtifacts,
+  where: string,
+): Promise<{ model: Model; trainingConfig?: Record<string, unknown>; userDefinedMetadata?: Record<string, unknown> }> {
+  const data = Array.isArray(a.weightData)
+    ? a.weightData.map((b) => new Uint8Array(b))
+    : a.weightData
+      ? [new Uint8Array(a.weightData)]
+      : [];
+  const names = data.map((_, i) => `weights-${i}`);
+  const json: ModelJson = {
+    modelTopology: a.modelTopology,
+    weightsManifest: a.weightSpecs ? [{ paths: names, weights: a.weightSpecs }] : [],
+    format: a.format,
+    trainingConfig: a.trainingConfig,
+    userDefinedMetadata: a.userDefinedMetadata,
+  };
+  const files: ModelFiles = {
+    where,
+    main: 'artifacts',
+    read: async (n) => data[names.indexOf(n)] ?? new Uint8Array(0),
+  };
+  return readModelJson(json, files);
+}
+
+function maybeCompile(model: Model, config: Record<string, unknown> | undefined, options: LoadOptions): void {
+  if (!config || options.compile === false || Object.keys(config).length === 0) return;
+  try {
+    model.compile(compileFromJson(config));
+  } catch {
+    // A training config recur cannot express (a custom loss, say) leaves the model uncompiled; it stays readable.
+  }
+  (model as { trainingConfig?: Record<string, unknown> }).trainingConfig = config;
+}
+
+/**
+ * Loads a whole model — architecture and weights, without running any initializer — from any of
+ * the files recur reads: TensorFlow.js `model.json` (+ shards), Keras 3 `.keras`, legacy Keras 2
+ * `.h5`, or recur's own model file. The format is recognised from the contents.
+ *
+ * @example
+ * const model = await loadModel('models/sentiment/model.json');
+ * const probabilities = model.predict(tensor([[12, 7, 301, 0]], { dtype: 'int32' }));
+ */
+export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Model> {
+  if (
+    source &&
+    typeof source === 'object' &&
+    'load' in source &&
+    typeof (source as { load: unknown }).load === 'function'
+  ) {
+    const a = await (source as { load(): Promise<ModelArtifacts> }).load();
+    const r = await fromArtifacts(a, 'IOHandler');
+    return finish(r.model, r.trainingConfig, r.userDefinedMetadata, options);
+  }
+  if (source && typeof source === 'object' && 'modelTopology' in source) {
+    const r = await fromArtifacts(source as ModelArtifacts, 'artifacts');
+    return finish(r.model, r.trainingConfig, r.userDefinedMetadata, options);
+  }
+  const files = await filesOf(source);
+  const bytes = await files.read(files.main);
+  const where = files.where;
+  if (starts(bytes, ZIP)) {
+    const r = await readKeras3(where, bytes);
+    return finish(r.model, r.compileConfig, undefined, options);
+  }
+  if (starts(bytes, HDF5)) {
+    const r = await readLegacyH5(where, bytes);
+    return finish(r.model, r.trainingConfig, undefined, options);
+  }
+  if (isRecurModel(bytes)) return decodeModel(bytes, where);
+  const text = new TextDecoder().decode(bytes);
+  if (text.trimStart().startsWith('{')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new FormatError(`not valid JSON (${(e as Error).message})`, { file: where });
+    }
+    const r = await readModelJson(json, files);
+    return finish(r.model, r.trainingConfig, r.userDefinedMetadata, options);
+  }
+  throw new FormatError(
+    `not a model file recur knows (a tfjs model.json, a Keras .keras or .h5, or recur's own); it starts with bytes ${Array.from(bytes.subarray(0, 8)).join(' ')}`,
+    { file: where },
+  );
+}
+
+function finish(
+  model: Model,
+  training: Record<string, unknown> | undefined,
+  userDefinedMetadata: Record<string, unknown> | undefined,
+  options: LoadOptions,
+): Model {
+  maybeCompile(model, training, options);
+  if (userDefinedMetadata)
+    (model as { userDefinedMetadata?: Record<string, unknown> }).userDefinedMetadata = userDefinedMetadata;
+  return model;
+}
+
+/**
+ * A drop-in for tfjs' `tf.loadLayersModel`: a model.json path or URL (shards next to it), browser
+ * Files, or an IOHandler. Any other model file recur reads works too.
+ */
+export function loadLayersModel(source: ModelSource, options: LoadOptions = {}): Promise<Model> {
+  return loadModel(source, options);
+}

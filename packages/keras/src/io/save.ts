@@ -1,0 +1,89 @@
+import { ConfigError, RecurError } from '@recur/tensor';
+import type { Model } from '../model';
+import { compileToJson } from './compile-json';
+import { writeKeras3 } from './keras3-format';
+import { encodeModel } from './recur-format';
+import { writeModelJson } from './tfjs-format';
+
+/** The file formats `save` writes. */
+export type SaveFormat = 'recur' | 'keras' | 'tfjs';
+
+export interface SaveOptions {
+  /** Default: from the path's extension (.keras, model.json / a folder, anything else recur's file). */
+  format?: SaveFormat;
+  /** Keep the optimizer's state (recur's file; default true), so training resumes where it stopped. */
+  includeOptimizer?: boolean;
+}
+
+/** What save writes: the files by name (one for .keras and recur's file, model.json + weights.bin for tfjs). */
+export interface SavedFiles {
+  format: SaveFormat;
+  files: Record<string, Uint8Array>;
+}
+
+function formatOf(path: string | undefined, options: SaveOptions): SaveFormat {
+  if (options.format) {
+    if (!['recur', 'keras', 'tfjs'].includes(options.format)) {
+      throw new ConfigError(`save: format must be 'recur', 'keras' or 'tfjs', got '${options.format}'`);
+    }
+    return options.format;
+  }
+  if (!path) return 'recur';
+  if (/\.keras$/i.test(path)) return 'keras';
+  if (/\.h5$|\.hdf5$/i.test(path)) {
+    throw new ConfigError(
+      `save: writing legacy .h5 is not supported; save to '${path.replace(/\.h5$|\.hdf5$/i, '.keras')}' (Keras 3) instead`,
+    );
+  }
+  if (/\.json$/i.test(path) || /[/\\]$/.test(path)) return 'tfjs';
+  return 'recur';
+}
+
+/** Serialises a model in a format, in memory (any runtime). */
+export async function serializeModel(model: Model, format: SaveFormat, options: SaveOptions = {}): Promise<SavedFiles> {
+  if (!model.hasGraph)
+    throw new ConfigError(`${model.name}: build the model (give it an input shape) before saving it`);
+  if (format === 'keras') {
+    return {
+      format,
+      files: { 'model.keras': await writeKeras3(model, compileToJson(model) as Record<string, unknown> | null) },
+    };
+  }
+  if (format === 'tfjs') {
+    const { json, weights } = writeModelJson(model);
+    return { format, files: { 'model.json': new TextEncoder().encode(JSON.stringify(json)), 'weights.bin': weights } };
+  }
+  return { format, files: { 'model.safetensors': encodeModel(model, options) } };
+}
+
+/**
+ * Saves a model. With a path (Node), writes atomically (a temporary file, then a rename): a
+ * `.keras` archive, a tfjs `model.json` + `weights.bin` (for a path ending in .json or a folder),
+ * or recur's own file (any other name: weights, architecture, compile settings and optimizer
+ * state in one safetensors file). Without a path, returns the bytes of recur's file (or of
+ * `options.format`), for a browser to download or keep in IndexedDB.
+ */
+export async function saveModel(model: Model, path?: string, options: SaveOptions = {}): Promise<SavedFiles> {
+  const format = formatOf(path, options);
+  const saved = await serializeModel(model, format, options);
+  if (path === undefined) return saved;
+  const isNode =
+    typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+  if (!isNode) throw new ConfigError('save: writing to a path needs Node; call save() without a path for the bytes');
+  const { atomicWriteFile } = await import('@recur/data/node');
+  const { mkdirSync } = await import('node:fs');
+  const p = await import('node:path');
+  const dir = format === 'tfjs' ? (/[/\\]$/.test(path) ? path : p.dirname(path)) : p.dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true });
+    if (format === 'tfjs') {
+      atomicWriteFile(p.join(dir, 'weights.bin'), saved.files['weights.bin']);
+      atomicWriteFile(/[/\\]$/.test(path) ? p.join(dir, 'model.json') : path, saved.files['model.json']);
+    } else {
+      atomicWriteFile(path, Object.values(saved.files)[0]);
+    }
+  } catch (e) {
+    throw new RecurError(`save: cannot write ${path}: ${(e as Error).message}`, 'io');
+  }
+  return saved;
+}

@@ -1,0 +1,116 @@
+import { ConfigError, FormatError, RecurError } from '@recur/tensor';
+
+/** Reads the files of one model: the main file and the files it names (shards), all inside one folder. */
+export interface ModelFiles {
+  /** A description for error messages (a path, a URL). */
+  readonly where: string;
+  /** The main file's name (model.json, model.keras, ...). */
+  readonly main: string;
+  read(name: string): Promise<Uint8Array>;
+}
+
+/** Refuses a referenced file name that could leave the model's folder. */
+export function checkRelative(where: string, name: string): void {
+  if (typeof name !== 'string' || name.length === 0)
+    throw new FormatError(`a weight path should be a non-empty string, got ${JSON.stringify(name)}`, { file: where });
+  const parts = name.replace(/\\/g, '/').split('/');
+  if (name.startsWith('/') || /^[a-zA-Z]:/.test(name) || /^[a-z][a-z0-9+.-]*:/i.test(name) || parts.includes('..')) {
+    throw new FormatError(`the path '${name}' leaves the model's folder; only files next to the model are read`, {
+      file: where,
+    });
+  }
+}
+
+/** A model on disk (Node): files resolved next to it, never outside its folder (symlinks included). */
+export async function nodeFiles(path: string): Promise<ModelFiles> {
+  const fs = await import('node:fs/promises');
+  const p = await import('node:path');
+  const abs = p.resolve(path);
+  let stat: Awaited<ReturnType<typeof fs.stat>>;
+  try {
+    stat = await fs.stat(abs);
+  } catch {
+    throw new RecurError(`cannot read the model: ${abs} does not exist`, 'io');
+  }
+  const dir = stat.isDirectory() ? abs : p.dirname(abs);
+  const main = stat.isDirectory() ? 'model.json' : p.basename(abs);
+  const realDir = await fs.realpath(dir);
+  return {
+    where: abs,
+    main,
+    async read(name: string) {
+      if (name !== main) checkRelative(abs, name);
+      const target = p.resolve(dir, name);
+      let real: string;
+      try {
+        real = await fs.realpath(target);
+      } catch {
+        throw new RecurError(`${abs}: the file '${name}' it refers to does not exist (looked for ${target})`, 'io');
+      }
+      if (real !== realDir && !real.startsWith(realDir + p.sep)) {
+        throw new FormatError(`the file '${name}' resolves to ${real}, outside the model's folder ${realDir}`, {
+          file: abs,
+        });
+      }
+      try {
+        return new Uint8Array(await fs.readFile(real));
+      } catch (e) {
+        throw new RecurError(`${abs}: cannot read '${name}' (${(e as Error).message})`, 'io');
+      }
+    },
+  };
+}
+
+/** A model behind a URL: files fetched relative to it (same folder only). */
+export function urlFiles(url: string): ModelFiles {
+  const base = new URL(url, (globalThis as { location?: { href: string } }).location?.href);
+  const main = base.pathname.split('/').pop() || 'model.json';
+  return {
+    where: base.href,
+    main,
+    async read(name: string) {
+      if (name !== main) checkRelative(base.href, name);
+      const target = new URL(name, base);
+      const response = await fetch(target.href);
+      if (!response.ok)
+        throw new RecurError(`${base.href}: fetching '${name}' (${target.href}) failed: HTTP ${response.status}`, 'io');
+      return new Uint8Array(await response.arrayBuffer());
+    },
+  };
+}
+
+/** Browser Files (a model.json and its shards chosen together): looked up by file name. */
+export function fileListFiles(files: ArrayLike<Blob & { name: string }>): ModelFiles {
+  const list = Array.from(files);
+  const main =
+    list.find((f) => f.name.endsWith('.json'))?.name ??
+    list.find((f) => /\.(keras|h5|hdf5|safetensors)$/.test(f.name))?.name ??
+    list[0]?.name;
+  if (!main) throw new ConfigError('loadModel: no files given');
+  return {
+    where: main,
+    main,
+    async read(name: string) {
+      const base = name.replace(/^\.\//, '').split('/').pop();
+      const f = list.find((x) => x.name === name || x.name === base);
+      if (!f)
+        throw new RecurError(
+          `${main}: the file '${name}' it refers to was not among the files given (${list.map((x) => x.name).join(', ')})`,
+          'io',
+        );
+      return new Uint8Array(await f.arrayBuffer());
+    },
+  };
+}
+
+/** In-memory bytes of a single-file model (.keras, .h5, recur's .safetensors, or a model.json without shards). */
+export function bytesFiles(bytes: Uint8Array, name = 'model'): ModelFiles {
+  return {
+    where: name,
+    main: name,
+    async read(n: string) {
+      if (n === name) return bytes;
+      throw new RecurError(`${name}: the model refers to the file '${n}', but only the model's bytes were given`, 'io');
+    },
+  };
+}
