@@ -8,6 +8,16 @@ import { FIXTURES_DIR } from './fixtures';
 import { formatOf } from './formats';
 import { listFixtureFiles } from './runner';
 
+/** Model files, fits and walk-throughs: run through @recur/keras, float32 only (the files are float32). */
+const KERAS_FORMATS = new Set([
+  'keras-model',
+  'tfjs-model.json',
+  'keras-fit',
+  'keras-walkthrough',
+  'keras-bidirectional-constant',
+  'keras-shapes',
+]);
+
 const cases = listFixtureFiles()
   .map((file) => ({ file: relative(FIXTURES_DIR, file), json: JSON.parse(readFileSync(file, 'utf8')) }))
   .map((c) => ({ ...c, format: formatOf(c.json, c.file) }))
@@ -32,6 +42,18 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
     // ONNX's own node tests (142) and the PyTorch exports (legacy, dynamo with external data, attributes).
     expect(byFormat('onnx').filter((f) => f.startsWith('onnx-node/'))).toHaveLength(142);
     expect(byFormat('onnx').filter((f) => f.startsWith('torch/'))).toHaveLength(8);
+    // Keras and tfjs model files, tfjs fits, Keras walk-throughs.
+    expect(byFormat('keras-model')).toHaveLength(13);
+    expect(byFormat('tfjs-model.json')).toHaveLength(10);
+    expect(byFormat('keras-fit')).toEqual([
+      'tfjs-fit/embed_lstm_sgd_sparse.fit.json',
+      'tfjs-fit/gru_adam_binary.fit.json',
+    ]);
+    expect(byFormat('keras-walkthrough')).toEqual(['keras/keras_hello_rnn.json']);
+    expect(byFormat('keras-bidirectional-constant')).toEqual(['keras/keras_bilstm_constant.json']);
+    expect(byFormat('keras-shapes')).toEqual(['keras/keras_shapes.json']);
+    // Every JSON file under fixtures/ is in a known format.
+    expect(listFixtureFiles().length).toBe(cases.length);
   });
 
   for (const { file, json, format } of cases.filter((c) => c.format?.name === 'onnx')) {
@@ -56,7 +78,9 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
     }
   }
 
-  for (const { file, json, format } of cases.filter((c) => c.format?.name !== 'onnx')) {
+  for (const { file, json, format } of cases.filter(
+    (c) => c.format?.name !== 'onnx' && !KERAS_FORMATS.has(c.format?.name ?? ''),
+  )) {
     for (const backend of BACKENDS.filter((b) => !b.float64 && !b.wholeModel)) {
       it(`${file} (${format?.name}) on ${backend.name}: float32 matches every reference tensor`, async () => {
         const previous = getBackend();
@@ -99,6 +123,31 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
           setBackend(previous);
         }
       });
+    }
+  }
+
+  for (const { file, json, format } of cases.filter((c) => KERAS_FORMATS.has(c.format?.name ?? ''))) {
+    const backends = [
+      { name: 'js', create: () => new JsBackend(), setup: undefined },
+      { name: 'js-ts', create: () => new JsBackend({ wasm: false }), setup: undefined },
+      ...BACKENDS.filter((b) => b.name.startsWith('tfjs')),
+    ];
+    for (const backend of backends) {
+      it(`${file} (${format?.name}) on ${backend.name}: every value matches the reference`, async () => {
+        const previous = getBackend();
+        await backend.setup?.();
+        setBackend(backend.create());
+        try {
+          const before = numTensors();
+          const results = await format?.run(json, { dtype: 'float32', file });
+          const bad = (results ?? []).filter((r) => !r.ok).map((r) => `${r.name}: ${r.rule} (abs ${r.maxAbsError})`);
+          expect(bad).toEqual([]);
+          expect(results?.length).toBeGreaterThan(0);
+          expect(numTensors()).toBe(before);
+        } finally {
+          setBackend(previous);
+        }
+      }, 120_000);
     }
   }
 });

@@ -1,4 +1,14 @@
 import type { Comparison } from './fixture-tensor';
+import { isKerasFitCase, runKerasFitCase } from './keras-fit-case';
+import { isKerasModelCase, isModelJson, runKerasModelCase, runModelJson } from './keras-model-case';
+import {
+  isConstantBidirectionalCase,
+  isShapesCase,
+  isWalkthroughCase,
+  runConstantBidirectionalCase,
+  runShapesCase,
+  runWalkthroughCase,
+} from './keras-walkthrough-case';
 import { type CaseOptions, isLayerCase, runLayerCase } from './layer-case';
 import { isOnnxCase, runOnnxCase } from './onnx-case';
 import { runLayerCaseOrt, runOnnxCaseOrt } from './ort-cases';
@@ -42,6 +52,41 @@ export const FORMATS: FixtureFormat[] = [
     name: 'train',
     detect: (j) => isTrainCase(j),
     run: (j, o) => runTrainCase(j as Parameters<typeof runTrainCase>[0], o),
+  },
+  {
+    // A tfjs model.json, or a .keras / .h5 file, with inputs and the reference's outputs.
+    name: 'keras-model',
+    detect: (j) => isKerasModelCase(j),
+    run: (j, o) => runKerasModelCase(j as Parameters<typeof runKerasModelCase>[0], o),
+  },
+  {
+    // A model.json by itself (what a keras-model case points at): it must load.
+    name: 'tfjs-model.json',
+    detect: (j) => isModelJson(j),
+    run: (j, o) => runModelJson(j, o),
+  },
+  {
+    // Keras walk-throughs: a recurrent layer + Dense with given weights on one-hot text.
+    name: 'keras-walkthrough',
+    detect: (j) => isWalkthroughCase(j),
+    run: (j) => runWalkthroughCase(j as Parameters<typeof runWalkthroughCase>[0]),
+  },
+  {
+    name: 'keras-bidirectional-constant',
+    detect: (j) => isConstantBidirectionalCase(j),
+    run: (j) => runConstantBidirectionalCase(j as Parameters<typeof runConstantBidirectionalCase>[0]),
+  },
+  {
+    // Output shapes and parameter counts of small models written as Keras code.
+    name: 'keras-shapes',
+    detect: (j) => isShapesCase(j),
+    run: (j) => runShapesCase(j as Parameters<typeof runShapesCase>[0]),
+  },
+  {
+    // compile + fit from an initial model.json against tfjs-layers' recorded trajectory.
+    name: 'keras-fit',
+    detect: (j) => isKerasFitCase(j),
+    run: (j, o) => runKerasFitCase(j as Parameters<typeof runKerasFitCase>[0], o),
   },
 ];
 

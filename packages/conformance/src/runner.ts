@@ -91,8 +91,10 @@ export function formatReports(reports: FileReport[], root = REPO_ROOT): { text: 
       continue;
     }
     if (!r.format) {
-      lines.push(`${name}: ${r.error ?? 'not a recognised fixture format (skipped)'}`);
-      if (r.error) ok = false;
+      // A file in no known format is a failure, never a silent skip.
+      lines.push(`FAIL  ${name}: ${r.error ?? 'not in any fixture format the runner knows'}`);
+      ok = false;
+      failed++;
       continue;
     }
     const bad = r.results.filter((c) => !c.ok);

@@ -32,7 +32,7 @@ export {
 export { readKerasArchive } from './io/keras3-format';
 export { type LoadOptions, loadLayersModel, loadModel, type ModelArtifacts, type ModelSource } from './io/load';
 export { type SavedFiles, type SaveFormat, type SaveOptions, saveModel, serializeModel } from './io/save';
-export { type ModelJson, type WeightSpec, writeModelJson } from './io/tfjs-format';
+export { type ModelJson, tfjsWeightNames, type WeightSpec, writeModelJson } from './io/tfjs-format';
 export * from './layers';
 export * as layers from './layers';
 export {

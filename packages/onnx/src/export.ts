@@ -245,6 +245,8 @@ function kerasRecurrent(g: GraphWriter, layer: Module, x: string, seqLens: strin
           ),
         ])[0];
         break;
+      default:
+        throw new Error(`exportOnnx: ${layer.name} has mergeMode null (two outputs), which a single-output export cannot hold`);
     }
     return seq ? g.add('Transpose', [merged], 1, { perm: [1, 0, 2] })[0] : merged;
   }

@@ -44,7 +44,8 @@ export interface Callback {
   onEpochBegin?(epoch: number): void | Promise<void>;
   onBatchEnd?(logs: BatchLogs): void | Promise<void>;
   /** Return 'stop' to end training after this epoch. */
-  onEpochEnd?(logs: EpochLogs): undefined | 'stop' | Promise<undefined | 'stop'>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing is the common case.
+  onEpochEnd?(logs: EpochLogs): void | 'stop' | Promise<void | 'stop'>;
   onTrainEnd?(history: History): void | Promise<void>;
 }
 
