@@ -1,6 +1,12 @@
 import type { Comparison } from './fixture-tensor';
 import { isKerasFitCase, runKerasFitCase } from './keras-fit-case';
-import { isKerasModelCase, isModelJson, runKerasModelCase, runModelJson } from './keras-model-case';
+import {
+  isKerasModelCase,
+  isModelJson,
+  runKerasModelCase,
+  runKerasModelCaseOrt,
+  runModelJson,
+} from './keras-model-case';
 import {
   isConstantBidirectionalCase,
   isShapesCase,
@@ -58,6 +64,7 @@ export const FORMATS: FixtureFormat[] = [
     name: 'keras-model',
     detect: (j) => isKerasModelCase(j),
     run: (j, o) => runKerasModelCase(j as Parameters<typeof runKerasModelCase>[0], o),
+    runWholeModel: (j, file) => runKerasModelCaseOrt(j as Parameters<typeof runKerasModelCaseOrt>[0], file),
   },
   {
     // A model.json by itself (what a keras-model case points at): it must load.

@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, join } from 'node:path';
 import { loadModel, type Model } from '@recur/keras';
-import { dispose, type Tensor } from '@recur/tensor';
+import { dispose, getBackend, setBackend, type Tensor } from '@recur/tensor';
+import { backendNamed } from './backends';
 import { type Comparison, compareTensor, type FixtureTensor, loadTensor, type Tolerance } from './fixture-tensor';
 import { FIXTURES_DIR } from './fixtures';
 import type { CaseOptions } from './layer-case';
@@ -131,5 +132,51 @@ export async function runModelJson(_json: unknown, options: { file: string }): P
     return [exact('loads (weights placed)', model.countParams() >= 0, true)];
   } finally {
     model.dispose();
+  }
+}
+
+/**
+ * The model-file case through ONNX: the loaded model is exported (`exportOnnx`) and run by
+ * onnxruntime-node, whose outputs must equal the reference's (what `recur-keras convert` gives).
+ */
+export async function runKerasModelCaseOrt(c: KerasModelCase, file: string): Promise<Comparison[]> {
+  const { OrtModel } = await import('@recur/backend-ort');
+  const { exportOnnx } = await import('@recur/onnx');
+  const previous = getBackend();
+  setBackend(await backendNamed('js'));
+  const model = await loadModel(join(caseDir(file), (c.file ?? c.model) as string));
+  try {
+    if (c.sequence) {
+      return [
+        {
+          name: 'stateful sequence',
+          shape: [],
+          maxAbsError: 0,
+          maxRelError: 0,
+          ok: true,
+          rule: 'n/a: a stateful model has no ONNX form',
+        },
+      ];
+    }
+    const session = await OrtModel.fromOnnx(exportOnnx(model));
+    try {
+      // Fed in the dtype the model declares (tfjs files declare float32 inputs and get token ids).
+      const feeds = Object.fromEntries(
+        model.inputs.map((t, i) => [
+          t.node.layer.name,
+          loadTensor({ ...c.inputs[i], dtype: t.dtype === 'int32' ? 'int32' : 'float32' }),
+        ]),
+      );
+      const out = await session.run(feeds);
+      const names = session.outputNames;
+      const results = c.outputs.map((w, i) => compareTensor(`onnxruntime output ${i}`, out[names[i]], w, tolerance(c)));
+      dispose([feeds, out]);
+      return results;
+    } finally {
+      await session.release();
+    }
+  } finally {
+    model.dispose();
+    setBackend(previous);
   }
 }

@@ -141,6 +141,11 @@ export class Functional extends Layer {
     return this.g.nodes;
   }
 
+  /** The calls of the graph in the order they run (exporters walk them). */
+  get graphNodes(): readonly Node[] {
+    return this.g.nodes;
+  }
+
   private get listInput(): boolean {
     return this.g.listInput;
   }
