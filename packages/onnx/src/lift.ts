@@ -1,6 +1,17 @@
-import { GATE_COUNT, type RecurrentKind } from '@recur/backend-api';
-import { Dense, Embedding, GRU, Linear, LSTM, Module, RNN, reorderGates, type TorchRecurrent } from '@recur/layers';
-import { concat, reshape, slice, split, squeeze, stack, type Tensor, tidy } from '@recur/tensor';
+import type { RecurrentKind } from '@recur/backend-api';
+import {
+  Dense,
+  Embedding,
+  GRU,
+  Linear,
+  LSTM,
+  Module,
+  onnxToTorch,
+  RNN,
+  type TorchRecurrent,
+  torchToOnnx,
+} from '@recur/layers';
+import { reshape, slice, squeeze, stack, type Tensor, tidy } from '@recur/tensor';
 import { tensorProto } from './builder';
 import type { OnnxModel } from './model';
 import { DataType, onnx } from './proto';
@@ -96,47 +107,44 @@ export class LiftedModel extends Module {
     const B = n.inputs[3] ? init.get(n.inputs[3]) : undefined;
     const dirs = W.shape[0];
     const H = R.shape[2];
-    const G = GATE_COUNT[kind];
     const Make = { rnn: RNN, lstm: LSTM, gru: GRU }[kind];
     const layer: TorchRecurrent = new Make(W.shape[2], H, { bidirectional: dirs === 2, bias: !!B });
-    const toTorch = (t: Tensor) => reorderGates(t, kind, 0, 'onnx', 'torch');
     tidy(() => {
       const dict: Record<string, Tensor> = {};
       for (let d = 0; d < dirs; d++) {
         const sfx = `_l0${d === 1 ? '_reverse' : ''}`;
         const at = (t: Tensor) => squeeze(slice(t, [d], [1]), 0);
-        dict[`weight_ih${sfx}`] = toTorch(at(W));
-        dict[`weight_hh${sfx}`] = toTorch(at(R));
-        if (B) {
-          const [wb, rb] = split(at(B), [G * H, G * H], 0);
-          dict[`bias_ih${sfx}`] = toTorch(wb);
-          dict[`bias_hh${sfx}`] = toTorch(rb);
+        const w = onnxToTorch(kind, { W: at(W), R: at(R), B: B ? at(B) : undefined });
+        dict[`weight_ih${sfx}`] = w.wIh;
+        dict[`weight_hh${sfx}`] = w.wHh;
+        if (w.bIh && w.bHh) {
+          dict[`bias_ih${sfx}`] = w.bIh;
+          dict[`bias_hh${sfx}`] = w.bHh;
         }
       }
       layer.loadStateDict(dict);
     });
     this.adopt(`${kind}_${k}`, n.name, layer);
-    const toOnnx = (t: Tensor) => reorderGates(t, kind, 0, 'torch', 'onnx');
-    const per = (part: (sfx: string, sd: Record<string, Tensor>) => Tensor) => () => {
+    // The node's W, R and B come from the layer's current (trainable) weights, converted back.
+    const per = (part: 'W' | 'R' | 'B') => () => {
       const sd = layer.stateDict();
       return stack(
-        Array.from({ length: dirs }, (_, d) => part(`_l0${d === 1 ? '_reverse' : ''}`, sd)),
+        Array.from({ length: dirs }, (_, d) => {
+          const sfx = `_l0${d === 1 ? '_reverse' : ''}`;
+          const onnxW = torchToOnnx(kind, {
+            wIh: sd[`weight_ih${sfx}`],
+            wHh: sd[`weight_hh${sfx}`],
+            bIh: sd[`bias_ih${sfx}`],
+            bHh: sd[`bias_hh${sfx}`],
+          });
+          return onnxW[part] as Tensor;
+        }),
         0,
       );
     };
-    this.sources.set(
-      n.inputs[1],
-      per((sfx, sd) => toOnnx(sd[`weight_ih${sfx}`])),
-    );
-    this.sources.set(
-      n.inputs[2],
-      per((sfx, sd) => toOnnx(sd[`weight_hh${sfx}`])),
-    );
-    if (B && n.inputs[3])
-      this.sources.set(
-        n.inputs[3],
-        per((sfx, sd) => concat([toOnnx(sd[`bias_ih${sfx}`]), toOnnx(sd[`bias_hh${sfx}`])], 0)),
-      );
+    this.sources.set(n.inputs[1], per('W'));
+    this.sources.set(n.inputs[2], per('R'));
+    if (B && n.inputs[3]) this.sources.set(n.inputs[3], per('B'));
   }
 
   /** Runs the graph with the layers' current parameters (differentiable: train it like any model). */

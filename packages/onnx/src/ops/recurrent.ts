@@ -1,5 +1,5 @@
 import type { ActivationName, RecurrentKind } from '@recur/backend-api';
-import { type GATE_ORDERS, reorderGates, runRecurrent } from '@recur/layers';
+import { onnxToTorch, runRecurrent } from '@recur/layers';
 import { input, int, type OpContext, type OpImpl, values } from './op';
 import {
   abs,
@@ -137,11 +137,9 @@ function recurrentOp(kind: RecurrentKind): OpImpl {
       let hN: Tensor;
       let cN: Tensor | undefined;
       if (plain) {
-        const k = kind as keyof typeof GATE_ORDERS;
-        const toTorch = (t: Tensor) => reorderGates(t, k, 0, 'onnx', 'torch');
         const out = runRecurrent(
           xb,
-          { wIh: toTorch(w), wHh: toTorch(r), bIh: wb ? toTorch(wb) : undefined, bHh: rb ? toTorch(rb) : undefined },
+          onnxToTorch(kind, { W: w, R: r, B: b }),
           { h0: hd, c0: cd, seqLengths: lengths ? tensor(lengths, { dtype: 'int32' }) : undefined },
           {
             kind,
