@@ -1,6 +1,7 @@
 import { type ActivationName, GATE_COUNT, type RecurrentAttrs, type RecurrentKind } from '@recur/backend-api';
 import { isPackedSequence, type PackedSequence, packPaddedSequence, padPackedSequence } from '@recur/data';
 import {
+  ConfigError,
   cast,
   concat,
   type DType,
@@ -10,13 +11,14 @@ import {
   squeeze,
   stack,
   swapAxes,
-  type Tensor,
+  Tensor,
   tensor,
   tidy,
   zeros,
 } from '@recur/tensor';
 import { dropout } from '../dropout';
 import { torchUniform } from '../initializers';
+import { checkOptions } from '../keras/options';
 import { Module } from '../module';
 import { type RecurrentWeights, runRecurrent } from './recurrent-op';
 
@@ -168,9 +170,13 @@ export abstract class TorchRecurrent extends Module {
    * Runs the whole stack; see RecurrentOutput for the shapes. A PackedSequence input gives a
    * PackedSequence output over the same steps, and h_n / c_n at each sequence's own last token.
    */
-  forward(input: PackedSequence, state?: ForwardState): RecurrentOutput<PackedSequence>;
-  forward(input: Tensor, state?: ForwardState): RecurrentOutput<Tensor>;
-  forward(input: Tensor | PackedSequence, state: ForwardState = {}): RecurrentOutput<Tensor | PackedSequence> {
+  forward(input: PackedSequence, state?: ForwardState | Tensor | Tensor[]): RecurrentOutput<PackedSequence>;
+  forward(input: Tensor, state?: ForwardState | Tensor | Tensor[]): RecurrentOutput<Tensor>;
+  forward(
+    input: Tensor | PackedSequence,
+    given: ForwardState | Tensor | Tensor[] = {},
+  ): RecurrentOutput<Tensor | PackedSequence> {
+    const state = this.stateOf(given);
     if (isPackedSequence(input)) {
       if (state.seqLengths)
         throw new Error(`${this.name}: a PackedSequence carries its lengths; do not pass seqLengths too`);
@@ -187,6 +193,30 @@ export abstract class TorchRecurrent extends Module {
       }
     }
     return this.run(input, state, this.batchFirst);
+  }
+
+  /**
+   * PyTorch's second argument: h0 (`rnn(x, h0)`), [h0, c0] for an LSTM (`lstm(x, (h0, c0))`), or
+   * recur's { h0, c0, seqLengths }. Never ignored: anything else is an error.
+   */
+  private stateOf(given: ForwardState | Tensor | Tensor[]): ForwardState {
+    if (given instanceof Tensor) return { h0: given };
+    if (Array.isArray(given)) {
+      if (given.length === 0 || given.length > 2 || !given.every((t) => t instanceof Tensor)) {
+        throw new ConfigError(`${this.name}: the initial state should be h0, [h0, c0] or { h0, c0, seqLengths }`);
+      }
+      if (given.length === 2 && this.kind !== 'lstm') {
+        throw new ConfigError(`${this.name}: [h0, c0] is an LSTM's state; a ${this.kind.toUpperCase()} takes h0 alone`);
+      }
+      return { h0: given[0], c0: given[1] };
+    }
+    if (!given || typeof given !== 'object') {
+      throw new ConfigError(
+        `${this.name}: the initial state should be h0, [h0, c0] or { h0, c0, seqLengths }, got ${typeof given}`,
+      );
+    }
+    checkOptions(this.name, given, ['h0', 'c0', 'seqLengths']);
+    return given;
   }
 
   private run(input: Tensor, state: ForwardState, batchFirst: boolean): RecurrentOutput<Tensor> {
