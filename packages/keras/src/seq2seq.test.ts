@@ -27,7 +27,13 @@ function encode(rows: number[][]) {
     const enc = oneHot(tensor(rows, { dtype: 'int32' }), DIGITS);
     const reversed = rows.map((r) => [...r].reverse());
     // Teacher forcing: the decoder reads START then the answer so far, and predicts the next digit.
-    const decIn = oneHot(tensor(reversed.map((r) => [START, ...r.slice(0, LEN - 1)]), { dtype: 'int32' }), DIGITS + 1);
+    const decIn = oneHot(
+      tensor(
+        reversed.map((r) => [START, ...r.slice(0, LEN - 1)]),
+        { dtype: 'int32' },
+      ),
+      DIGITS + 1,
+    );
     const target = tensor(reversed);
     return { enc, decIn, target, reversed };
   });
@@ -36,13 +42,19 @@ function encode(rows: number[][]) {
 describe('encoder–decoder with the functional API (Keras seq2seq recipe)', () => {
   it('learns to reverse digit strings (≥ 99% token accuracy held out) and decodes with inference models', async () => {
     const encoderInputs = keras.Input({ shape: [null, DIGITS], name: 'encoder_inputs' });
-    const [, stateH, stateC] = new keras.LSTM({ units: UNITS, returnState: true, name: 'encoder' }).apply(encoderInputs);
+    const [, stateH, stateC] = new keras.LSTM({ units: UNITS, returnState: true, name: 'encoder' }).apply(
+      encoderInputs,
+    );
     const decoderInputs = keras.Input({ shape: [null, DIGITS + 1], name: 'decoder_inputs' });
     const decoderLstm = new keras.LSTM({ units: UNITS, returnSequences: true, returnState: true, name: 'decoder' });
     const [decoded] = decoderLstm.apply(decoderInputs, { initialState: [stateH, stateC] });
     const dense = new keras.Dense({ units: DIGITS, activation: 'softmax', name: 'next_digit' });
     const model = new keras.Model({ inputs: [encoderInputs, decoderInputs], outputs: dense.apply(decoded) });
-    model.compile({ optimizer: keras.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    model.compile({
+      optimizer: keras.optimizers.adam({ learningRate: 0.01 }),
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
 
     const train = encode(sample(3000, 1));
     const history = await model.fit([train.enc, train.decIn], train.target, {

@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { atomicWriteFile } from '@recur/data/node';
+import { exportOnnx } from '@recur/onnx';
+import { RecurError } from '@recur/tensor';
+import { Command, Option } from 'commander';
+import { loadModel } from '../io/load';
+import { saveModel } from '../io/save';
+import { tfjsWeightNames } from '../io/tfjs-format';
+import type { Model } from '../model';
+
+let debug = false;
+
+/** Bad input (a user's file or argument): one clear line, exit 2. Anything else: a hint, exit 1. */
+function report(e: unknown): never {
+  if (debug) console.error(e);
+  if (e instanceof RecurError) {
+    console.error(`recur-keras: ${e.message}`);
+    process.exit(2);
+  }
+  console.error(
+    `recur-keras: internal error: ${(e as Error)?.message ?? String(e)} (run again with --debug for the stack trace, and please report it)`,
+  );
+  process.exit(1);
+}
+
+function formatOfFile(path: string): string {
+  const head = (() => {
+    try {
+      return readFileSync(path).subarray(0, 8);
+    } catch {
+      return new Uint8Array(0);
+    }
+  })();
+  if (head[0] === 0x50 && head[1] === 0x4b) return 'Keras 3 .keras';
+  if (head[0] === 0x89 && head[1] === 0x48) return 'Keras 2 .h5';
+  if (head[0] === 0x7b || /\.json$/.test(path)) return 'TensorFlow.js model.json';
+  return "recur's model file (safetensors)";
+}
+
+/** tfjs manifests say how each weight is stored; other formats store float32. */
+function manifestQuantization(path: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!/\.json$/.test(path)) return out;
+  try {
+    const json = JSON.parse(readFileSync(path, 'utf8'));
+    for (const g of json.weightsManifest ?? []) {
+      for (const w of g.weights ?? []) {
+        const q = w.quantization;
+        out.set(w.name, q ? `${q.dtype}${q.scale !== undefined ? ` (scale ${q.scale}, min ${q.min})` : ''}` : w.dtype);
+      }
+    }
+  } catch {
+    // the loader has already reported any problem with the file
+  }
+  return out;
+}
+
+function inspect(path: string, model: Model): void {
+  console.log(
+    `${path}: ${formatOfFile(path)}, model '${model.name}' (${model.layerType === 'Sequential' ? 'Sequential' : 'functional'})`,
+  );
+  console.log(model.summary());
+  for (const t of model.inputs) console.log(`  input  ${t.node.layer.name}: ${t.dtype} ${JSON.stringify(t.shape)}`);
+  for (const t of model.outputs) console.log(`  output ${t.node.layer.name}: ${t.dtype} ${JSON.stringify(t.shape)}`);
+  const stored = manifestQuantization(path);
+  console.log('  weights:');
+  for (const l of model.layers) {
+    for (const w of tfjsWeightNames(l)) {
+      console.log(`    ${w.name.padEnd(48)} [${w.tensor.shape.join(', ')}] ${stored.get(w.name) ?? w.tensor.dtype}`);
+    }
+  }
+  if (model.trainingConfig) console.log(`  training config: ${JSON.stringify(model.trainingConfig)}`);
+  if (model.userDefinedMetadata) console.log(`  user metadata: ${JSON.stringify(model.userDefinedMetadata)}`);
+}
+
+const program = new Command()
+  .name('recur-keras')
+  .description('inspect and convert Keras and TensorFlow.js model files (model.json, .keras, .h5)')
+  .option('--debug', 'print stack traces')
+  .showHelpAfterError()
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .hook('preAction', (cmd) => {
+    debug = Boolean(cmd.opts().debug);
+  });
+
+program
+  .command('inspect')
+  .argument('<model>', 'a model.json, .keras, .h5 or recur model file')
+  .description('the summary table, inputs, outputs, weights (with their quantization) and training config')
+  .action(async (path: string) => {
+    try {
+      const model = await loadModel(path);
+      inspect(path, model);
+      model.dispose();
+    } catch (e) {
+      report(e);
+    }
+  });
+
+program
+  .command('convert')
+  .argument('<model>', 'a model.json, .keras, .h5 or recur model file')
+  .argument('<out>', 'out.onnx, out.safetensors (recur), out.keras, or out/model.json (TensorFlow.js)')
+  .addOption(
+    new Option('--opset <n>', 'ONNX opset').default('17').argParser((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 13 || n > 22) {
+        console.error(`recur-keras: --opset must be an integer from 13 to 22, got '${v}'`);
+        process.exit(2);
+      }
+      return String(n);
+    }),
+  )
+  .description('write the model in another format (ONNX runs in onnxruntime)')
+  .action(async (path: string, out: string, opts: { opset: string }) => {
+    try {
+      const model = await loadModel(path);
+      if (/\.onnx$/i.test(out)) {
+        const bytes = exportOnnx(model, { opset: Number(opts.opset) });
+        try {
+          const { mkdirSync } = await import('node:fs');
+          mkdirSync(dirname(out), { recursive: true });
+          atomicWriteFile(out, bytes);
+        } catch (e) {
+          throw new RecurError(`cannot write ${out}: ${(e as Error).message}`, 'io');
+        }
+      } else {
+        await saveModel(model, out);
+      }
+      console.log(`wrote ${out}`);
+      model.dispose();
+    } catch (e) {
+      report(e);
+    }
+  });
+
+program.parseAsync().catch(report);
