@@ -1,3 +1,4 @@
+import { benchKeras } from './keras';
 import { benchMatMul } from './mat-mul';
 import { benchOrtOverhead } from './ort-overhead';
 import { benchPackedVsPadded } from './packed';
@@ -35,6 +36,11 @@ async function main(): Promise<void> {
     printTable('Packed against padded', await benchPackedVsPadded(), 'tokens/s', 'recur backend-js, padded');
   if (want('train')) printTable('LSTM training step', await benchLstmTrainStep(), 'tokens/s', 'recur backend-js');
   if (want('charlm')) printTable('Char-LM training', await benchCharLMTraining(), 'tokens/s', 'recur backend-js');
+  if (want('keras')) {
+    const k = await benchKeras();
+    printTable('Keras / TensorFlow.js model.json: load', k.load, '—', 'tf.loadLayersModel on tfjs-wasm');
+    printTable('Keras / TensorFlow.js model.json: predict', k.predict, 'tokens/s', 'tfjs-layers predict on tfjs-wasm');
+  }
 }
 
 main().catch((e) => {

@@ -128,11 +128,14 @@ export async function manifestEntries(
     const specs = group.weights.map((w, i) => validate(where, w, i));
     const parts = await Promise.all(group.paths.map((p) => files.read(p)));
     const total = parts.reduce((a, p) => a + p.length, 0);
-    const buffer = new Uint8Array(total);
-    let o = 0;
-    for (const p of parts) {
-      buffer.set(p, o);
-      o += p.length;
+    // One shard is read in place; several are joined (a weight may span two).
+    const buffer = parts.length === 1 ? parts[0] : new Uint8Array(total);
+    if (parts.length > 1) {
+      let o = 0;
+      for (const p of parts) {
+        buffer.set(p, o);
+        o += p.length;
+      }
     }
     let offset = 0;
     for (const spec of specs) {
