@@ -261,3 +261,44 @@ describe('the functional API', () => {
     ]);
   });
 });
+
+describe('stateful models and progress output', () => {
+  it('a stateful LSTM carries its state between predict calls until resetStates()', () => {
+    const model = new keras.Sequential([
+      new keras.LSTM({ units: 3, stateful: true, returnSequences: true, batchInputShape: [2, 3, 4] }),
+    ]);
+    const whole = new keras.Sequential([
+      new keras.LSTM({ units: 3, returnSequences: true, batchInputShape: [2, 6, 4] }),
+    ]);
+    whole.setWeights(model.getWeights());
+    const x = randomUniform([2, 6, 4], -1, 1, { seed: 8 });
+    const all = whole.predict(x) as Tensor;
+    const first = model.predict(tensorOps.slice(x, [0, 0, 0], [2, 3, 4])) as Tensor;
+    const second = model.predict(tensorOps.slice(x, [0, 3, 0], [2, 3, 4])) as Tensor;
+    expect(maxDiff(second, tensorOps.slice(all, [0, 3, 0], [2, 3, 3]))).toBeLessThan(1e-6);
+    model.resetStates();
+    expect(maxDiff(model.predict(tensorOps.slice(x, [0, 0, 0], [2, 3, 4])) as Tensor, first)).toBe(0);
+  });
+
+  it('verbose 2 logs one line per epoch with the loss, the metrics and the rate', async () => {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (l: string) => lines.push(l);
+    try {
+      const model = new keras.Sequential([new keras.Dense({ units: 1, inputShape: [2] })]);
+      model.compile({ optimizer: 'sgd', loss: 'mse', metrics: ['mae'] });
+      await model.fit(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [[1], [2]],
+        { epochs: 2, verbose: 2 },
+      );
+    } finally {
+      console.log = log;
+    }
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^Epoch 1\/2 - [\d.]+s - \d+ samples\/s - loss: [\d.]+ - mae: [\d.]+$/);
+  });
+});
