@@ -66,7 +66,8 @@ describe('the Keras "hello" walk-through, in recur spelling', () => {
       model.setWeights([w['rnn.kernel'], w['rnn.recurrent_kernel'], w['rnn.bias'], w['dense.kernel'], w['dense.bias']]);
       const x = inputVecs();
       const before = numTensors();
-      const probs = model.predict(x) as Tensor;
+      // One output: predict's type is Tensor, no cast needed.
+      const probs: Tensor = model.predict(x);
       expect(numTensors()).toBe(before + 1);
       const chars = tidy(() => Array.from(argMax(probs, -1).dataSync())).map((i) => hello.vocab[i]);
       expect(chars).toEqual(hello.expected.argmax_chars);
@@ -141,7 +142,7 @@ describe('Sequential', () => {
     model.add(new keras.LSTM({ units: 4 }));
     expect(model.summary()).toMatch(/not built: give the first layer an inputShape or call build\(shape\)/);
     model.add(new keras.Dense({ units: 2 }));
-    const y = model.predict(randomUniform([3, 6, 5], -1, 1, { seed: 1 })) as Tensor;
+    const y: Tensor = model.predict(randomUniform([3, 6, 5], -1, 1, { seed: 1 }));
     expect(y.shape).toEqual([3, 2]);
     expect(model.summaryRows().map((r) => r.outputShape)).toEqual([
       [null, 4],
@@ -177,7 +178,7 @@ describe('the functional API', () => {
     expect(model.layers.map((l) => l.name)).toEqual(['a', 'b', 'shared', 'sum', 'out1', 'out2']);
     expect(model.countParams()).toBe(15 + 8 + 4);
     const x = randomUniform([2, 4], -1, 1, { seed: 3 });
-    const [y1, y2] = model.predict([x, x]) as Tensor[];
+    const [y1, y2]: Tensor[] = model.predict([x, x]);
     expect(y1.shape).toEqual([2, 2]);
     expect(y2.shape).toEqual([2, 1]);
     const rows = model.summaryRows();
@@ -187,7 +188,7 @@ describe('the functional API', () => {
     // The model as a layer of another model.
     const c = keras.Input({ shape: [4] });
     const outer = new keras.Model({ inputs: c, outputs: model.apply([c, c]) });
-    const [z1] = outer.predict(x) as Tensor[];
+    const [z1] = outer.predict(x);
     expect(maxDiff(z1, y1)).toBeLessThan(1e-6);
     expect(outer.countParams()).toBe(model.countParams());
   });

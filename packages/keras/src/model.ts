@@ -138,6 +138,20 @@ function perOutput<T>(what: string, given: T | T[] | Record<string, T> | undefin
   return names.map(() => given as T);
 }
 
+/** What predict returns for a model made with these outputs: one tensor, or a list for a list of outputs. */
+export type Prediction<O> = O extends SymbolicTensor[]
+  ? Tensor[]
+  : O extends SymbolicTensor
+    ? Tensor
+    : Tensor | Tensor[];
+
+export interface ModelOptions<O extends SymbolicTensor | SymbolicTensor[]> {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: O;
+  name?: string;
+  trainable?: boolean;
+}
+
 /**
  * Keras' Model (tfjs' LayersModel): a graph of layers from `keras.Input`s to outputs, with
  * `compile` / `fit` / `evaluate` / `predict`, whole-model weights in Keras order, and `save`.
@@ -150,10 +164,19 @@ function perOutput<T>(what: string, given: T | T[] | Record<string, T> | undefin
  * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
  * const probabilities = model.predict(oneHotHello); // [1, 5, 5]
  */
-export class Model extends keras.Functional {
+export class Model<
+  O extends SymbolicTensor | SymbolicTensor[] = SymbolicTensor | SymbolicTensor[],
+> extends keras.Functional {
   static override readonly className: string = 'Functional';
   override get layerType(): string {
     return 'Functional';
+  }
+
+  /** A model from inputs and outputs (a subclass, Sequential, may set its graph later). */
+  constructor(options: ModelOptions<O>);
+  constructor(options?: Partial<keras.FunctionalOptions>);
+  constructor(options?: ModelOptions<O> | Partial<keras.FunctionalOptions>) {
+    super(options);
   }
 
   /** Rebuilds a model from a functional config (layers, their calls, inputs and outputs). */
@@ -161,6 +184,8 @@ export class Model extends keras.Functional {
     return keras.Functional.fromConfig.call(Model, config, context) as Model;
   }
 
+  /** Whether the model returns a list (it was made with a list of outputs); typed from the outputs. */
+  declare multiOutput: O extends SymbolicTensor[] ? true : false;
   /** Set by a callback (EarlyStopping) to end fit after the current epoch. */
   stopTraining = false;
   /** The training config the model was loaded with (tfjs' trainingConfig, Keras' compile_config), if any. */
@@ -248,7 +273,7 @@ export class Model extends keras.Functional {
    * Runs the model in inference mode (dropout off) in batches of `batchSize` (default 32) and
    * returns the outputs: one tensor, or a list for a model with several outputs.
    */
-  predict(x: DataInput, args: { batchSize?: number; verbose?: 0 | 1 } = {}): Tensor | Tensor[] {
+  predict(x: DataInput, args: { batchSize?: number; verbose?: 0 | 1 } = {}): Prediction<O> {
     keras.checkOptions(`${this.name}.predict`, args, ['batchSize', 'verbose']);
     const { tensors, owned } = toTensors('inputs', x, this.inputs);
     try {
@@ -268,7 +293,7 @@ export class Model extends keras.Functional {
           }
         }
         const joined = tidy(() => joinBatches(results));
-        return this.multiOutput ? joined : joined[0];
+        return (this.multiOutput ? joined : joined[0]) as Prediction<O>;
       } finally {
         if (results.length > 1) dispose(results);
       }
@@ -278,11 +303,11 @@ export class Model extends keras.Functional {
   }
 
   /** One forward pass in inference mode on one batch. */
-  predictOnBatch(x: DataInput): Tensor | Tensor[] {
+  predictOnBatch(x: DataInput): Prediction<O> {
     const { tensors, owned } = toTensors('inputs', x, this.inputs);
     try {
       const outs = noGrad(() => this.run(tensors, [], false).outputs);
-      return this.multiOutput ? outs : outs[0];
+      return (this.multiOutput ? outs : outs[0]) as Prediction<O>;
     } finally {
       dispose(owned);
     }

@@ -26,7 +26,7 @@ export interface SequentialOptions {
  * ] });
  * model.summary();   // 529,441 params
  */
-export class Sequential extends Model {
+export class Sequential extends Model<keras.SymbolicTensor> {
   static override readonly className: string = 'Sequential';
   override get layerType(): string {
     return 'Sequential';
@@ -129,7 +129,7 @@ export class Sequential extends Model {
     this.build([null, ...shape.slice(1)]);
   }
 
-  override predict(x: Parameters<Model['predict']>[0], args?: Parameters<Model['predict']>[1]): Tensor | Tensor[] {
+  override predict(x: Parameters<Model['predict']>[0], args?: Parameters<Model['predict']>[1]): Tensor {
     this.ensureBuilt(x);
     return super.predict(x, args);
   }
