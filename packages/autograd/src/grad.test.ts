@@ -123,6 +123,23 @@ describe('grad', () => {
     expect(numTensors()).toBe(start);
   });
 
+  it('a tensor made before f and disposed inside it (a carried state) is freed once the gradient is done', () => {
+    const w = tensor([0.5, -1]);
+    const start = numTensors();
+    for (let i = 0; i < 20; i++) {
+      const carried = tidy(() => tanh(tensor([0.1 * i, 0.2])));
+      const r = valueAndGradsOf(() => {
+        const out = sum(mul(w, carried));
+        carried.dispose();
+        return out;
+      }, [w]);
+      expect(carried.isDisposed).toBe(true);
+      r.value.dispose();
+      r.grads[0].dispose();
+    }
+    expect(numTensors()).toBe(start);
+  });
+
   it('inner tidy scopes do not free what backward needs', () => {
     const x = tensor([0.5, -0.5]);
     const dx = grad((v) => tidy(() => sum(mul(tanh(v), tanh(v)))))(x);

@@ -13,8 +13,8 @@ export interface ValueAndGrads {
  * only the value and the gradients survive.
  */
 function differentiate(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[], dy?: Tensor): ValueAndGrads {
-  return tidy(() => {
-    const tape = new Tape();
+  const tape = new Tape();
+  const result = tidy(() => {
     for (const x of xs) tape.watch(x);
     const value = withRecorder(tape, () => f(...xs));
     if (dy && (dy.shape.length !== value.shape.length || dy.shape.some((d, i) => d !== value.shape[i]))) {
@@ -28,6 +28,10 @@ function differentiate(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[], dy
     const grads = backward(tape, value, dy ?? onesLike(value));
     return { value, grads: xs.map((x) => grads.get(x) ?? zerosLike(x)) };
   });
+  // What f disposed while the tape held it (a previous window's carried state) is freed now.
+  const kept = new Set<Tensor>([result.value, ...result.grads]);
+  for (const t of tape.deferred) if (!kept.has(t)) t.dispose();
+  return result;
 }
 
 /** Reverse pass: accumulates d value / d t for every recorded tensor t, summing over uses. */

@@ -9,6 +9,8 @@ export class Tape implements OpRecorder {
   readonly nodes: RecordedOp[] = [];
   private readonly watched = new Set<Tensor>();
   private readonly held = new Set<Tensor>();
+  /** Tensors disposed while held: freed once the gradient is done. */
+  readonly deferred = new Set<Tensor>();
 
   watch(t: Tensor): void {
     this.watched.add(t);
@@ -30,5 +32,9 @@ export class Tape implements OpRecorder {
 
   holds(t: Tensor): boolean {
     return this.held.has(t);
+  }
+
+  deferDispose(t: Tensor): void {
+    this.deferred.add(t);
   }
 }

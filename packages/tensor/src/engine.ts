@@ -18,6 +18,8 @@ export interface OpRecorder {
   record(op: RecordedOp): void;
   /** True for tensors the recorder still needs: `tidy` hands them to the enclosing scope instead of disposing them. */
   holds(t: Tensor): boolean;
+  /** A held tensor was disposed: the recorder frees it once it no longer needs it. */
+  deferDispose?(t: Tensor): void;
 }
 
 interface Scope {

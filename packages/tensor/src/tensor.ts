@@ -43,7 +43,12 @@ export class Tensor {
    */
   dispose(): void {
     if (this.disposed) return;
-    if (currentRecorder()?.holds(this)) return;
+    const recorder = currentRecorder();
+    if (recorder?.holds(this)) {
+      // Backward still needs it: freed when the gradient is done (a carried RNN state, say).
+      recorder.deferDispose?.(this);
+      return;
+    }
     this.disposed = true;
     this.backend.dispose(this.storage);
     trackTensor(this, false);
