@@ -1,5 +1,5 @@
 import { Vocab } from '@recur/data';
-import { dispose } from '@recur/tensor';
+import { dispose, FormatError } from '@recur/tensor';
 import { type Optimizer, RecurrentLM, type RecurrentLMConfig } from '@recur/train';
 import { loadCheckpoint, saveCheckpoint } from '@recur/train/node';
 import { existingFile } from './args';
@@ -46,7 +46,7 @@ export function loadLM(path: string): LoadedLM {
   try {
     const meta = c.extra?.demo as LMMeta | undefined;
     if (!meta?.config || !c.vocab) {
-      throw new Error(`${path}: a recur checkpoint, but not a language model saved by recur-demo train-lm`);
+      throw new FormatError(`${path}: a recur checkpoint, but not a language model saved by recur-demo train-lm`);
     }
     const config: RecurrentLMConfig = { ...meta.config };
     const lm = new RecurrentLM(config);

@@ -64,3 +64,17 @@ export class ConfigError extends RecurError {
     super(message, 'config');
   }
 }
+
+/** An argument or a value in the data is out of its allowed range (an index, a rate, a length, a count). */
+export class ValueError extends RecurError {
+  constructor(message: string) {
+    super(message, 'value');
+  }
+}
+
+/** A size that came from a file or from data is over recur's limits (see `setLimits`). */
+export class LimitError extends RecurError {
+  constructor(message: string) {
+    super(message, 'limit');
+  }
+}

@@ -15,9 +15,11 @@ export {
   DTypeError,
   FormatError,
   type FormatLocation,
+  LimitError,
   RecurError,
   ShapeError,
   UnsupportedError,
+  ValueError,
 } from './errors';
 export type {
   ActivationName,
@@ -30,6 +32,7 @@ export type {
   RecurrentOutputs,
 } from './fused';
 export { ACTIVATION_NAMES, FUSED_KERNEL_NAMES, GATE_COUNT } from './fused';
+export { checkBytes, checkElements, getLimits, type Limits, setLimits } from './limits';
 export type { Shape } from './shape';
 export {
   broadcastShapes,

@@ -1,8 +1,8 @@
 import type { Backend, BackendTensor, DType, Shape, TypedArray } from '@recur/backend-api';
-import { allocTypedArray, sizeOf } from '@recur/backend-api';
+import { allocTypedArray, sizeOf, UnsupportedError } from '@recur/backend-api';
 
 const refuse = (what: string): never => {
-  throw new Error(
+  throw new UnsupportedError(
     `backend 'ort' runs whole compiled models (compile(model) or OrtModel.fromOnnx), not single ops like ${what}; training and op-by-op work need backend 'js' or 'tfjs'`,
   );
 };

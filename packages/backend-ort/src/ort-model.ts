@@ -1,6 +1,6 @@
 import type { Module } from '@recur/layers';
 import { type ExportOptions, exportOnnx } from '@recur/onnx';
-import { type DType, getBackend, Tensor, type TypedArray } from '@recur/tensor';
+import { type DType, getBackend, Tensor, type TypedArray, UnsupportedError } from '@recur/tensor';
 import * as ort from 'onnxruntime-node';
 
 /** Options passed through to onnxruntime's InferenceSession. */
@@ -84,7 +84,8 @@ export class OrtModel {
     const result: Record<string, Tensor> = {};
     const backend = getBackend();
     for (const [name, v] of Object.entries(out)) {
-      if (v.type === 'string') throw new Error(`OrtModel: output '${name}' holds strings; recur reads numbers only`);
+      if (v.type === 'string')
+        throw new UnsupportedError(`OrtModel: output '${name}' holds strings; recur reads numbers only`);
       // onnxruntime hands back fresh buffers: they become the tensors' storage without a copy
       // (an 8 MB output copy was 30% of a MatMul graph's run). int64 ids narrow to int32; other
       // numeric types (int8, uint16, float16, …) are read as float32, as before.

@@ -1,4 +1,4 @@
-import { sizeOf } from '@recur/backend-api';
+import { sizeOf, ValueError } from '@recur/backend-api';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -20,7 +20,7 @@ function around(shape: readonly number[], axis: number): [number, number, number
 
 function checkIndex(i: number, length: number, axis: number): void {
   if (!(i >= 0 && i < length)) {
-    throw new Error(`backend tfjs: gather index ${i} is outside [0, ${length}) on axis ${axis}`);
+    throw new ValueError(`backend tfjs: gather index ${i} is outside [0, ${length}) on axis ${axis}`);
   }
 }
 

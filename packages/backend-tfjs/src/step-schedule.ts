@@ -1,3 +1,4 @@
+import { ValueError } from '@recur/backend-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { gather } from './host-gather';
 
@@ -25,7 +26,7 @@ export class StepSchedule {
     const lens = lengths ?? new Array(batch).fill(time);
     lens.forEach((len, b) => {
       if (!(Number.isInteger(len) && len >= 0 && len <= time)) {
-        throw new Error(`backend tfjs: sequence length ${len} of batch row ${b} is outside [0, ${time}]`);
+        throw new ValueError(`backend tfjs: sequence length ${len} of batch row ${b} is outside [0, ${time}]`);
       }
     });
     const sorted = Int32Array.from(lens.keys()).sort((a, b) => lens[b] - lens[a] || a - b);

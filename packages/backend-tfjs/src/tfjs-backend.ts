@@ -11,6 +11,7 @@ import {
   type Shape,
   type TypedArray,
   type UnaryOp,
+  UnsupportedError,
 } from '@recur/backend-api';
 import * as tf from '@tensorflow/tfjs-core';
 import { tfjsFusedKernels } from './fused-recurrent';
@@ -25,7 +26,9 @@ type TfDType = 'float32' | 'int32' | 'bool';
 
 function tfDType(dtype: DType): TfDType {
   if (dtype === 'float64') {
-    throw new Error('backend tfjs: TensorFlow.js has no float64; use float32 (backend js computes in float64)');
+    throw new UnsupportedError(
+      'backend tfjs: TensorFlow.js has no float64; use float32 (backend js computes in float64)',
+    );
   }
   return dtype;
 }

@@ -1,4 +1,4 @@
-import { Rng, type Tensor, tensor } from '@recur/tensor';
+import { Rng, type Tensor, tensor, ValueError } from '@recur/tensor';
 
 /** Fisher–Yates shuffle of `items` in place with a seeded generator (the same seed, the same order). */
 export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
@@ -28,7 +28,7 @@ export interface BucketOptions {
 export function* bucketBatches(lengths: readonly number[], options: BucketOptions): Generator<number[]> {
   const { batchSize } = options;
   if (!Number.isInteger(batchSize) || batchSize <= 0)
-    throw new Error(`bucketBatches: batchSize must be a positive integer, got ${batchSize}`);
+    throw new ValueError(`bucketBatches: batchSize must be a positive integer, got ${batchSize}`);
   const rng = options.seed instanceof Rng ? options.seed : new Rng(options.seed ?? 0);
   const shuffle = options.shuffle ?? true;
   const order = [...lengths.keys()];
@@ -90,7 +90,7 @@ export function* lmWindows(
 ): Generator<LMWindow> {
   const { batchSize: B, seqLen: T } = options;
   const perStream = Math.floor((stream.length - 1) / B);
-  if (perStream < 1) throw new Error(`lmWindows: ${stream.length} tokens are too few for ${B} streams`);
+  if (perStream < 1) throw new ValueError(`lmWindows: ${stream.length} tokens are too few for ${B} streams`);
   for (let start = 0, k = 0; start < perStream; start += T, k++) {
     const len = Math.min(T, perStream - start);
     const x = new Int32Array(B * len);
@@ -116,7 +116,7 @@ export function trainValidationSplit(
   options: { validationFraction: number; seed?: number; shuffle?: boolean },
 ): { train: number[]; validation: number[] } {
   const f = options.validationFraction;
-  if (!(f >= 0 && f < 1)) throw new Error(`trainValidationSplit: validationFraction must be in [0, 1), got ${f}`);
+  if (!(f >= 0 && f < 1)) throw new ValueError(`trainValidationSplit: validationFraction must be in [0, 1), got ${f}`);
   const order = [...Array(n).keys()];
   if (options.shuffle ?? true) shuffleInPlace(order, new Rng(options.seed ?? 0));
   const nVal = Math.round(n * f);

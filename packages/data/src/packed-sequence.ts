@@ -1,4 +1,16 @@
-import { concat, formatShape, gather, reshape, swapAxes, type Tensor, tensor, tidy, zeros } from '@recur/tensor';
+import {
+  concat,
+  formatShape,
+  gather,
+  reshape,
+  ShapeError,
+  swapAxes,
+  type Tensor,
+  tensor,
+  tidy,
+  ValueError,
+  zeros,
+} from '@recur/tensor';
 
 /**
  * PyTorch's PackedSequence: the real steps of a batch of variable-length sequences, time-major.
@@ -47,13 +59,13 @@ export function isPackedSequence(x: unknown): x is PackedSequence {
 function checkLengths(lengths: readonly number[], T: number | null, enforceSorted: boolean): void {
   lengths.forEach((len, i) => {
     if (!Number.isInteger(len) || len <= 0) {
-      throw new Error(`packPaddedSequence: lengths[${i}] = ${len}; every length must be a positive integer`);
+      throw new ValueError(`packPaddedSequence: lengths[${i}] = ${len}; every length must be a positive integer`);
     }
     if (T !== null && len > T) {
-      throw new Error(`packPaddedSequence: lengths[${i}] = ${len} is longer than the padded length ${T}`);
+      throw new ValueError(`packPaddedSequence: lengths[${i}] = ${len} is longer than the padded length ${T}`);
     }
     if (enforceSorted && i > 0 && len > lengths[i - 1]) {
-      throw new Error(
+      throw new ShapeError(
         `packPaddedSequence: lengths must be sorted longest first with enforceSorted (lengths[${i - 1}] = ${lengths[i - 1]} < lengths[${i}] = ${len}); pass enforceSorted: false`,
       );
     }
@@ -89,11 +101,13 @@ export function packPaddedSequence(
 ): PackedSequence {
   const batchFirst = options.batchFirst ?? false;
   const enforceSorted = options.enforceSorted ?? true;
-  if (x.rank < 2) throw new Error(`packPaddedSequence: input must have rank ≥ 2, got ${formatShape(x.shape)}`);
+  if (x.rank < 2) throw new ShapeError(`packPaddedSequence: input must have rank ≥ 2, got ${formatShape(x.shape)}`);
   const lens = toLengths(lengths);
   const [B, T] = batchFirst ? [x.shape[0], x.shape[1]] : [x.shape[1], x.shape[0]];
   if (lens.length !== B)
-    throw new Error(`packPaddedSequence: ${lens.length} lengths for a batch of ${B} (input ${formatShape(x.shape)})`);
+    throw new ShapeError(
+      `packPaddedSequence: ${lens.length} lengths for a batch of ${B} (input ${formatShape(x.shape)})`,
+    );
   checkLengths(lens, T, enforceSorted);
   const { sortedIndices, unsortedIndices, batchSizes } = layoutOf(lens);
   const rows: number[] = [];
@@ -120,7 +134,7 @@ export function padPackedSequence(
   const maxLen = packed.batchSizes.length;
   const T = options.totalLength ?? maxLen;
   if (T < maxLen) {
-    throw new Error(`padPackedSequence: totalLength ${T} is shorter than the longest sequence (${maxLen})`);
+    throw new ValueError(`padPackedSequence: totalLength ${T} is shorter than the longest sequence (${maxLen})`);
   }
   const B = packed.batchSize;
   const feature = packed.data.shape.slice(1);
@@ -152,12 +166,14 @@ export function padPackedSequence(
 
 /** Packs a list of [L_i, *] tensors (PyTorch's pack_sequence). */
 export function packSequence(sequences: readonly Tensor[], options: { enforceSorted?: boolean } = {}): PackedSequence {
-  if (sequences.length === 0) throw new Error('packSequence: needs at least one sequence');
+  if (sequences.length === 0) throw new ValueError('packSequence: needs at least one sequence');
   const lengths = sequences.map((s) => s.shape[0]);
   const feature = sequences[0].shape.slice(1);
   sequences.forEach((s, i) => {
     if (s.shape.slice(1).join() !== feature.join()) {
-      throw new Error(`packSequence: sequence ${i} is ${formatShape(s.shape)}, expected [*, ${feature.join(', ')}]`);
+      throw new ShapeError(
+        `packSequence: sequence ${i} is ${formatShape(s.shape)}, expected [*, ${feature.join(', ')}]`,
+      );
     }
   });
   checkLengths(lengths, null, options.enforceSorted ?? true);

@@ -1,4 +1,4 @@
-import { type DType, type Tensor, tensor } from '@recur/tensor';
+import { type DType, ShapeError, type Tensor, tensor, ValueError } from '@recur/tensor';
 
 export interface PadOptions {
   /** Length of every row; default the longest sequence. */
@@ -20,14 +20,14 @@ export interface PadOptions {
 export function padSequences(sequences: readonly (readonly number[])[], options: PadOptions = {}): Tensor {
   const maxlen = options.maxlen ?? sequences.reduce((m, s) => Math.max(m, s.length), 0);
   if (!Number.isInteger(maxlen) || maxlen < 0)
-    throw new Error(`padSequences: maxlen must be a non-negative integer, got ${maxlen}`);
+    throw new ValueError(`padSequences: maxlen must be a non-negative integer, got ${maxlen}`);
   const padding = options.padding ?? 'pre';
   const truncating = options.truncating ?? 'pre';
   for (const [name, v] of [
     ['padding', padding],
     ['truncating', truncating],
   ] as const) {
-    if (v !== 'pre' && v !== 'post') throw new Error(`padSequences: ${name} must be 'pre' or 'post', got '${v}'`);
+    if (v !== 'pre' && v !== 'post') throw new ValueError(`padSequences: ${name} must be 'pre' or 'post', got '${v}'`);
   }
   const value = options.value ?? 0;
   const out = new Array<number>(sequences.length * maxlen).fill(value);
@@ -53,7 +53,7 @@ export function maskFromPadded(padded: Tensor, padValue = 0): Tensor {
  * (so a real token equal to the padding value inside a sequence is kept).
  */
 export function lengthsFromPadded(padded: Tensor, padValue = 0): number[] {
-  if (padded.rank !== 2) throw new Error(`lengthsFromPadded: expected [batch, time], got [${padded.shape}]`);
+  if (padded.rank !== 2) throw new ShapeError(`lengthsFromPadded: expected [batch, time], got [${padded.shape}]`);
   const [B, T] = padded.shape;
   const v = padded.dataSync();
   return Array.from({ length: B }, (_, b) => {

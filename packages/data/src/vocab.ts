@@ -1,3 +1,4 @@
+import { FormatError, ValueError } from '@recur/tensor';
 import { charTokenizer, joinerFor, type Tokenizer, wordTokenizer } from './tokenizers';
 
 export interface SpecialTokens {
@@ -85,7 +86,7 @@ export class Vocab {
   ) {
     this.tokens = tokens;
     this.index = new Map(tokens.map((t, i) => [t, i]));
-    if (this.index.size !== tokens.length) throw new Error('Vocab: duplicate tokens');
+    if (this.index.size !== tokens.length) throw new ValueError('Vocab: duplicate tokens');
     this.tokenizerKind = kind;
     this.lowercase = lowercase;
     this.specials = specials;
@@ -172,12 +173,12 @@ export class Vocab {
     const id = this.index.get(token);
     if (id !== undefined) return id;
     if (this.unkId >= 0) return this.unkId;
-    throw new Error(`Vocab: token ${JSON.stringify(token)} is not in the vocabulary and there is no <unk>`);
+    throw new ValueError(`Vocab: token ${JSON.stringify(token)} is not in the vocabulary and there is no <unk>`);
   }
 
   tokenOf(id: number): string {
     const t = this.tokens[id];
-    if (t === undefined) throw new Error(`Vocab: id ${id} is outside 0..${this.size - 1}`);
+    if (t === undefined) throw new ValueError(`Vocab: id ${id} is outside 0..${this.size - 1}`);
     return t;
   }
 
@@ -219,17 +220,17 @@ export class Vocab {
   static fromJSON(json: VocabJSON | string, options: { tokenizer?: Tokenizer } = {}): Vocab {
     const j = (typeof json === 'string' ? JSON.parse(json) : json) as VocabJSON;
     if (j?.format !== 'recur-vocab')
-      throw new Error(`Vocab.fromJSON: not a recur vocabulary (format ${JSON.stringify(j?.format)})`);
+      throw new FormatError(`Vocab.fromJSON: not a recur vocabulary (format ${JSON.stringify(j?.format)})`);
     if (j.version > VOCAB_FORMAT_VERSION) {
-      throw new Error(
+      throw new FormatError(
         `Vocab.fromJSON: format version ${j.version} is newer than this library's ${VOCAB_FORMAT_VERSION}`,
       );
     }
-    if (!Array.isArray(j.tokens)) throw new Error('Vocab.fromJSON: missing token list');
+    if (!Array.isArray(j.tokens)) throw new FormatError('Vocab.fromJSON: missing token list');
     let tokenize: Tokenizer;
     if (j.tokenizer === 'custom') {
       if (!options.tokenizer)
-        throw new Error('Vocab.fromJSON: this vocabulary used a custom tokenizer; pass it as options.tokenizer');
+        throw new FormatError('Vocab.fromJSON: this vocabulary used a custom tokenizer; pass it as options.tokenizer');
       tokenize = options.tokenizer;
     } else {
       tokenize = j.tokenizer === 'char' ? charTokenizer : wordTokenizer({ lowercase: j.lowercase });

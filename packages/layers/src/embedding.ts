@@ -15,6 +15,7 @@ import {
   type Tensor,
   tensor,
   tidy,
+  ValueError,
 } from '@recur/tensor';
 import { type InitializerSpec, initializer } from './initializers';
 import { Layer, type LayerArgs, type Mask } from './keras/layer';
@@ -83,7 +84,7 @@ export class Embedding extends Module {
     let p = options.paddingIdx ?? null;
     if (p !== null && p < 0) p += numEmbeddings;
     if (p !== null && (p < 0 || p >= numEmbeddings)) {
-      throw new Error(`${this.name}: paddingIdx ${options.paddingIdx} is outside the ${numEmbeddings} embeddings`);
+      throw new ValueError(`${this.name}: paddingIdx ${options.paddingIdx} is outside the ${numEmbeddings} embeddings`);
     }
     this.paddingIdx = p;
     const values = initializer({ name: 'normal', mean: 0, stddev: 1 })([numEmbeddings, embeddingDim], {

@@ -1,4 +1,14 @@
-import { ConfigError, type DType, defaultRng, formatShape, type Rng, sizeOf, type Tensor, tensor } from '@recur/tensor';
+import {
+  ConfigError,
+  type DType,
+  defaultRng,
+  formatShape,
+  type Rng,
+  ShapeError,
+  sizeOf,
+  type Tensor,
+  tensor,
+} from '@recur/tensor';
 
 /** Fills a new tensor of `shape`. `fanIn` / `fanOut` default to Keras' reading of a kernel [in, out]. */
 export type Initializer = (shape: readonly number[], options: InitOptions) => Tensor;
@@ -164,7 +174,7 @@ function truncatedNormal(rng: Rng, stddev: number): number {
  * diagonal folded into Q, transposed when there are fewer rows than columns.
  */
 function orthogonal(shape: readonly number[], o: InitOptions, gain = 1): Tensor {
-  if (shape.length < 2) throw new Error(`orthogonal: needs a shape of rank ≥ 2, got ${formatShape(shape)}`);
+  if (shape.length < 2) throw new ShapeError(`orthogonal: needs a shape of rank ≥ 2, got ${formatShape(shape)}`);
   const cols = shape[shape.length - 1];
   const rows = sizeOf(shape) / cols;
   const n = Math.max(rows, cols);

@@ -5,6 +5,8 @@ import {
   formatShape,
   getBackend,
   keep,
+  RecurError,
+  ShapeError,
   setBackend,
   type Tensor,
   toBackend,
@@ -46,7 +48,7 @@ export class Parameter {
   /** Replaces the value (same shape); the previous tensor is disposed. */
   assign(value: Tensor): void {
     if (value.shape.length !== this.current.shape.length || value.shape.some((d, i) => d !== this.current.shape[i])) {
-      throw new Error(
+      throw new ShapeError(
         `Parameter.assign: expected shape ${formatShape(this.current.shape)}, got ${formatShape(value.shape)}`,
       );
     }
@@ -124,7 +126,7 @@ export abstract class Module {
   /** The parameter registered under `name` on this module (not its children). */
   protected parameter(name: string): Parameter {
     const p = this.ownParameters.get(name);
-    if (!p) throw new Error(`${this.name}: no parameter '${name}'`);
+    if (!p) throw new RecurError(`${this.name}: no parameter '${name}'`);
     return p;
   }
 
@@ -198,7 +200,7 @@ export abstract class Module {
     if (strict)
       for (const n of Object.keys(dict))
         if (!own.has(n)) problems.push(`unexpected '${n}' ${formatShape(dict[n].shape)}`);
-    if (problems.length) throw new Error(`${this.name}.loadStateDict: ${problems.join('; ')}`);
+    if (problems.length) throw new RecurError(`${this.name}.loadStateDict: ${problems.join('; ')}`);
     for (const [n, p] of own) {
       const t = dict[n];
       if (t) p.assign(cast(t, p.dtype));

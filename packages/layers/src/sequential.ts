@@ -1,4 +1,5 @@
 import type { Tensor } from '@recur/tensor';
+import { RecurError } from '@recur/tensor';
 import { Module } from './module';
 
 /** A layer Sequential can run: anything with forward(x), optionally shape inference and a Keras mask. */
@@ -105,12 +106,12 @@ function outputTensor(layer: Module, out: unknown): Tensor {
     return o.output;
   }
   if (Array.isArray(out)) {
-    throw new Error(
+    throw new RecurError(
       `${layer.name}: returned ${out.length} tensors; inside Sequential a layer must return one (returnState: false)`,
     );
   }
   if (!out || typeof out !== 'object' || !('shape' in out)) {
-    throw new Error(`${layer.name}: did not return a tensor`);
+    throw new RecurError(`${layer.name}: did not return a tensor`);
   }
   return out as Tensor;
 }

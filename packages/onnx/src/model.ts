@@ -1,4 +1,15 @@
-import { clone, dispose, formatShape, keep, type Tensor, tidy } from '@recur/tensor';
+import {
+  clone,
+  dispose,
+  formatShape,
+  keep,
+  RecurError,
+  ShapeError,
+  type Tensor,
+  tidy,
+  UnsupportedError,
+  ValueError,
+} from '@recur/tensor';
 import { type AttrValue, readAttributes } from './attributes';
 import { basicOps } from './ops/basic';
 import type { OpImpl } from './ops/op';
@@ -78,7 +89,7 @@ export class OnnxModel {
     const imp = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
     this.opset = imp ? toNumber(imp.version as Int64Like) : 1;
     if (this.opset < MIN_OPSET || this.opset > MAX_OPSET) {
-      throw new Error(`${what}: opset ${this.opset} is outside the supported ${MIN_OPSET}–${MAX_OPSET}`);
+      throw new ValueError(`${what}: opset ${this.opset} is outside the supported ${MIN_OPSET}–${MAX_OPSET}`);
     }
     this.producer = `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim();
     this.metadata = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
@@ -87,7 +98,7 @@ export class OnnxModel {
     );
     if (unsupported.length) {
       const n = unsupported[0];
-      throw new Error(
+      throw new UnsupportedError(
         `${what}: operator ${n.domain ? `${n.domain}.` : ''}${n.opType} (node '${n.name || n.output?.[0]}', opset ${this.opset}) is not supported` +
           (unsupported.length > 1
             ? ` (and ${unsupported.length - 1} more node(s): ${[...new Set(unsupported.map((u) => u.opType))].join(', ')})`
@@ -102,7 +113,7 @@ export class OnnxModel {
         initializers.set(t.name ?? '', keep(tensorFromProto(t, options.readExternal)));
     } catch (e) {
       dispose([...initializers.values()]);
-      throw new Error(`${what}: ${(e as Error).message}`);
+      throw new RecurError(`${what}: ${(e as Error).message}`);
     }
     this.initializers = initializers;
     this.inputs = (graph.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map(valueInfo);
@@ -135,7 +146,7 @@ export class OnnxModel {
     for (const n of pending) {
       for (const i of n.inputs) {
         if (!available.has(i) && !produced.has(i)) {
-          throw new Error(
+          throw new RecurError(
             `${what}: node '${n.name}' (${n.opType}) reads '${i}', which is no input, initializer or node output (missing initializer?)`,
           );
         }
@@ -156,10 +167,12 @@ export class OnnxModel {
       }
     }
     if (pending.length) {
-      throw new Error(`${what}: the graph has a cycle through node(s) ${pending.map((n) => `'${n.name}'`).join(', ')}`);
+      throw new RecurError(
+        `${what}: the graph has a cycle through node(s) ${pending.map((n) => `'${n.name}'`).join(', ')}`,
+      );
     }
     for (const o of this.outputsInfoNames(graph)) {
-      if (!available.has(o)) throw new Error(`${what}: graph output '${o}' is produced by no node`);
+      if (!available.has(o)) throw new RecurError(`${what}: graph output '${o}' is produced by no node`);
     }
     return ordered;
   }
@@ -197,9 +210,9 @@ export class OnnxModel {
   run(feeds: Record<string, Tensor>, initializers?: Map<string, Tensor>): Record<string, Tensor> {
     for (const i of this.inputs) {
       const t = feeds[i.name];
-      if (!t) throw new Error(`run: missing input '${i.name}' (${i.dtype} [${i.shape.join(', ')}])`);
+      if (!t) throw new ShapeError(`run: missing input '${i.name}' (${i.dtype} [${i.shape.join(', ')}])`);
       if (t.rank !== i.shape.length || i.shape.some((d, k) => typeof d === 'number' && d > 0 && d !== t.shape[k])) {
-        throw new Error(`run: input '${i.name}' should be [${i.shape.join(', ')}], got ${formatShape(t.shape)}`);
+        throw new ShapeError(`run: input '${i.name}' should be [${i.shape.join(', ')}], got ${formatShape(t.shape)}`);
       }
     }
     return tidy(() => {
@@ -215,7 +228,7 @@ export class OnnxModel {
             outputs: n.outputs.length,
           });
         } catch (e) {
-          throw new Error(`node '${n.name}' (${n.opType}): ${(e as Error).message}`);
+          throw new RecurError(`node '${n.name}' (${n.opType}): ${(e as Error).message}`);
         }
         n.outputs.forEach((o, k) => {
           const t = outs[k];
@@ -225,7 +238,7 @@ export class OnnxModel {
       const result: Record<string, Tensor> = {};
       for (const o of this.outputs) {
         const t = env.get(o.name);
-        if (!t) throw new Error(`run: output '${o.name}' was not computed`);
+        if (!t) throw new RecurError(`run: output '${o.name}' was not computed`);
         // An output that is an initializer or a feed is copied: the caller owns what run() returns.
         result[o.name] = this.initializers.get(o.name) === t || feeds[o.name] === t ? clone(t) : t;
       }

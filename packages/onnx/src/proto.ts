@@ -1,3 +1,4 @@
+import { FormatError } from '@recur/tensor';
 import onnxProto from 'onnx-proto';
 
 // onnx-proto is CommonJS: take the namespace off its default export so ESM and CJS builds agree.
@@ -34,13 +35,15 @@ export function toNumber(v: Int64Like | null | undefined): number {
 
 /** Decodes a ModelProto, turning protobuf failures into an error that says what was being read. */
 export function decodeModelProto(bytes: Uint8Array, what = 'ONNX model'): onnx.ModelProto {
-  if (bytes.length === 0) throw new Error(`${what}: the file is empty`);
+  if (bytes.length === 0) throw new FormatError(`${what}: the file is empty`);
   let model: onnx.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new Error(`${what}: not a valid ONNX protobuf (${(e as Error).message}) — truncated or not an .onnx file?`);
+    throw new FormatError(
+      `${what}: not a valid ONNX protobuf (${(e as Error).message}) — truncated or not an .onnx file?`,
+    );
   }
-  if (!model.graph) throw new Error(`${what}: the model has no graph (is this an ONNX file?)`);
+  if (!model.graph) throw new FormatError(`${what}: the model has no graph (is this an ONNX file?)`);
   return model;
 }

@@ -1,4 +1,12 @@
-import { type DType, formatShape, narrowInt64, type Tensor, tensor } from '@recur/tensor';
+import {
+  type DType,
+  FormatError,
+  formatShape,
+  narrowInt64,
+  type Tensor,
+  tensor,
+  UnsupportedError,
+} from '@recur/tensor';
 import { DataType, type Int64Like, type onnx, toNumber } from './proto';
 
 /** The largest tensor a model may declare; larger ones are refused before anything is allocated. */
@@ -14,11 +22,12 @@ function dims(t: onnx.ITensorProto): number[] {
 function elementCount(name: string, shape: number[]): number {
   let n = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`tensor '${name}': bad dimension ${d} in ${formatShape(shape)}`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new FormatError(`tensor '${name}': bad dimension ${d} in ${formatShape(shape)}`);
     n *= d;
   }
   if (n > MAX_ELEMENTS) {
-    throw new Error(
+    throw new FormatError(
       `tensor '${name}' declares ${formatShape(shape)} = ${n} elements, more than recur loads (${MAX_ELEMENTS})`,
     );
   }
@@ -30,7 +39,9 @@ const BYTES: Record<number, number> = { 1: 4, 2: 1, 3: 1, 6: 4, 7: 8, 9: 1, 11: 
 function typedFromRaw(name: string, type: number, raw: Uint8Array, n: number): ArrayLike<number | bigint> {
   const need = n * (BYTES[type] ?? 0);
   if (raw.length < need) {
-    throw new Error(`tensor '${name}': ${raw.length} bytes of data for ${n} elements of type ${type} (needs ${need})`);
+    throw new FormatError(
+      `tensor '${name}': ${raw.length} bytes of data for ${n} elements of type ${type} (needs ${need})`,
+    );
   }
   // A fresh copy: protobufjs hands out Node Buffers, whose .slice is a view into a shared pool.
   const copy = new Uint8Array(raw.subarray(0, need));
@@ -50,7 +61,7 @@ function typedFromRaw(name: string, type: number, raw: Uint8Array, n: number): A
     case DataType.BOOL:
       return new Uint8Array(buf);
     default:
-      throw new Error(
+      throw new UnsupportedError(
         `tensor '${name}': data type ${type} is not supported (float, double, int8/32/64, uint8, bool are)`,
       );
   }
@@ -71,7 +82,7 @@ function recurDType(name: string, type: number): DType | 'int64' {
     case DataType.BOOL:
       return 'bool';
     default:
-      throw new Error(
+      throw new UnsupportedError(
         `tensor '${name}': data type ${type} is not supported (float, double, int8/32/64, uint8, bool are)`,
       );
   }
@@ -87,9 +98,9 @@ export function tensorFromProto(t: onnx.ITensorProto, readExternal?: ExternalDat
   let values: ArrayLike<number | bigint>;
   if (t.dataLocation === 1) {
     const entries = Object.fromEntries((t.externalData ?? []).map((e) => [e.key, e.value]));
-    if (!entries.location) throw new Error(`tensor '${name}': external data without a location`);
+    if (!entries.location) throw new FormatError(`tensor '${name}': external data without a location`);
     if (!readExternal)
-      throw new Error(
+      throw new FormatError(
         `tensor '${name}': stored in external file '${entries.location}', but no folder was given to read it from`,
       );
     const offset = Number(entries.offset ?? 0);
@@ -103,7 +114,7 @@ export function tensorFromProto(t: onnx.ITensorProto, readExternal?: ExternalDat
   else if (type === DataType.INT64) values = (t.int64Data ?? []).map((v) => toNumber(v as Int64Like));
   else values = t.int32Data ?? [];
   if (values.length !== n) {
-    throw new Error(`tensor '${name}' ${formatShape(shape)}: has ${values.length} values, expected ${n}`);
+    throw new FormatError(`tensor '${name}' ${formatShape(shape)}: has ${values.length} values, expected ${n}`);
   }
   if (dtype === 'int64') return tensor(narrowInt64(values), { shape, dtype: 'int32' });
   const typed = ArrayBuffer.isView(values) ? values : null;

@@ -1,10 +1,14 @@
 import {
   allocTypedArray,
   type DType,
+  DTypeError,
   dtypeOfTypedArray,
   formatShape,
+  RecurError,
+  ShapeError,
   sizeOf,
   type TypedArray,
+  ValueError,
 } from '@recur/backend-api';
 import { getBackend } from './engine';
 import { type NestedArray, Tensor } from './tensor';
@@ -39,7 +43,7 @@ function inferShape(values: NestedArray): number[] {
 function flatten(values: NestedArray, shape: readonly number[], out: number[], axis = 0, path = ''): void {
   if (axis === shape.length) {
     if (typeof values !== 'number' && typeof values !== 'boolean') {
-      throw new Error(
+      throw new RecurError(
         `tensor: expected a number at ${path || 'the top'}, got ${Array.isArray(values) ? 'an array' : typeof values}`,
       );
     }
@@ -47,7 +51,7 @@ function flatten(values: NestedArray, shape: readonly number[], out: number[], a
     return;
   }
   if (!Array.isArray(values) || values.length !== shape[axis]) {
-    throw new Error(
+    throw new ShapeError(
       `tensor: ragged nested array: expected ${shape[axis]} elements at ${path || 'the top'} (shape ${formatShape(shape)}), got ${Array.isArray(values) ? values.length : 'a number'}`,
     );
   }
@@ -60,7 +64,7 @@ export function narrowInt64(values: ArrayLike<number | bigint>): Int32Array {
   for (let i = 0; i < values.length; i++) {
     const v = Number(values[i]);
     if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) {
-      throw new Error(`int64 → int32: value ${String(values[i])} at index ${i} does not fit in int32`);
+      throw new ValueError(`int64 → int32: value ${String(values[i])} at index ${i} does not fit in int32`);
     }
     out[i] = v;
   }
@@ -74,7 +78,7 @@ function toTypedArray(values: ArrayLike<number | bigint>, dtype: InputDType): Ty
     for (let i = 0; i < values.length; i++) {
       const v = Number(values[i]);
       if (!Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) {
-        throw new Error(`tensor: value ${String(values[i])} at index ${i} is not an int32`);
+        throw new DTypeError(`tensor: value ${String(values[i])} at index ${i} is not an int32`);
       }
       out[i] = v;
     }
@@ -116,16 +120,16 @@ export function tensor(
     flat = out;
     if (options.shape) {
       if (sizeOf(options.shape) !== out.length) {
-        throw new Error(`tensor: ${out.length} values do not fill shape ${formatShape(options.shape)}`);
+        throw new ShapeError(`tensor: ${out.length} values do not fill shape ${formatShape(options.shape)}`);
       }
       shape = options.shape;
     }
   }
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`tensor: bad shape ${formatShape(shape)}`);
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`tensor: bad shape ${formatShape(shape)}`);
   }
   if (sizeOf(shape) !== flat.length) {
-    throw new Error(
+    throw new ShapeError(
       `tensor: ${flat.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`,
     );
   }
@@ -146,7 +150,7 @@ export function scalar(value: number, dtype: DType = 'float32'): Tensor {
 
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new Error(`full: bad shape ${formatShape(shape)}`);
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`full: bad shape ${formatShape(shape)}`);
   }
   const backend = getBackend();
   return new Tensor(backend.fill(shape, value, dtype), backend);
@@ -181,7 +185,7 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): T
     stop = start;
     start = 0;
   }
-  if (step === 0) throw new Error('arange: step must not be 0');
+  if (step === 0) throw new ValueError('arange: step must not be 0');
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const type = dtype ?? ([start, stop, step].every(Number.isInteger) ? 'int32' : 'float32');
   const data = allocTypedArray(type, n);

@@ -1,4 +1,5 @@
 import type { Backend, BackendTensor } from '@recur/backend-api';
+import { RecurError } from '@recur/backend-api';
 import { JsBackend } from '@recur/backend-js';
 import { Tensor } from './tensor';
 
@@ -64,7 +65,7 @@ export function setBackend(backend: string | Backend): Backend {
   if (!instance) {
     const factory = backends.get(backend);
     if (!factory) {
-      throw new Error(`setBackend: no backend named '${backend}'; registered: ${listBackends().join(', ')}`);
+      throw new RecurError(`setBackend: no backend named '${backend}'; registered: ${listBackends().join(', ')}`);
     }
     instance = factory();
     instances.set(backend, instance);
@@ -128,7 +129,7 @@ export function tidy<T>(fn: () => T): T {
     state.scopes.pop();
   }
   if (result instanceof Promise) {
-    throw new Error('tidy: the function returned a Promise; tidy scopes must be synchronous');
+    throw new RecurError('tidy: the function returned a Promise; tidy scopes must be synchronous');
   }
   const survivors = new Set<Tensor>();
   collectTensors(result, survivors);
@@ -174,7 +175,7 @@ function backendOf(kernel: string, inputs: readonly Tensor[]): Backend {
     t.assertAlive(kernel);
     if (!backend) backend = t.backend;
     else if (t.backend !== backend) {
-      throw new Error(
+      throw new RecurError(
         `${kernel}: inputs live on different backends ('${backend.name}' and '${t.backend.name}'); move them to one first`,
       );
     }

@@ -1,16 +1,23 @@
 export type { Backend, BackendTensor, DType, Shape, TypedArray } from '@recur/backend-api';
 export {
   ConfigError,
+  checkBytes,
+  checkElements,
   DTypeError,
   FormatError,
   type FormatLocation,
   formatShape,
+  getLimits,
+  LimitError,
+  type Limits,
   RecurError,
   ShapeError,
+  setLimits,
   shapesEqual,
   sizeOf,
   tryBroadcastShapes,
   UnsupportedError,
+  ValueError,
 } from '@recur/backend-api';
 export {
   arange,

@@ -1,4 +1,12 @@
-import { allocTypedArray, type DType, formatShape, sizeOf } from '@recur/backend-api';
+import {
+  allocTypedArray,
+  type DType,
+  DTypeError,
+  formatShape,
+  RecurError,
+  ShapeError,
+  sizeOf,
+} from '@recur/backend-api';
 import { getBackend } from './engine';
 import { Tensor } from './tensor';
 
@@ -76,7 +84,7 @@ export class Rng {
   }
 
   setState(state: { s: readonly number[]; spareNormal: number | null }): void {
-    if (state.s.length !== 4) throw new Error(`Rng.setState: expected 4 state words, got ${state.s.length}`);
+    if (state.s.length !== 4) throw new RecurError(`Rng.setState: expected 4 state words, got ${state.s.length}`);
     this.s.set(state.s);
     this.spareNormal = state.spareNormal;
   }
@@ -111,9 +119,10 @@ function rngOf(seed: number | Rng | undefined): Rng {
 
 function randomTensor(op: string, shape: readonly number[], dtype: DType, draw: () => number): Tensor {
   if (dtype !== 'float32' && dtype !== 'float64') {
-    throw new Error(`${op}: dtype must be float32 or float64, got ${dtype}`);
+    throw new DTypeError(`${op}: dtype must be float32 or float64, got ${dtype}`);
   }
-  for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new Error(`${op}: bad shape ${formatShape(shape)}`);
+  for (const d of shape)
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: bad shape ${formatShape(shape)}`);
   const data = allocTypedArray(dtype, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = draw();
   const backend = getBackend();

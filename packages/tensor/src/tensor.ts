@@ -1,4 +1,13 @@
-import { type Backend, type BackendTensor, type DType, formatShape, sizeOf, type TypedArray } from '@recur/backend-api';
+import {
+  type Backend,
+  type BackendTensor,
+  type DType,
+  formatShape,
+  RecurError,
+  ShapeError,
+  sizeOf,
+  type TypedArray,
+} from '@recur/backend-api';
 import { currentRecorder, trackTensor } from './engine';
 
 /** A nested JavaScript array of numbers, as `arraySync` returns and `tensor` accepts. */
@@ -57,7 +66,10 @@ export class Tensor {
   /** @internal */
   assertAlive(op: string): void {
     if (this.disposed) {
-      throw new Error(`${op}: tensor #${this.id} ${formatShape(this.shape)} ${this.dtype} was disposed`);
+      throw new RecurError(
+        `${op}: tensor #${this.id} ${formatShape(this.shape)} ${this.dtype} was disposed`,
+        'disposed',
+      );
     }
   }
 
@@ -90,7 +102,7 @@ export class Tensor {
   /** The single value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) {
-      throw new Error(`item: expected a tensor with one element, got shape ${formatShape(this.shape)}`);
+      throw new ShapeError(`item: expected a tensor with one element, got shape ${formatShape(this.shape)}`);
     }
     return this.dataSync()[0];
   }

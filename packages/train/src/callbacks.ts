@@ -1,12 +1,12 @@
 import type { Module } from '@recur/layers';
-import { clone, dispose, keep, type Tensor } from '@recur/tensor';
+import { clone, dispose, keep, type Tensor, ValueError } from '@recur/tensor';
 import type { Callback, EpochLogs } from './fit';
 
 type Monitor = 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy';
 
 function read(logs: EpochLogs, monitor: Monitor): number {
   const v = logs[monitor];
-  if (v === undefined) throw new Error(`callback: '${monitor}' is not in the epoch logs (validation data given?)`);
+  if (v === undefined) throw new ValueError(`callback: '${monitor}' is not in the epoch logs (validation data given?)`);
   return v;
 }
 

@@ -1,5 +1,5 @@
 import type { VocabJSON } from '@recur/data';
-import { type Rng, type Tensor, tensor } from '@recur/tensor';
+import { FormatError, type Rng, type Tensor, tensor } from '@recur/tensor';
 import type { OptimizerState } from './optimizers/optimizer';
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors';
 
@@ -54,11 +54,13 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
 export function decodeCheckpoint(bytes: Uint8Array, what = 'checkpoint'): Checkpoint {
   const { tensors, metadata } = decodeSafetensors(bytes, what);
   if (metadata.format !== CHECKPOINT_FORMAT || !metadata.recur) {
-    throw new Error(`${what}: not a recur checkpoint (metadata format ${JSON.stringify(metadata.format)})`);
+    throw new FormatError(`${what}: not a recur checkpoint (metadata format ${JSON.stringify(metadata.format)})`);
   }
   const meta = JSON.parse(metadata.recur);
   if (meta.version > CHECKPOINT_VERSION) {
-    throw new Error(`${what}: checkpoint version ${meta.version} is newer than this library's ${CHECKPOINT_VERSION}`);
+    throw new FormatError(
+      `${what}: checkpoint version ${meta.version} is newer than this library's ${CHECKPOINT_VERSION}`,
+    );
   }
   const model: Record<string, Tensor> = {};
   const slots: Record<string, Tensor>[] = meta.optimizer

@@ -1,4 +1,4 @@
-import { keep, maximum, minimum, mul, sum, type Tensor, tidy } from '@recur/tensor';
+import { keep, maximum, minimum, mul, RecurError, sum, type Tensor, tidy } from '@recur/tensor';
 
 /**
  * torch.nn.utils.clip_grad_norm_: the global L2 norm over all gradients; when it exceeds
@@ -12,7 +12,7 @@ export function clipGradNorm(
 ): { norm: number; grads: Tensor[] } {
   const norm = Math.sqrt(grads.reduce((acc, g) => acc + tidy(() => sum(mul(g, g)).item()), 0));
   if (!Number.isFinite(norm) && options.errorIfNonfinite) {
-    throw new Error(
+    throw new RecurError(
       `clipGradNorm: the total norm of the gradients is ${norm}; set errorIfNonfinite: false to clip anyway`,
     );
   }

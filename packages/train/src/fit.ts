@@ -1,6 +1,6 @@
 import { noGrad, valueAndGradsOf } from '@recur/autograd';
 import type { Module } from '@recur/layers';
-import { argMax, cast, dispose, equal, mul, notEqual, sum, type Tensor, tidy } from '@recur/tensor';
+import { argMax, cast, dispose, equal, mul, notEqual, RecurError, sum, type Tensor, tidy } from '@recur/tensor';
 import { clipGradNorm } from './clip';
 import type { Optimizer } from './optimizers/optimizer';
 import type { Schedule } from './schedules';
@@ -123,7 +123,7 @@ export async function fit<B>(options: FitOptions<B>): Promise<History> {
       if (!Number.isFinite(loss)) {
         dispose(g);
         if (!options.skipNonFinite) {
-          throw new Error(
+          throw new RecurError(
             `fit: the loss is ${loss} at epoch ${epoch}, batch ${batch}; no update was applied (skipNonFinite skips such steps)`,
           );
         }

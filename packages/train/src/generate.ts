@@ -1,4 +1,4 @@
-import { defaultRng, dispose, keep, Rng, tensor, tidy } from '@recur/tensor';
+import { defaultRng, dispose, keep, Rng, tensor, tidy, ValueError } from '@recur/tensor';
 import { type LMState, lastLogits, type SequenceModel } from './language-model';
 
 export interface SamplingOptions {
@@ -23,10 +23,10 @@ export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions 
     return best;
   }
   const temperature = options.temperature ?? 1;
-  if (!(temperature > 0)) throw new Error(`sampleToken: temperature must be > 0, got ${temperature}`);
+  if (!(temperature > 0)) throw new ValueError(`sampleToken: temperature must be > 0, got ${temperature}`);
   let order = Array.from({ length: n }, (_, i) => i).sort((a, b) => logits[b] - logits[a]);
   if (options.topK !== undefined) {
-    if (!(options.topK >= 1)) throw new Error(`sampleToken: topK must be ≥ 1, got ${options.topK}`);
+    if (!(options.topK >= 1)) throw new ValueError(`sampleToken: topK must be ≥ 1, got ${options.topK}`);
     order = order.slice(0, options.topK);
   }
   const max = logits[order[0]];
@@ -35,7 +35,7 @@ export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions 
   probs = probs.map((p) => p / total);
   if (options.topP !== undefined) {
     if (!(options.topP > 0 && options.topP <= 1))
-      throw new Error(`sampleToken: topP must be in (0, 1], got ${options.topP}`);
+      throw new ValueError(`sampleToken: topP must be in (0, 1], got ${options.topP}`);
     let cum = 0;
     let keepN = 0;
     while (keepN < probs.length && cum < options.topP) cum += probs[keepN++];
@@ -71,7 +71,7 @@ export function generate(
   prompt: readonly number[],
   options: GenerateOptions,
 ): number[] {
-  if (prompt.length === 0) throw new Error('generate: the prompt needs at least one token');
+  if (prompt.length === 0) throw new ValueError('generate: the prompt needs at least one token');
   const rng =
     options.seed instanceof Rng ? options.seed : options.seed === undefined ? defaultRng() : new Rng(options.seed);
   const wasTraining = model.training;

@@ -1,5 +1,5 @@
 import { Embedding, GRU, Linear, LSTM, Module, RNN, type TorchRecurrent } from '@recur/layers';
-import { type DType, formatShape, type Rng, slice, squeeze, type Tensor, tidy } from '@recur/tensor';
+import { type DType, formatShape, type Rng, ShapeError, slice, squeeze, type Tensor, tidy } from '@recur/tensor';
 
 export interface LMState {
   h: Tensor;
@@ -58,7 +58,7 @@ export class RecurrentLM extends Module implements SequenceModel {
 
   forward(ids: Tensor, state?: LMState): { logits: Tensor; state: LMState } {
     if (ids.rank !== 2)
-      throw new Error(`${this.name}: token ids should be [batch, time], got ${formatShape(ids.shape)}`);
+      throw new ShapeError(`${this.name}: token ids should be [batch, time], got ${formatShape(ids.shape)}`);
     return tidy(() => {
       const r = this.rnn.forward(this.embedding.forward(ids), { h0: state?.h, c0: state?.c });
       return { logits: this.head.forward(r.output), state: { h: r.hN, c: r.cN } };

@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from '@recur/tensor';
+import { FormatError } from '@recur/tensor';
 
 /**
  * The safetensors format (what `safetensors.torch.load_file` reads): an 8-byte little-endian
@@ -50,17 +51,17 @@ export function decodeSafetensors(
   what = 'safetensors',
 ): { tensors: Record<string, SafeTensor>; metadata: Record<string, string> } {
   if (bytes.length < 8)
-    throw new Error(`${what}: ${bytes.length} bytes is too short for a safetensors header (needs 8)`);
+    throw new FormatError(`${what}: ${bytes.length} bytes is too short for a safetensors header (needs 8)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(view.getBigUint64(0, true));
   if (n > MAX_HEADER || 8 + n > bytes.length) {
-    throw new Error(`${what}: header length ${n} at offset 0 runs past the end of the ${bytes.length}-byte file`);
+    throw new FormatError(`${what}: header length ${n} at offset 0 runs past the end of the ${bytes.length}-byte file`);
   }
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
   } catch (e) {
-    throw new Error(`${what}: the JSON header (bytes 8..${8 + n}) does not parse: ${(e as Error).message}`);
+    throw new FormatError(`${what}: the JSON header (bytes 8..${8 + n}) does not parse: ${(e as Error).message}`);
   }
   const dataStart = 8 + n;
   const dataLength = bytes.length - dataStart;
@@ -70,11 +71,11 @@ export function decodeSafetensors(
     const e = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
     const dtype = FROM_SAFE[e?.dtype];
     if (!dtype)
-      throw new Error(
+      throw new FormatError(
         `${what}: tensor '${name}' has dtype ${JSON.stringify(e?.dtype)}; recur reads F32, F64, I32, BOOL`,
       );
     if (!Array.isArray(e.shape) || e.shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new Error(`${what}: tensor '${name}' has a bad shape ${JSON.stringify(e.shape)}`);
+      throw new FormatError(`${what}: tensor '${name}' has a bad shape ${JSON.stringify(e.shape)}`);
     }
     const [begin, end] = e.data_offsets ?? [];
     const count = e.shape.reduce((a, b) => a * b, 1);
@@ -85,7 +86,7 @@ export function decodeSafetensors(
       end > dataLength ||
       end - begin !== count * BYTES[dtype]
     ) {
-      throw new Error(
+      throw new FormatError(
         `${what}: tensor '${name}' [${e.shape}] ${e.dtype} declares bytes ${begin}..${end} (file offset ${dataStart + begin}), but needs ${count * BYTES[dtype]} bytes within the ${dataLength} bytes of data`,
       );
     }

@@ -1,3 +1,4 @@
+import { ValueError } from '@recur/tensor';
 import type { Optimizer } from './optimizers/optimizer';
 
 /** Sets the optimizer's learning rate for each epoch (or step), as PyTorch's lr_scheduler. */
@@ -87,7 +88,7 @@ export class ReduceLROnPlateau implements Schedule {
 
   step(metric?: number): void {
     if (metric === undefined || Number.isNaN(metric))
-      throw new Error('ReduceLROnPlateau.step: needs the monitored metric');
+      throw new ValueError('ReduceLROnPlateau.step: needs the monitored metric');
     const { factor = 0.1, patience = 10, threshold = 1e-4, minLr = 0, cooldown = 0 } = this.options;
     if (metric < this.best * (1 - threshold)) {
       this.best = metric;

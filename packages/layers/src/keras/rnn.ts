@@ -9,6 +9,7 @@ import {
   gather,
   keep,
   mul,
+  RecurError,
   reshape,
   ShapeError,
   slice,
@@ -250,11 +251,11 @@ export class RNN<S extends boolean = boolean> extends Layer {
     const dtype = this.cell.parameters()[0]?.dtype ?? 'float32';
     const states = given ?? this.states ?? sizes.map((n) => zeros([B, n], dtype));
     if (states.length !== sizes.length) {
-      throw new Error(`${this.name}: expected ${sizes.length} initial state tensor(s), got ${states.length}`);
+      throw new RecurError(`${this.name}: expected ${sizes.length} initial state tensor(s), got ${states.length}`);
     }
     states.forEach((s, i) => {
       if (s.rank !== 2 || s.shape[0] !== B || s.shape[1] !== sizes[i]) {
-        throw new Error(
+        throw new ShapeError(
           `${this.name}: initial state ${i} should be [${B}, ${sizes[i]}] for input ${formatShape(input.shape)}, got ${formatShape(s.shape)}`,
         );
       }

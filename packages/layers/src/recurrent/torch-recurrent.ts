@@ -6,7 +6,9 @@ import {
   concat,
   type DType,
   formatShape,
+  RecurError,
   type Rng,
+  ShapeError,
   slice,
   squeeze,
   stack,
@@ -14,6 +16,7 @@ import {
   Tensor,
   tensor,
   tidy,
+  ValueError,
   zeros,
 } from '@recur/tensor';
 import { dropout } from '../dropout';
@@ -85,7 +88,8 @@ export abstract class TorchRecurrent extends Module {
       ['hiddenSize', hiddenSize],
       ['numLayers', options.numLayers ?? 1],
     ] as const) {
-      if (!Number.isInteger(v) || v <= 0) throw new Error(`${this.name}: ${what} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v <= 0)
+        throw new ValueError(`${this.name}: ${what} must be a positive integer, got ${v}`);
     }
     this.kind = kind;
     this.inputSize = inputSize;
@@ -99,7 +103,7 @@ export abstract class TorchRecurrent extends Module {
     this.activations = options.activations;
     this.useFused = options.fused ?? true;
     if (this.projSize < 0 || (this.projSize >= hiddenSize && this.projSize !== 0)) {
-      throw new Error(`${this.name}: projSize must be in [0, hiddenSize), got ${this.projSize}`);
+      throw new ValueError(`${this.name}: projSize must be in [0, hiddenSize), got ${this.projSize}`);
     }
     const G = GATE_COUNT[kind];
     const H = hiddenSize;
@@ -162,7 +166,7 @@ export abstract class TorchRecurrent extends Module {
   private checkState(what: 'h0' | 'c0', t: Tensor, B: number, size: number): void {
     const want = [this.numLayers * this.directions, B, size];
     if (t.rank !== 3 || t.shape.some((d, i) => d !== want[i])) {
-      throw new Error(`${this.name}: ${what} should be ${formatShape(want)}, got ${formatShape(t.shape)}`);
+      throw new ShapeError(`${this.name}: ${what} should be ${formatShape(want)}, got ${formatShape(t.shape)}`);
     }
   }
 
@@ -179,7 +183,7 @@ export abstract class TorchRecurrent extends Module {
     const state = this.stateOf(given);
     if (isPackedSequence(input)) {
       if (state.seqLengths)
-        throw new Error(`${this.name}: a PackedSequence carries its lengths; do not pass seqLengths too`);
+        throw new RecurError(`${this.name}: a PackedSequence carries its lengths; do not pass seqLengths too`);
       const { output: padded, lengths } = padPackedSequence(input, { batchFirst: true });
       const lengthTensor = tensor(lengths, { dtype: 'int32' });
       try {
@@ -222,10 +226,10 @@ export abstract class TorchRecurrent extends Module {
   private run(input: Tensor, state: ForwardState, batchFirst: boolean): RecurrentOutput<Tensor> {
     if (input.rank !== 3) {
       const layout = batchFirst ? '[batch, time, features]' : '[time, batch, features]';
-      throw new Error(`${this.name}: input should have rank 3 ${layout}, got ${formatShape(input.shape)}`);
+      throw new ShapeError(`${this.name}: input should have rank 3 ${layout}, got ${formatShape(input.shape)}`);
     }
     if (input.shape[2] !== this.inputSize) {
-      throw new Error(
+      throw new ShapeError(
         `${this.name}: input has ${input.shape[2]} features, expected inputSize ${this.inputSize} (input ${formatShape(input.shape)})`,
       );
     }
@@ -238,7 +242,7 @@ export abstract class TorchRecurrent extends Module {
       const L = this.numLayers * this.directions;
       if (state.h0) this.checkState('h0', state.h0, B, this.outputSize);
       if (state.c0) this.checkState('c0', state.c0, B, this.hiddenSize);
-      if (state.c0 && this.kind !== 'lstm') throw new Error(`${this.name}: c0 is only for LSTM`);
+      if (state.c0 && this.kind !== 'lstm') throw new RecurError(`${this.name}: c0 is only for LSTM`);
       const h0 = state.h0 ? cast(state.h0, dtype) : zeros([L, B, this.outputSize], dtype);
       const c0 =
         this.kind === 'lstm' ? (state.c0 ? cast(state.c0, dtype) : zeros([L, B, this.hiddenSize], dtype)) : undefined;
@@ -274,11 +278,11 @@ export abstract class TorchRecurrent extends Module {
   private checkLengths(lengths: Tensor, B: number, T: number): Tensor {
     const values = Array.from(lengths.dataSync());
     if (lengths.rank !== 1 || values.length !== B) {
-      throw new Error(`${this.name}: seqLengths should be [${B}], got ${formatShape(lengths.shape)}`);
+      throw new ShapeError(`${this.name}: seqLengths should be [${B}], got ${formatShape(lengths.shape)}`);
     }
     values.forEach((v, i) => {
       if (!Number.isInteger(v) || v < 1 || v > T) {
-        throw new Error(`${this.name}: seqLengths[${i}] = ${v} is outside 1..${T}`);
+        throw new ValueError(`${this.name}: seqLengths[${i}] = ${v} is outside 1..${T}`);
       }
     });
     return lengths.dtype === 'int32' ? lengths : cast(lengths, 'int32');

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { atomicWriteFile } from '@recur/data/node';
 import { GRU, LSTM, RNN } from '@recur/layers';
-import { type Tensor, tensor } from '@recur/tensor';
+import { RecurError, type Tensor, tensor } from '@recur/tensor';
 import { Command } from 'commander';
 import { exportOnnx } from '../export';
 import { OnnxModel } from '../model';
@@ -21,7 +21,7 @@ function load(path: string): OnnxModel {
       const data = readFileSync(join(dirname(path), location));
       const end = length === undefined ? data.length : offset + length;
       if (end > data.length)
-        throw new Error(
+        throw new RecurError(
           `external data '${location}' has ${data.length} bytes, the model asks for bytes ${offset}..${end}`,
         );
       return new Uint8Array(data.buffer, data.byteOffset + offset, end - offset);

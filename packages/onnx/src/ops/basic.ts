@@ -1,3 +1,4 @@
+import { RecurError, UnsupportedError } from '@recur/tensor';
 import { input, int, ints, num, type OpContext, type OpImpl, values } from './op';
 import {
   abs,
@@ -49,7 +50,7 @@ const ONNX_TO_DTYPE: Record<number, DType> = {
 
 function dtypeOf(ctx: OpContext, code: number): DType {
   const d = ONNX_TO_DTYPE[code];
-  if (!d) throw new Error(`${ctx.node}: data type ${code} is not supported`);
+  if (!d) throw new UnsupportedError(`${ctx.node}: data type ${code} is not supported`);
   return d;
 }
 
@@ -112,7 +113,7 @@ export const basicOps: Record<string, OpImpl> = {
     if (Array.isArray(a.value_floats)) return [tensor(a.value_floats as number[], { dtype: 'float32' })];
     if (typeof a.value_int === 'number') return [tensor([a.value_int], { shape: [], dtype: 'int32' })];
     if (Array.isArray(a.value_ints)) return [tensor(a.value_ints as number[], { dtype: 'int32' })];
-    throw new Error(`${c.node}: Constant without a supported value attribute`);
+    throw new RecurError(`${c.node}: Constant without a supported value attribute`);
   },
   ConstantOfShape: (c) => {
     const shape = values(input(c, 0, 'shape')) as number[];

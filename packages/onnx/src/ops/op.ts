@@ -1,4 +1,5 @@
 import type { Tensor } from '@recur/tensor';
+import { RecurError } from '@recur/tensor';
 import type { AttrValue } from '../attributes';
 
 /** What an operator implementation sees: its inputs (undefined for an omitted optional one), attributes, opset. */
@@ -30,7 +31,7 @@ export function ints(ctx: OpContext, name: string): number[] | undefined {
 
 export function input(ctx: OpContext, i: number, what: string): Tensor {
   const t = ctx.inputs[i];
-  if (!t) throw new Error(`${ctx.node}: missing required input ${i} (${what})`);
+  if (!t) throw new RecurError(`${ctx.node}: missing required input ${i} (${what})`);
   return t;
 }
 

@@ -1,5 +1,6 @@
 import type { ActivationName, RecurrentKind } from '@recur/backend-api';
 import { onnxToTorch, runRecurrent } from '@recur/layers';
+import { RecurError, ShapeError, UnsupportedError } from '@recur/tensor';
 import { input, int, type OpContext, type OpImpl, values } from './op';
 import {
   abs,
@@ -55,7 +56,7 @@ function activationFn(name: string, alpha?: number, beta?: number): (x: Tensor) 
     case 'softplus':
       return (x) => log(add(exp(x), 1));
     default:
-      throw new Error(`unsupported recurrent activation '${name}'`);
+      throw new UnsupportedError(`unsupported recurrent activation '${name}'`);
   }
 }
 
@@ -95,10 +96,10 @@ function recurrentOp(kind: RecurrentKind): OpImpl {
     const Bsz = X.shape[1];
     const dirs = W.shape[0];
     const H = int(c, 'hidden_size', R.shape[2]);
-    if (W.shape[1] !== G * H) throw new Error(`${c.node}: W is [${W.shape}], expected [dirs, ${G * H}, input]`);
+    if (W.shape[1] !== G * H) throw new ShapeError(`${c.node}: W is [${W.shape}], expected [dirs, ${G * H}, input]`);
     const direction = (c.attrs.direction as string) ?? 'forward';
     if ((direction === 'bidirectional') !== (dirs === 2)) {
-      throw new Error(`${c.node}: direction '${direction}' but W has ${dirs} direction(s)`);
+      throw new RecurError(`${c.node}: direction '${direction}' but W has ${dirs} direction(s)`);
     }
     if (layout === 1) {
       if (h0) h0 = swapAxes(h0, 0, 1);

@@ -4,7 +4,9 @@ import {
   type DType,
   formatShape,
   promoteDTypes,
+  ShapeError,
   tryBroadcastShapes,
+  ValueError,
 } from '@recur/backend-api';
 import { runKernel, tidy } from '../engine';
 import type { Tensor } from '../tensor';
@@ -18,13 +20,13 @@ function checkBroadcast(op: string, ...shapes: (readonly number[])[]): void {
   for (const s of shapes) {
     out = out && tryBroadcastShapes(out, s);
   }
-  if (!out) throw new Error(`${op}: shapes ${shapes.map(formatShape).join(' and ')} do not broadcast`);
+  if (!out) throw new ShapeError(`${op}: shapes ${shapes.map(formatShape).join(' and ')} do not broadcast`);
 }
 
 /** Brings both operands to one dtype: numbers adopt the tensor's, tensors promote. */
 function operands(op: string, a: TensorOrNumber, b: TensorOrNumber, floatResult = false): [Tensor, Tensor] {
   if (typeof a === 'number' && typeof b === 'number') {
-    throw new Error(`${op}: at least one operand must be a tensor`);
+    throw new ValueError(`${op}: at least one operand must be a tensor`);
   }
   let dtype: DType;
   if (typeof a === 'number') {

@@ -1,4 +1,12 @@
-import { allocTypedArray, type DType, formatShape, sizeOf } from '@recur/backend-api';
+import {
+  allocTypedArray,
+  type DType,
+  DTypeError,
+  formatShape,
+  ShapeError,
+  sizeOf,
+  ValueError,
+} from '@recur/backend-api';
 import { runKernel, tidy } from '../engine';
 import { Tensor } from '../tensor';
 import { cast } from './convert';
@@ -7,12 +15,14 @@ import { resolveAxis } from './shape-ops';
 function checkIndices(op: string, indices: Tensor, axisSize: number, what: string): Tensor {
   const idx = indices.dtype === 'int32' ? indices : cast(indices, 'int32');
   if (indices.dtype === 'float32' || indices.dtype === 'float64') {
-    throw new Error(`${op}: indices must be int32 (or int64), got ${indices.dtype}`);
+    throw new DTypeError(`${op}: indices must be int32 (or int64), got ${indices.dtype}`);
   }
   const values = idx.dataSync();
   for (let i = 0; i < values.length; i++) {
     if (values[i] < 0 || values[i] >= axisSize) {
-      throw new Error(`${op}: index ${values[i]} at position ${i} is out of range for ${what} of size ${axisSize}`);
+      throw new ValueError(
+        `${op}: index ${values[i]} at position ${i} is out of range for ${what} of size ${axisSize}`,
+      );
     }
   }
   return idx;
@@ -43,7 +53,7 @@ export function scatterAdd(shape: readonly number[], indices: Tensor, updates: T
     updates.rank !== expected.length ||
     updates.shape.some((d, i) => d !== expected[i])
   ) {
-    throw new Error(
+    throw new ShapeError(
       `scatterAdd: updates ${formatShape(updates.shape)} should be ${formatShape(expected)} for indices ${formatShape(indices.shape)} into ${formatShape(shape)}`,
     );
   }

@@ -1,4 +1,4 @@
-import { formatShape, promoteDTypes, tryBroadcastShapes } from '@recur/backend-api';
+import { formatShape, promoteDTypes, ShapeError, tryBroadcastShapes } from '@recur/backend-api';
 import { runKernel, tidy } from '../engine';
 import type { Tensor } from '../tensor';
 import { cast } from './convert';
@@ -20,7 +20,9 @@ export function matMul(a: Tensor, b: Tensor, options: MatMulOptions = {}): Tenso
   const ta = options.transposeA ?? false;
   const tb = options.transposeB ?? false;
   if (a.rank === 0 || b.rank === 0) {
-    throw new Error(`matMul: operands must have rank ≥ 1, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    throw new ShapeError(
+      `matMul: operands must have rank ≥ 1, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+    );
   }
   return tidy(() => {
     const dtype = promoteDTypes(a.dtype, b.dtype) === 'bool' ? 'int32' : promoteDTypes(a.dtype, b.dtype);
@@ -34,7 +36,7 @@ export function matMul(a: Tensor, b: Tensor, options: MatMulOptions = {}): Tenso
     const kb = tb && !vecB ? y.shape[y.rank - 1] : y.shape[y.rank - 2];
     const batch = tryBroadcastShapes(x.shape.slice(0, -2), y.shape.slice(0, -2));
     if (ka !== kb || !batch) {
-      throw new Error(
+      throw new ShapeError(
         `matMul: shapes ${formatShape(a.shape)}${ta ? 'ᵀ' : ''} and ${formatShape(b.shape)}${tb ? 'ᵀ' : ''} do not match (inner sizes ${ka} and ${kb})`,
       );
     }

@@ -1,4 +1,4 @@
-import { type ArgReduceOp, formatShape, type ReduceOp } from '@recur/backend-api';
+import { type ArgReduceOp, formatShape, type ReduceOp, ShapeError } from '@recur/backend-api';
 import { runKernel, tidy } from '../engine';
 import type { Tensor } from '../tensor';
 import { add, div, sub } from './binary';
@@ -25,7 +25,7 @@ function reduce(op: ReduceOp, x: Tensor, axes: number | readonly number[] | unde
   const list = resolveAxes(op, x, axes);
   return tidy(() => {
     if ((op === 'max' || op === 'min') && list.some((a) => x.shape[a] === 0)) {
-      throw new Error(`${op}: cannot reduce over an empty axis of ${formatShape(x.shape)}`);
+      throw new ShapeError(`${op}: cannot reduce over an empty axis of ${formatShape(x.shape)}`);
     }
     const input = x.dtype === 'bool' ? cast(x, 'int32') : x;
     let out: Tensor;
@@ -73,7 +73,7 @@ export function logSumExp(x: Tensor, axes?: number | readonly number[], options:
 
 function argReduce(op: ArgReduceOp, x: Tensor, axis: number, options: ReduceOptions): Tensor {
   const a = resolveAxis(op, axis, x.rank);
-  if (x.shape[a] === 0) throw new Error(`${op}: axis ${axis} of ${formatShape(x.shape)} is empty`);
+  if (x.shape[a] === 0) throw new ShapeError(`${op}: axis ${axis} of ${formatShape(x.shape)} is empty`);
   return tidy(() => {
     const out = runKernel(op, [x], { axis: a }, (b, s) => b.argReduce(op, s, a));
     return options.keepDims ? reshape(out, keptShape(x, [a])) : out;

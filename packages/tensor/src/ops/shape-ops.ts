@@ -1,11 +1,11 @@
-import { formatShape, normalizeAxis, shapesEqual, sizeOf, tryBroadcastShapes } from '@recur/backend-api';
+import { formatShape, normalizeAxis, ShapeError, shapesEqual, sizeOf, tryBroadcastShapes } from '@recur/backend-api';
 import { runKernel } from '../engine';
 import type { Tensor } from '../tensor';
 
 /** Resolves `axis` (negative counts from the end) or throws an error that names the op. */
 export function resolveAxis(op: string, axis: number, rank: number): number {
   const a = normalizeAxis(axis, rank);
-  if (a < 0) throw new Error(`${op}: axis ${axis} is out of range for rank ${rank}`);
+  if (a < 0) throw new ShapeError(`${op}: axis ${axis} is out of range for rank ${rank}`);
   return a;
 }
 
@@ -13,17 +13,21 @@ export function resolveAxis(op: string, axis: number, rank: number): number {
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const known = shape.filter((d) => d !== -1);
   const inferred = shape.length - known.length;
-  if (inferred > 1) throw new Error(`reshape: at most one -1 in ${formatShape(shape)}`);
+  if (inferred > 1) throw new ShapeError(`reshape: at most one -1 in ${formatShape(shape)}`);
   const knownSize = sizeOf(known);
   let target = [...shape];
   if (inferred === 1) {
     if (knownSize === 0 || x.size % knownSize !== 0) {
-      throw new Error(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`);
+      throw new ShapeError(
+        `reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`,
+      );
     }
     target = shape.map((d) => (d === -1 ? x.size / knownSize : d));
   }
   if (target.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(target) !== x.size) {
-    throw new Error(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`);
+    throw new ShapeError(
+      `reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`,
+    );
   }
   return runKernel('reshape', [x], { shape: target }, (b, s) => b.reshape(s, target));
 }
@@ -51,7 +55,7 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
   if (list) {
     for (const a of list) {
       if (x.shape[a] !== 1)
-        throw new Error(`squeeze: axis ${a} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
+        throw new ShapeError(`squeeze: axis ${a} of ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
     }
   }
   return reshape(
@@ -64,7 +68,9 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const p = perm ? perm.map((a) => resolveAxis('transpose', a, x.rank)) : [...x.shape.keys()].reverse();
   if (p.length !== x.rank || new Set(p).size !== x.rank) {
-    throw new Error(`transpose: perm [${perm}] is not a permutation of the ${x.rank} axes of ${formatShape(x.shape)}`);
+    throw new ShapeError(
+      `transpose: perm [${perm}] is not a permutation of the ${x.rank} axes of ${formatShape(x.shape)}`,
+    );
   }
   if (p.every((a, i) => a === i)) return runKernel('reshape', [x], { shape: x.shape }, (b, s) => b.reshape(s, s.shape));
   return runKernel('transpose', [x], { perm: p }, (b, s) => b.transpose(s, p));
@@ -83,7 +89,7 @@ export function swapAxes(x: Tensor, a: number, b: number): Tensor {
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   const out = tryBroadcastShapes(x.shape, shape);
   if (!out || !shapesEqual(out, shape)) {
-    throw new Error(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
+    throw new ShapeError(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
   }
   if (shapesEqual(x.shape, shape)) return runKernel('reshape', [x], { shape }, (b, s) => b.reshape(s, shape));
   return runKernel('broadcastTo', [x], { shape: [...shape] }, (b, s) => b.broadcastTo(s, shape));

@@ -1,4 +1,4 @@
-import { formatShape, shapesEqual } from '@recur/backend-api';
+import { formatShape, RecurError, ShapeError, shapesEqual, ValueError } from '@recur/backend-api';
 import { runKernel, runKernelMulti, tidy } from '../engine';
 import type { Tensor } from '../tensor';
 import { resolveAxis, unsqueeze } from './shape-ops';
@@ -14,7 +14,7 @@ function sliceKernel(x: Tensor, begin: number[], size: number[], step: number[])
  */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   if (begin.length > x.rank || (size && size.length > x.rank)) {
-    throw new Error(
+    throw new ShapeError(
       `slice: begin [${begin}] / size [${size ?? ''}] have more entries than the rank of ${formatShape(x.shape)}`,
     );
   }
@@ -26,7 +26,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
     if (start < 0) start += dim;
     const count = size?.[i] === undefined || size[i] === -1 ? dim - start : size[i];
     if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > dim) {
-      throw new Error(
+      throw new ShapeError(
         `slice: begin [${begin}] size [${size ?? ''}] is out of bounds for ${formatShape(x.shape)} (axis ${i})`,
       );
     }
@@ -58,13 +58,13 @@ export function stridedSlice(
   const step = x.shape.map(() => 1);
   const list = axes ?? starts.map((_, i) => i);
   if (starts.length !== list.length || ends.length !== list.length || (steps && steps.length !== list.length)) {
-    throw new Error('stridedSlice: starts, ends, axes and steps must have the same length');
+    throw new RecurError('stridedSlice: starts, ends, axes and steps must have the same length');
   }
   list.forEach((axis, k) => {
     const a = resolveAxis('stridedSlice', axis, x.rank);
     const dim = x.shape[a];
     const st = steps?.[k] ?? 1;
-    if (st === 0) throw new Error(`stridedSlice: step for axis ${axis} must not be 0`);
+    if (st === 0) throw new ValueError(`stridedSlice: step for axis ${axis} must not be 0`);
     let s = starts[k];
     let e = ends[k];
     if (s < 0) s += dim;
@@ -86,13 +86,13 @@ export function stridedSlice(
 
 /** Joins tensors along `axis`; all other sizes and the dtype must agree. */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
-  if (xs.length === 0) throw new Error('concat: needs at least one tensor');
+  if (xs.length === 0) throw new ValueError('concat: needs at least one tensor');
   const first = xs[0];
   const a = resolveAxis('concat', axis, first.rank);
   for (const [i, x] of xs.entries()) {
     const same = x.rank === first.rank && x.shape.every((d, j) => j === a || d === first.shape[j]);
     if (!same || x.dtype !== first.dtype) {
-      throw new Error(
+      throw new ShapeError(
         `concat: tensor ${i} is ${formatShape(x.shape)} ${x.dtype}, expected ${formatShape(first.shape)} ${first.dtype} except along axis ${a}`,
       );
     }
@@ -103,10 +103,10 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 
 /** Stacks same-shaped tensors along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
-  if (xs.length === 0) throw new Error('stack: needs at least one tensor');
+  if (xs.length === 0) throw new ValueError('stack: needs at least one tensor');
   for (const [i, x] of xs.entries()) {
     if (!shapesEqual(x.shape, xs[0].shape)) {
-      throw new Error(`stack: tensor ${i} is ${formatShape(x.shape)}, expected ${formatShape(xs[0].shape)}`);
+      throw new ShapeError(`stack: tensor ${i} is ${formatShape(x.shape)}, expected ${formatShape(xs[0].shape)}`);
     }
   }
   return tidy(() =>
@@ -127,7 +127,7 @@ export function split(x: Tensor, sections: number | readonly number[], axis = 0)
   let sizes: number[];
   if (typeof sections === 'number') {
     if (!Number.isInteger(sections) || sections <= 0 || dim % sections !== 0) {
-      throw new Error(
+      throw new ShapeError(
         `split: axis ${a} of ${formatShape(x.shape)} (size ${dim}) does not split into ${sections} equal parts`,
       );
     }
@@ -136,7 +136,7 @@ export function split(x: Tensor, sections: number | readonly number[], axis = 0)
     const known = sections.filter((s) => s !== -1).reduce((n, s) => n + s, 0);
     sizes = sections.map((s) => (s === -1 ? dim - known : s));
     if (sizes.some((s) => s < 0) || sizes.reduce((n, s) => n + s, 0) !== dim) {
-      throw new Error(
+      throw new ShapeError(
         `split: sizes [${sections}] do not add up to ${dim}, the size of axis ${a} of ${formatShape(x.shape)}`,
       );
     }
@@ -163,12 +163,12 @@ export function split(x: Tensor, sections: number | readonly number[], axis = 0)
 /** Constant padding: `paddings[i] = [before, after]` for each axis (missing axes: none). */
 export function pad(x: Tensor, paddings: readonly (readonly [number, number])[], value = 0): Tensor {
   if (paddings.length > x.rank) {
-    throw new Error(`pad: ${paddings.length} paddings for rank ${x.rank} ${formatShape(x.shape)}`);
+    throw new ShapeError(`pad: ${paddings.length} paddings for rank ${x.rank} ${formatShape(x.shape)}`);
   }
   const full = x.shape.map((_, i) => paddings[i] ?? ([0, 0] as const));
   for (const [before, after] of full) {
     if (!Number.isInteger(before) || !Number.isInteger(after) || before < 0 || after < 0) {
-      throw new Error(`pad: paddings must be non-negative integers, got ${JSON.stringify(paddings)}`);
+      throw new ValueError(`pad: paddings must be non-negative integers, got ${JSON.stringify(paddings)}`);
     }
   }
   return runKernel('pad', [x], { paddings: full, value }, (b, s) => b.pad(s, full, value));

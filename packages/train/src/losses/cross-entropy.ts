@@ -1,6 +1,7 @@
 import {
   add,
   cast,
+  DTypeError,
   div,
   formatShape,
   gather,
@@ -10,9 +11,11 @@ import {
   notEqual,
   oneHot,
   reshape,
+  ShapeError,
   sum,
   type Tensor,
   tidy,
+  ValueError,
   where,
 } from '@recur/tensor';
 
@@ -39,26 +42,26 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   const C = logits.shape[logits.rank - 1];
   const lead = logits.shape.slice(0, -1);
   if (targets.shape.length !== lead.length || targets.shape.some((d, i) => d !== lead[i])) {
-    throw new Error(
+    throw new ShapeError(
       `crossEntropy: targets ${formatShape(targets.shape)} should match the logits ${formatShape(logits.shape)} without the class axis (${formatShape(lead)})`,
     );
   }
   if (targets.dtype === 'float32' || targets.dtype === 'float64') {
-    throw new Error(`crossEntropy: targets must be integer class indices, got ${targets.dtype}`);
+    throw new DTypeError(`crossEntropy: targets must be integer class indices, got ${targets.dtype}`);
   }
   const ignore = options.ignoreIndex ?? -100;
   const eps = options.labelSmoothing ?? 0;
-  if (!(eps >= 0 && eps <= 1)) throw new Error(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
+  if (!(eps >= 0 && eps <= 1)) throw new ValueError(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
   const t = targets.dataSync();
   for (let i = 0; i < t.length; i++) {
     if (t[i] !== ignore && (t[i] < 0 || t[i] >= C)) {
-      throw new Error(
+      throw new ValueError(
         `crossEntropy: target ${t[i]} at flat position ${i} is outside 0..${C - 1} (and is not ignoreIndex ${ignore})`,
       );
     }
   }
   if (options.weight && (options.weight.rank !== 1 || options.weight.shape[0] !== C)) {
-    throw new Error(`crossEntropy: weight should be [${C}], got ${formatShape(options.weight.shape)}`);
+    throw new ShapeError(`crossEntropy: weight should be [${C}], got ${formatShape(options.weight.shape)}`);
   }
   return tidy(() => {
     const logp = logSoftmax(logits, -1);

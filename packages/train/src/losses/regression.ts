@@ -12,6 +12,7 @@ import {
   neg,
   notEqual,
   oneHot,
+  ShapeError,
   softplus,
   sub,
   sum,
@@ -27,7 +28,7 @@ function reduce(loss: Tensor, reduction: Reduction = 'mean'): Tensor {
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {
   if (a.shape.join() !== b.shape.join()) {
-    throw new Error(`${op}: predictions ${formatShape(a.shape)} and targets ${formatShape(b.shape)} differ`);
+    throw new ShapeError(`${op}: predictions ${formatShape(a.shape)} and targets ${formatShape(b.shape)} differ`);
   }
 }
 

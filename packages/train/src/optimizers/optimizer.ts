@@ -1,5 +1,19 @@
 import type { Parameter } from '@recur/layers';
-import { cast, clone, formatShape, keep, maximum, minimum, mul, sum, type Tensor, tidy } from '@recur/tensor';
+import {
+  cast,
+  clone,
+  formatShape,
+  keep,
+  maximum,
+  minimum,
+  mul,
+  RecurError,
+  ShapeError,
+  sum,
+  type Tensor,
+  tidy,
+  ValueError,
+} from '@recur/tensor';
 import { allFinite } from '../finite';
 
 /** Keras-style gradient clipping applied by the optimizer before its update. */
@@ -36,8 +50,8 @@ export abstract class Optimizer {
   protected readonly clip: ClipOptions;
 
   constructor(params: Parameter[], lr: number, clip: ClipOptions = {}) {
-    if (params.length === 0) throw new Error(`${new.target.name}: no parameters to optimise`);
-    if (!(lr >= 0)) throw new Error(`${new.target.name}: learning rate must be ≥ 0, got ${lr}`);
+    if (params.length === 0) throw new RecurError(`${new.target.name}: no parameters to optimise`);
+    if (!(lr >= 0)) throw new ValueError(`${new.target.name}: learning rate must be ≥ 0, got ${lr}`);
     this.params = params;
     this.lr = lr;
     this.clip = clip;
@@ -57,11 +71,11 @@ export abstract class Optimizer {
    */
   step(grads: readonly Tensor[], options: { skipNonFinite?: boolean } = {}): boolean {
     if (grads.length !== this.params.length) {
-      throw new Error(`${this.name}.step: ${grads.length} gradients for ${this.params.length} parameters`);
+      throw new RecurError(`${this.name}.step: ${grads.length} gradients for ${this.params.length} parameters`);
     }
     grads.forEach((g, i) => {
       if (g.shape.join() !== this.params[i].shape.join()) {
-        throw new Error(
+        throw new ShapeError(
           `${this.name}.step: gradient ${i} is ${formatShape(g.shape)}, its parameter is ${formatShape(this.params[i].shape)}`,
         );
       }
@@ -69,7 +83,7 @@ export abstract class Optimizer {
     const bad = grads.findIndex((g) => !allFinite(g));
     if (bad >= 0) {
       if (options.skipNonFinite) return false;
-      throw new Error(
+      throw new ShapeError(
         `${this.name}.step: gradient ${bad} ${formatShape(grads[bad].shape)} has NaN or Inf; the step was not applied`,
       );
     }
@@ -115,16 +129,16 @@ export abstract class Optimizer {
 
   /** Restores a state from `state()` (or a checkpoint); shapes and the optimizer kind are checked first. */
   loadState(state: OptimizerState): void {
-    if (state.name !== this.name) throw new Error(`${this.name}.loadState: the state is for ${state.name}`);
+    if (state.name !== this.name) throw new RecurError(`${this.name}.loadState: the state is for ${state.name}`);
     if (state.slots.length !== this.params.length) {
-      throw new Error(
+      throw new RecurError(
         `${this.name}.loadState: the state has ${state.slots.length} parameters, the optimizer ${this.params.length}`,
       );
     }
     state.slots.forEach((s, i) => {
       for (const [k, t] of Object.entries(s)) {
         if (t.shape.join() !== this.params[i].shape.join()) {
-          throw new Error(
+          throw new ShapeError(
             `${this.name}.loadState: buffer ${k} of parameter ${i} is ${formatShape(t.shape)}, the parameter ${formatShape(this.params[i].shape)}`,
           );
         }

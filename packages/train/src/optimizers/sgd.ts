@@ -1,5 +1,5 @@
 import type { Parameter } from '@recur/layers';
-import { add, mul, sub, type Tensor } from '@recur/tensor';
+import { add, mul, RecurError, sub, type Tensor } from '@recur/tensor';
 import { type ClipOptions, Optimizer, type Slots } from './optimizer';
 
 export interface SGDOptions extends ClipOptions {
@@ -24,7 +24,7 @@ export class SGD extends Optimizer {
     this.nesterov = options.nesterov ?? false;
     this.weightDecay = options.weightDecay ?? 0;
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
-      throw new Error('SGD: Nesterov momentum requires a momentum and zero dampening');
+      throw new RecurError('SGD: Nesterov momentum requires a momentum and zero dampening');
     }
   }
 
