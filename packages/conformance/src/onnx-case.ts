@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { OnnxModel } from '@recur/onnx';
+import { loadOnnxFile } from '@recur/onnx/node';
 import { dispose, type Tensor, tidy } from '@recur/tensor';
 import { type Comparison, compareTensor, type FixtureTensor, loadTensor, type Tolerance } from './fixture-tensor';
 import type { CaseOptions } from './layer-case';
@@ -21,28 +19,10 @@ export function isOnnxCase(json: unknown, file: string): json is OnnxCase {
 /** The ONNX issue's bound: 1e-5 absolute, or relative for large values. */
 const ONNX_TOLERANCE: Tolerance = { atol: 1e-5, rtol: 1e-5 };
 
-/** Reads external data next to the model, checking that the file holds the declared bytes. */
-export function externalReader(modelPath: string) {
-  return (location: string, offset: number, length: number | undefined): Uint8Array => {
-    const path = join(dirname(modelPath), location);
-    const bytes = readFileSync(path);
-    const end = length === undefined ? bytes.length : offset + length;
-    if (offset < 0 || end > bytes.length) {
-      throw new Error(
-        `external data '${location}' has ${bytes.length} bytes, the model asks for bytes ${offset}..${end}`,
-      );
-    }
-    return new Uint8Array(bytes.buffer, bytes.byteOffset + offset, end - offset);
-  };
-}
-
 /** Loads the model next to the JSON, feeds its inputs, compares with onnxruntime's outputs (else ONNX's reference). */
 export function runOnnxCase(c: OnnxCase, options: CaseOptions & { file: string }): Comparison[] {
   const modelPath = options.file.replace(/\.json$/, '');
-  const model = OnnxModel.load(new Uint8Array(readFileSync(modelPath)), {
-    readExternal: externalReader(modelPath),
-    name: modelPath,
-  });
+  const model = loadOnnxFile(modelPath);
   try {
     return tidy(() => {
       const feeds: Record<string, Tensor> = {};

@@ -17,6 +17,7 @@ export {
   padPackedSequence,
 } from './packed-sequence';
 export { lengthsFromPadded, maskFromLengths, maskFromPadded, type PadOptions, padSequences } from './pad-sequences';
+export { checkRelativePath } from './relative-path';
 export { charTokenizer, type Tokenizer, wordTokenizer } from './tokenizers';
 export {
   type SpecialTokens,

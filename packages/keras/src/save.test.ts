@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultRng, manualSeed, randomUniform, type Tensor, tensor, tidy } from '@recur/tensor';
+import { defaultRng, FormatError, manualSeed, randomUniform, type Tensor, tensor, tidy } from '@recur/tensor';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -325,12 +325,14 @@ describe('bad model files are clear errors', () => {
     copyShards(d);
     const j = modelJson();
     j.weightsManifest[0].paths[0] = '../../../../etc/os-release';
-    await expect(load(j, d)).rejects.toThrow(/leaves the model's folder/);
+    await expect(load(j, d)).rejects.toThrow(/'..\/..\/..\/..\/etc\/os-release' is outside the model's folder/);
+    await expect(load(j, d)).rejects.toBeInstanceOf(FormatError);
     j.weightsManifest[0].paths[0] = '/etc/os-release';
-    await expect(load(j, d)).rejects.toThrow(/leaves the model's folder/);
+    await expect(load(j, d)).rejects.toThrow(/'\/etc\/os-release' is outside the model's folder/);
     symlinkSync('/etc/hostname', join(d, 'link.bin'));
     j.weightsManifest[0].paths[0] = 'link.bin';
-    await expect(load(j, d)).rejects.toThrow(/outside the model's folder/);
+    await expect(load(j, d)).rejects.toThrow(/'link.bin' resolves to \/etc\/hostname, outside the model's folder/);
+    await expect(load(j, d)).rejects.toBeInstanceOf(FormatError);
   });
 
   it('an unknown layer class, a config of the wrong shape, an option recur does not implement', async () => {

@@ -1,15 +1,23 @@
-import type { Tensor } from '@recur/tensor';
+import { keep, type Tensor } from '@recur/tensor';
 import { type Int64Like, type onnx, toNumber } from './proto';
 import { type ExternalDataReader, tensorFromProto } from './tensor-proto';
 
 export type AttrValue = number | string | number[] | string[] | Tensor | null;
 
-/** A node's attributes as plain values (ints and floats as numbers, strings decoded, tensors loaded). */
-export function readAttributes(node: onnx.INodeProto, readExternal?: ExternalDataReader): Record<string, AttrValue> {
-  const out: Record<string, AttrValue> = {};
+/**
+ * A node's attributes as plain values (ints and floats as numbers, strings decoded, tensors
+ * loaded), written into `out` as they are read so a caller can dispose the tensors of a failed read.
+ */
+export function readAttributes(
+  node: onnx.INodeProto,
+  readExternal?: ExternalDataReader,
+  out: Record<string, AttrValue> = {},
+): Record<string, AttrValue> {
   const dec = new TextDecoder();
   for (const a of node.attribute ?? []) {
     const name = a.name ?? '';
+    // Defined, not assigned: an attribute named '__proto__' must not reach the prototype.
+    Object.defineProperty(out, name, { value: null, enumerable: true, writable: true, configurable: true });
     switch (a.type) {
       case 1:
         out[name] = a.f ?? 0;
@@ -21,7 +29,7 @@ export function readAttributes(node: onnx.INodeProto, readExternal?: ExternalDat
         out[name] = dec.decode(a.s ?? new Uint8Array());
         break;
       case 4:
-        out[name] = a.t ? tensorFromProto(a.t, readExternal) : null;
+        out[name] = a.t ? keep(tensorFromProto(a.t, readExternal)) : null;
         break;
       case 6:
         out[name] = [...(a.floats ?? [])];

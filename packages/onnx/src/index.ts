@@ -3,4 +3,4 @@ export { type ExportOptions, exportOnnx } from './export';
 export { LiftedModel, liftOnnx } from './lift';
 export { type LoadOptions, MAX_OPSET, MIN_OPSET, OnnxModel, OPERATORS, type ValueInfo } from './model';
 export { DataType, decodeModelProto, onnx } from './proto';
-export { type ExternalDataReader, MAX_ELEMENTS, tensorFromProto } from './tensor-proto';
+export { type ExternalDataReader, tensorFromProto } from './tensor-proto';

@@ -1,6 +1,10 @@
 import {
+  ConfigError,
+  checkBytes,
   clone,
+  DTypeError,
   dispose,
+  FormatError,
   formatShape,
   keep,
   RecurError,
@@ -8,7 +12,6 @@ import {
   type Tensor,
   tidy,
   UnsupportedError,
-  ValueError,
 } from '@recur/tensor';
 import { type AttrValue, readAttributes } from './attributes';
 import { basicOps } from './ops/basic';
@@ -50,6 +53,17 @@ const ELEM: Record<number, string> = {
   11: 'float64',
 };
 
+/** The recur dtypes a feed may have for each declared ONNX input type (int64 is held as int32). */
+const FEED_DTYPES: Record<string, string[]> = {
+  float32: ['float32'],
+  float64: ['float64'],
+  int32: ['int32'],
+  int64: ['int32'],
+  uint8: ['int32'],
+  int8: ['int32'],
+  bool: ['bool'],
+};
+
 function valueInfo(v: onnx.IValueInfoProto): ValueInfo {
   const t = v.type?.tensorType;
   return {
@@ -57,6 +71,19 @@ function valueInfo(v: onnx.IValueInfoProto): ValueInfo {
     dtype: ELEM[t?.elemType ?? 0] ?? `type ${t?.elemType}`,
     shape: (t?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : toNumber(d.dimValue as Int64Like))),
   };
+}
+
+/**
+ * Prefixes a recur error's message with where it happened, keeping its class and code. Anything
+ * else escaping an operator is a recur bug: it becomes a RecurError with code 'internal'.
+ */
+function withContext(e: unknown, where: string): Error {
+  if (e instanceof RecurError) {
+    if (!e.message.startsWith(where)) e.message = `${where}: ${e.message}`;
+    return e;
+  }
+  const inner = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return new RecurError(`${where}: internal error (${inner}); please report it with the model`, 'internal');
 }
 
 export interface LoadOptions {
@@ -69,19 +96,20 @@ export interface LoadOptions {
 /**
  * An ONNX model loaded for running on recur's backends. Everything that can be checked is checked
  * when it loads: operators and opsets, missing initializers or inputs, cycles, tensor sizes.
+ * Errors are recur's classes (FormatError, UnsupportedError, LimitError, ...).
  */
 export class OnnxModel {
-  readonly inputs: ValueInfo[];
-  readonly outputs: ValueInfo[];
+  readonly inputs: ValueInfo[] = [];
+  readonly outputs: ValueInfo[] = [];
   readonly opset: number;
   readonly producer: string;
   readonly metadata: Record<string, string>;
-  readonly initializers: Map<string, Tensor>;
+  readonly initializers = new Map<string, Tensor>();
   /** ONNX data type of each initializer as stored (int64 ones are held as int32 here). */
   readonly initializerTypes: Map<string, number>;
   /** The decoded protobuf, kept so a lifted model can be written back with new weights. */
   readonly proto: onnx.ModelProto;
-  private readonly nodes: PreparedNode[];
+  private nodes: PreparedNode[] = [];
 
   private constructor(model: onnx.ModelProto, options: LoadOptions) {
     const what = options.name ?? 'ONNX model';
@@ -89,40 +117,41 @@ export class OnnxModel {
     const imp = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
     this.opset = imp ? toNumber(imp.version as Int64Like) : 1;
     if (this.opset < MIN_OPSET || this.opset > MAX_OPSET) {
-      throw new ValueError(`${what}: opset ${this.opset} is outside the supported ${MIN_OPSET}–${MAX_OPSET}`);
+      throw new UnsupportedError(`${what}: opset ${this.opset} is outside the supported ${MIN_OPSET}–${MAX_OPSET}`);
     }
     this.producer = `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim();
     this.metadata = Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
     const unsupported = (graph.node ?? []).filter(
-      (n) => (n.domain && n.domain !== 'ai.onnx') || !OPERATORS[n.opType ?? ''],
+      (n) => (n.domain && n.domain !== 'ai.onnx') || !Object.hasOwn(OPERATORS, n.opType ?? ''),
     );
     if (unsupported.length) {
       const n = unsupported[0];
       throw new UnsupportedError(
         `${what}: operator ${n.domain ? `${n.domain}.` : ''}${n.opType} (node '${n.name || n.output?.[0]}', opset ${this.opset}) is not supported` +
           (unsupported.length > 1
-            ? ` (and ${unsupported.length - 1} more node(s): ${[...new Set(unsupported.map((u) => u.opType))].join(', ')})`
+            ? ` (and ${unsupported.length - 1} more node(s): ${[...new Set(unsupported.map((u) => u.opType))].slice(0, 10).join(', ')})`
             : ''),
       );
     }
     this.proto = model;
     this.initializerTypes = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t.dataType ?? 0]));
-    const initializers = new Map<string, Tensor>();
     try {
-      for (const t of graph.initializer ?? [])
-        initializers.set(t.name ?? '', keep(tensorFromProto(t, options.readExternal)));
+      let bytes = 0;
+      for (const t of graph.initializer ?? []) {
+        const name = t.name ?? '';
+        if (this.initializers.has(name)) throw new FormatError(`initializer '${name}' appears twice`, { file: what });
+        const w = keep(tensorFromProto(t, options.readExternal));
+        this.initializers.set(name, w);
+        bytes += w.size * 4;
+        checkBytes(`${what}: initializers`, bytes);
+      }
+      this.inputs.push(...(graph.input ?? []).filter((v) => !this.initializers.has(v.name ?? '')).map(valueInfo));
+      this.outputs.push(...(graph.output ?? []).map(valueInfo));
+      this.order(graph, what, options);
     } catch (e) {
-      dispose([...initializers.values()]);
-      throw new RecurError(`${what}: ${(e as Error).message}`);
-    }
-    this.initializers = initializers;
-    this.inputs = (graph.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map(valueInfo);
-    this.outputs = (graph.output ?? []).map(valueInfo);
-    try {
-      this.nodes = this.order(graph, what, options);
-    } catch (e) {
-      dispose([...initializers.values()]);
-      throw e;
+      // Nothing of a model that failed to load stays allocated (weights, Constant attributes).
+      this.dispose();
+      throw withContext(e, what);
     }
   }
 
@@ -131,54 +160,74 @@ export class OnnxModel {
     return new OnnxModel(decodeModelProto(bytes, options.name), options);
   }
 
-  /** Topological order of the nodes; a cycle or a dangling input is an error now, not at run time. */
-  private order(graph: onnx.GraphProto, what: string, options: LoadOptions): PreparedNode[] {
+  /** Reads the nodes and puts them in topological order; a cycle or a dangling input is an error now, not at run time. */
+  private order(graph: onnx.GraphProto, what: string, options: LoadOptions): void {
     const available = new Set<string>([...this.initializers.keys(), ...this.inputs.map((i) => i.name), '']);
-    const pending = (graph.node ?? []).map((n, i) => ({
-      name: n.name || `${n.opType}_${i}`,
-      opType: n.opType ?? '',
-      inputs: n.input ?? [],
-      outputs: n.output ?? [],
-      attrs: readAttributes(n, options.readExternal),
-      impl: OPERATORS[n.opType ?? ''],
-    }));
-    const produced = new Set(pending.flatMap((n) => n.outputs));
+    // Kept on the model as they are read, so a failure further on still disposes their attributes.
+    const pending: PreparedNode[] = [];
+    this.nodes = pending;
+    for (const [i, n] of (graph.node ?? []).entries()) {
+      const node: PreparedNode = {
+        name: n.name || `${n.opType}_${i}`,
+        opType: n.opType ?? '',
+        inputs: n.input ?? [],
+        outputs: n.output ?? [],
+        attrs: {},
+        impl: OPERATORS[n.opType ?? ''],
+      };
+      pending.push(node);
+      readAttributes(n, options.readExternal, node.attrs);
+    }
+    const produced = new Set<string>();
+    for (const n of pending) {
+      for (const o of n.outputs) {
+        if (!o) continue;
+        if (produced.has(o) || available.has(o)) {
+          throw new FormatError(
+            `node '${n.name}' (${n.opType}) writes '${o}', which ${produced.has(o) ? 'another node' : 'an input or initializer'} already defines`,
+            { file: what },
+          );
+        }
+        produced.add(o);
+      }
+    }
     for (const n of pending) {
       for (const i of n.inputs) {
         if (!available.has(i) && !produced.has(i)) {
-          throw new RecurError(
-            `${what}: node '${n.name}' (${n.opType}) reads '${i}', which is no input, initializer or node output (missing initializer?)`,
+          throw new FormatError(
+            `node '${n.name}' (${n.opType}) reads '${i}', which is no input, initializer or node output (missing initializer?)`,
+            { file: what },
           );
         }
       }
     }
     const ordered: PreparedNode[] = [];
+    const waiting = [...pending];
     let progress = true;
-    while (pending.length && progress) {
+    while (waiting.length && progress) {
       progress = false;
-      for (let k = 0; k < pending.length; k++) {
-        const n = pending[k];
+      for (let k = 0; k < waiting.length; k++) {
+        const n = waiting[k];
         if (n.inputs.every((i) => available.has(i))) {
           ordered.push(n);
           for (const o of n.outputs) available.add(o);
-          pending.splice(k--, 1);
+          waiting.splice(k--, 1);
           progress = true;
         }
       }
     }
-    if (pending.length) {
-      throw new RecurError(
-        `${what}: the graph has a cycle through node(s) ${pending.map((n) => `'${n.name}'`).join(', ')}`,
+    if (waiting.length) {
+      const names = waiting.slice(0, 5).map((n) => `'${n.name}'`);
+      throw new FormatError(
+        `the graph has a cycle through node(s) ${names.join(', ')}${waiting.length > 5 ? ` and ${waiting.length - 5} more` : ''}`,
+        { file: what },
       );
     }
-    for (const o of this.outputsInfoNames(graph)) {
-      if (!available.has(o)) throw new RecurError(`${what}: graph output '${o}' is produced by no node`);
+    for (const o of graph.output ?? []) {
+      if (!available.has(o.name ?? ''))
+        throw new FormatError(`graph output '${o.name}' is produced by no node`, { file: what });
     }
-    return ordered;
-  }
-
-  private outputsInfoNames(graph: onnx.GraphProto): string[] {
-    return (graph.output ?? []).map((o) => o.name ?? '');
+    this.nodes = ordered;
   }
 
   /** The nodes in execution order: op type, input and output names, attributes. */
@@ -204,31 +253,39 @@ export class OnnxModel {
   }
 
   /**
-   * Runs the graph on the current backend; feeds are checked against the declared inputs.
-   * `initializers` replaces stored weights by name (a lifted model feeds its trainable parameters).
+   * Runs the graph on the current backend; feeds are checked against the declared inputs (shape
+   * and dtype). `initializers` replaces stored weights by name (a lifted model feeds its trainable
+   * parameters).
    */
   run(feeds: Record<string, Tensor>, initializers?: Map<string, Tensor>): Record<string, Tensor> {
     for (const i of this.inputs) {
       const t = feeds[i.name];
-      if (!t) throw new ShapeError(`run: missing input '${i.name}' (${i.dtype} [${i.shape.join(', ')}])`);
+      if (!t) throw new ConfigError(`run: missing input '${i.name}' (${i.dtype} [${i.shape.join(', ')}])`);
       if (t.rank !== i.shape.length || i.shape.some((d, k) => typeof d === 'number' && d > 0 && d !== t.shape[k])) {
         throw new ShapeError(`run: input '${i.name}' should be [${i.shape.join(', ')}], got ${formatShape(t.shape)}`);
+      }
+      const allowed = FEED_DTYPES[i.dtype];
+      if (!allowed?.includes(t.dtype)) {
+        throw new DTypeError(
+          `run: input '${i.name}' is ${i.dtype}, got a ${t.dtype} tensor${allowed ? ` (feed ${allowed.join(' or ')})` : ''}`,
+        );
       }
     }
     return tidy(() => {
       const env = new Map<string, Tensor>([...this.initializers, ...(initializers ?? []), ...Object.entries(feeds)]);
       for (const n of this.nodes) {
+        const where = `node '${n.name}' (${n.opType})`;
         let outs: (Tensor | undefined)[];
         try {
           outs = n.impl({
             inputs: n.inputs.map((i) => (i === '' ? undefined : env.get(i))),
             attrs: n.attrs,
             opset: this.opset,
-            node: `${n.opType} '${n.name}'`,
+            node: where,
             outputs: n.outputs.length,
           });
         } catch (e) {
-          throw new RecurError(`node '${n.name}' (${n.opType}): ${(e as Error).message}`);
+          throw withContext(e, where);
         }
         n.outputs.forEach((o, k) => {
           const t = outs[k];
@@ -238,7 +295,8 @@ export class OnnxModel {
       const result: Record<string, Tensor> = {};
       for (const o of this.outputs) {
         const t = env.get(o.name);
-        if (!t) throw new RecurError(`run: output '${o.name}' was not computed`);
+        if (!t)
+          throw new FormatError(`run: output '${o.name}' was not computed (an optional output its node does not make)`);
         // An output that is an initializer or a feed is copied: the caller owns what run() returns.
         result[o.name] = this.initializers.get(o.name) === t || feeds[o.name] === t ? clone(t) : t;
       }

@@ -1,13 +1,35 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GRU, keras, LSTM, RNN, Sequential, type TorchRecurrent } from '@recur/layers';
-import { manualSeed, numTensors, randomNormal, type Tensor, tensor, tidy } from '@recur/tensor';
+import {
+  FormatError,
+  LimitError,
+  manualSeed,
+  numTensors,
+  randomNormal,
+  type Tensor,
+  tensor,
+  tidy,
+} from '@recur/tensor';
 import { RecurrentLM } from '@recur/train';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { encodeModel, node, tensorProto, valueInfo } from './builder';
 import { exportOnnx } from './export';
 import { OnnxModel } from './model';
+import { loadOnnxFile } from './node';
+
+/** The error `f` throws (the test fails when it throws nothing). */
+function thrown(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error');
+}
+
 import { onnx } from './proto';
 
 const FIXTURES = resolve(__dirname, '../../../fixtures');
@@ -196,7 +218,10 @@ describe('malformed models are clear errors at load', () => {
       outputs: [valueInfo('y', 'float32', [2])],
       initializers: [huge],
     });
-    expect(() => OnnxModel.load(bytes)).toThrow(/tensor 'w' declares \[1000000, 1000000\] = 1000000000000 elements/);
+    expect(() => OnnxModel.load(bytes)).toThrow(
+      /tensor 'w': \[1000000, 1000000\] is 1,000,000,000,000 elements, over the limit of 268,435,456/,
+    );
+    expect(() => OnnxModel.load(bytes)).toThrow(LimitError);
   });
 
   it('an external data file that is too short', () => {
@@ -218,17 +243,71 @@ describe('malformed models are clear errors at load', () => {
       initializers: [ext],
     });
     const reader = (location: string, offset: number, length?: number) => {
-      const data = new Uint8Array(8);
-      if (offset + (length ?? 0) > data.length)
-        throw new Error(
-          `external data '${location}' has ${data.length} bytes, the model asks for bytes ${offset}..${offset + (length ?? 0)}`,
-        );
-      return data;
+      throw new Error(`no such file ${location} (${offset}, ${length})`);
     };
     expect(() => OnnxModel.load(bytes, { readExternal: reader, name: 'm.onnx' })).toThrow(
-      /m\.onnx: external data 'w\.bin' has 8 bytes, the model asks for bytes 0\.\.16/,
+      /m\.onnx: tensor 'w': reading external data 'w\.bin' failed: no such file w\.bin \(0, 16\)/,
     );
     expect(() => OnnxModel.load(bytes)).toThrow(/stored in external file 'w\.bin', but no folder was given/);
+    const dir = mkdtempSync(join(tmpdir(), 'recur-ext-'));
+    writeFileSync(join(dir, 'm.onnx'), bytes);
+    writeFileSync(join(dir, 'w.bin'), new Uint8Array(8));
+    const short = thrown(() => loadOnnxFile(join(dir, 'm.onnx')));
+    expect(short).toBeInstanceOf(FormatError);
+    expect(short.message).toMatch(/external data 'w\.bin' has 8 bytes, the model asks for bytes 0\.\.16/);
+  });
+
+  it('external data outside the model folder (.., absolute, symlink) and bad offsets are refused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'recur-ext-'));
+    const withLocation = (location: string, offset = '0', length = '16') =>
+      encodeModel({
+        nodes: [node('Identity', ['w'], ['y'])],
+        inputs: [],
+        outputs: [valueInfo('y', 'float32', [4])],
+        initializers: [
+          onnx.TensorProto.create({
+            name: 'w',
+            dims: [4],
+            dataType: 1,
+            dataLocation: 1,
+            externalData: [
+              { key: 'location', value: location },
+              { key: 'offset', value: offset },
+              { key: 'length', value: length },
+            ],
+          }),
+        ],
+      });
+    const load = (bytes: Uint8Array) => {
+      writeFileSync(join(dir, 'm.onnx'), bytes);
+      return thrown(() => loadOnnxFile(join(dir, 'm.onnx')));
+    };
+    for (const [location, message] of [
+      ['../../../../etc/os-release', /'\.\.\/\.\.\/\.\.\/\.\.\/etc\/os-release' is outside the model's folder/],
+      ['/etc/os-release', /'\/etc\/os-release' is outside the model's folder/],
+      ['sub/../../x.bin', /is outside the model's folder/],
+      ['file:///etc/os-release', /is outside the model's folder/],
+    ] as const) {
+      const e = load(withLocation(location));
+      expect(e).toBeInstanceOf(FormatError);
+      expect(e.message).toMatch(message);
+    }
+    symlinkSync('/etc/os-release', join(dir, 'link.bin'));
+    const link = load(withLocation('link.bin'));
+    expect(link).toBeInstanceOf(FormatError);
+    expect(link.message).toMatch(/'link\.bin' resolves to .*, outside the model's folder/);
+    writeFileSync(join(dir, 'w.bin'), new Uint8Array(32));
+    const negative = load(withLocation('w.bin', '-1'));
+    expect(negative).toBeInstanceOf(FormatError);
+    expect(negative.message).toMatch(/external data offset should be a non-negative integer, got "-1"/);
+    expect(load(withLocation('w.bin', '0', '12')).message).toMatch(
+      /external data length 12 does not match 4 elements of type 1 \(16 bytes\)/,
+    );
+    expect(load(withLocation('w.bin', '24')).message).toMatch(/has 32 bytes, the model asks for bytes 24\.\.40/);
+    writeFileSync(join(dir, 'm.onnx'), withLocation('w.bin', '8'));
+    const ok = loadOnnxFile(join(dir, 'm.onnx'));
+    expect(ok.initializers.get('w')?.shape).toEqual([4]);
+    ok.dispose();
   });
 
   it('loading and running leaves no tensors behind', () => {

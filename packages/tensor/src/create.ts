@@ -1,5 +1,6 @@
 import {
   allocTypedArray,
+  checkElements,
   type DType,
   DTypeError,
   dtypeOfTypedArray,
@@ -152,6 +153,7 @@ export function full(shape: readonly number[], value: number, dtype: DType = 'fl
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`full: bad shape ${formatShape(shape)}`);
   }
+  checkElements('full', shape);
   const backend = getBackend();
   return new Tensor(backend.fill(shape, value, dtype), backend);
 }
@@ -186,7 +188,10 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): T
     start = 0;
   }
   if (step === 0) throw new ValueError('arange: step must not be 0');
+  if (![start, stop, step].every(Number.isFinite))
+    throw new ValueError(`arange: start, stop and step must be finite numbers, got ${start}, ${stop}, ${step}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  checkElements(`arange(${start}, ${stop}, ${step})`, [n]);
   const type = dtype ?? ([start, stop, step].every(Number.isInteger) ? 'int32' : 'float32');
   const data = allocTypedArray(type, n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;

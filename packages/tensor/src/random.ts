@@ -1,11 +1,11 @@
 import {
   allocTypedArray,
+  checkElements,
   type DType,
   DTypeError,
   formatShape,
   RecurError,
   ShapeError,
-  sizeOf,
 } from '@recur/backend-api';
 import { getBackend } from './engine';
 import { Tensor } from './tensor';
@@ -123,7 +123,7 @@ function randomTensor(op: string, shape: readonly number[], dtype: DType, draw: 
   }
   for (const d of shape)
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: bad shape ${formatShape(shape)}`);
-  const data = allocTypedArray(dtype, sizeOf(shape));
+  const data = allocTypedArray(dtype, checkElements(op, shape));
   for (let i = 0; i < data.length; i++) data[i] = draw();
   const backend = getBackend();
   return new Tensor(backend.fromValues(data, shape, dtype), backend);

@@ -280,6 +280,15 @@ describe('checkpoints', () => {
       expect(existsSync(path)).toBe(true);
       const ck = loadCheckpoint(path);
       expect(ck.step).toBe(1);
+      // The dead writer's temporary file is left behind, and removed by the next save into the folder.
+      const temps = () => readdirSync(dir).filter((n) => /^\.ckpt\.safetensors\.\d+\.\d+\.tmp$/.test(n));
+      expect(temps()).toHaveLength(1);
+      writeFileSync(join(dir, '.other.999999999.1.tmp'), 'not ours to keep either: writer 999999999 is gone');
+      writeFileSync(join(dir, `.live.${process.pid}.1.tmp`), 'a live writer');
+      saveCheckpoint(join(dir, 'other.safetensors'), { model: ck.model, step: 1 });
+      expect(temps()).toHaveLength(0);
+      expect(existsSync(join(dir, '.other.999999999.1.tmp'))).toBe(false);
+      expect(existsSync(join(dir, `.live.${process.pid}.1.tmp`))).toBe(true);
       const saved = JSON.parse(r.stdout.trim().split('\n')[0]);
       expect(Array.from(ck.model['head.weight'].dataSync())).toEqual(saved);
       const again = new RecurrentLM({ vocabSize: 5, embeddingDim: 3, hiddenSize: 4 });

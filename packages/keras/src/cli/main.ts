@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { atomicWriteFile } from '@recur/data/node';
+import { atomicWriteFile, exitWithError } from '@recur/data/node';
 import { exportOnnx } from '@recur/onnx';
 import { RecurError } from '@recur/tensor';
 import { Command, Option } from 'commander';
@@ -12,17 +12,8 @@ import type { Model } from '../model';
 
 let debug = false;
 
-/** Bad input (a user's file or argument): one clear line, exit 2. Anything else: a hint, exit 1. */
 function report(e: unknown): never {
-  if (debug) console.error(e);
-  if (e instanceof RecurError) {
-    console.error(`recur-keras: ${e.message}`);
-    process.exit(2);
-  }
-  console.error(
-    `recur-keras: internal error: ${(e as Error)?.message ?? String(e)} (run again with --debug for the stack trace, and please report it)`,
-  );
-  process.exit(1);
+  exitWithError('recur-keras', e, debug);
 }
 
 function formatOfFile(path: string): string {

@@ -1,4 +1,5 @@
-import { ConfigError, FormatError, RecurError } from '@recur/tensor';
+import { checkRelativePath } from '@recur/data';
+import { ConfigError, RecurError } from '@recur/tensor';
 
 /** Reads the files of one model: the main file and the files it names (shards), all inside one folder. */
 export interface ModelFiles {
@@ -9,27 +10,23 @@ export interface ModelFiles {
   read(name: string): Promise<Uint8Array>;
 }
 
-/** Refuses a referenced file name that could leave the model's folder. */
-export function checkRelative(where: string, name: string): void {
-  if (typeof name !== 'string' || name.length === 0)
-    throw new FormatError(`a weight path should be a non-empty string, got ${JSON.stringify(name)}`, { file: where });
-  const parts = name.replace(/\\/g, '/').split('/');
-  if (name.startsWith('/') || /^[a-zA-Z]:/.test(name) || /^[a-z][a-z0-9+.-]*:/i.test(name) || parts.includes('..')) {
-    throw new FormatError(`the path '${name}' leaves the model's folder; only files next to the model are read`, {
-      file: where,
-    });
-  }
-}
-
 /**
  * A model on disk (Node): files resolved next to it, never outside its folder (symlinks included).
  * Synchronous reads: a model's few files load faster than through the thread pool.
  */
-let nodeModules: { fs: typeof import('node:fs'); p: typeof import('node:path') } | null = null;
+let nodeModules: {
+  fs: typeof import('node:fs');
+  p: typeof import('node:path');
+  folder: typeof import('@recur/data/node');
+} | null = null;
 
 export async function nodeFiles(path: string): Promise<ModelFiles> {
-  nodeModules ??= { fs: await import('node:fs'), p: await import('node:path') };
-  const { fs, p } = nodeModules;
+  nodeModules ??= {
+    fs: await import('node:fs'),
+    p: await import('node:path'),
+    folder: await import('@recur/data/node'),
+  };
+  const { fs, p, folder } = nodeModules;
   const abs = p.resolve(path);
   let isDir: boolean;
   try {
@@ -39,30 +36,11 @@ export async function nodeFiles(path: string): Promise<ModelFiles> {
   }
   const dir = isDir ? abs : p.dirname(abs);
   const main = isDir ? 'model.json' : p.basename(abs);
-  const realDir = fs.realpathSync.native(dir);
   return {
     where: abs,
     main,
     async read(name: string) {
-      if (name !== main) checkRelative(abs, name);
-      const target = p.resolve(dir, name);
-      let real: string;
-      try {
-        real = fs.realpathSync.native(target);
-      } catch {
-        throw new RecurError(`${abs}: the file '${name}' it refers to does not exist (looked for ${target})`, 'io');
-      }
-      if (real !== realDir && !real.startsWith(realDir + p.sep)) {
-        throw new FormatError(`the file '${name}' resolves to ${real}, outside the model's folder ${realDir}`, {
-          file: abs,
-        });
-      }
-      try {
-        const b = fs.readFileSync(real);
-        return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-      } catch (e) {
-        throw new RecurError(`${abs}: cannot read '${name}' (${(e as Error).message})`, 'io');
-      }
+      return folder.readFileInFolder(dir, name, abs);
     },
   };
 }
@@ -75,7 +53,7 @@ export function urlFiles(url: string): ModelFiles {
     where: base.href,
     main,
     async read(name: string) {
-      if (name !== main) checkRelative(base.href, name);
+      if (name !== main) checkRelativePath(name, base.href);
       const target = new URL(name, base);
       const response = await fetch(target.href);
       if (!response.ok)

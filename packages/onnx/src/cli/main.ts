@@ -1,51 +1,72 @@
 #!/usr/bin/env node
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { atomicWriteFile } from '@recur/data/node';
+import { readFileSync } from 'node:fs';
+import { atomicWriteFile, exitWithError } from '@recur/data/node';
 import { GRU, LSTM, RNN } from '@recur/layers';
-import { RecurError, type Tensor, tensor } from '@recur/tensor';
+import { ConfigError, dispose, FormatError, RecurError, type Tensor, tensor } from '@recur/tensor';
 import { Command } from 'commander';
 import { exportOnnx } from '../export';
-import { OnnxModel } from '../model';
+import type { OnnxModel } from '../model';
+import { loadOnnxFile } from '../node';
 
-function load(path: string): OnnxModel {
-  let bytes: Uint8Array;
+let debug = false;
+
+/** A JSON file the user named; unreadable or unparsable is a recur error naming it. */
+function readJson(path: string, what: string): unknown {
+  let text: string;
   try {
-    bytes = new Uint8Array(readFileSync(path));
+    text = readFileSync(path, 'utf8');
   } catch (e) {
-    fail(`cannot read ${path}: ${(e as Error).message}`);
+    throw new RecurError(`cannot read ${what} ${path}: ${(e as Error).message}`, 'io');
   }
-  return OnnxModel.load(bytes, {
-    name: path,
-    readExternal: (location, offset, length) => {
-      const data = readFileSync(join(dirname(path), location));
-      const end = length === undefined ? data.length : offset + length;
-      if (end > data.length)
-        throw new RecurError(
-          `external data '${location}' has ${data.length} bytes, the model asks for bytes ${offset}..${end}`,
-        );
-      return new Uint8Array(data.buffer, data.byteOffset + offset, end - offset);
-    },
-  });
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new FormatError(`${what} is not valid JSON (${(e as Error).message})`, { file: path });
+  }
 }
 
-function fail(message: string): never {
-  console.error(`recur-onnx: ${message}`);
-  process.exit(2);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** One feed from the inputs JSON: nested arrays, or {shape, data}; the dtype is the model's. */
+function feedFrom(inputsPath: string, info: OnnxModel['inputs'][number], v: unknown): Tensor {
+  const dtype =
+    info.dtype === 'float64'
+      ? 'float64'
+      : info.dtype === 'bool'
+        ? 'bool'
+        : info.dtype.startsWith('float')
+          ? 'float32'
+          : 'int64';
+  const where = `${inputsPath}: input '${info.name}' (${info.dtype} [${info.shape.join(', ')}])`;
+  if (Array.isArray(v)) return tensor(v as number[], { dtype });
+  if (isObject(v) && Array.isArray(v.data) && (v.shape === undefined || Array.isArray(v.shape))) {
+    return tensor(v.data as number[], { shape: v.shape as number[] | undefined, dtype });
+  }
+  throw new FormatError(
+    `${where} should be a nested array or {"shape": [...], "data": [...]}, got ${JSON.stringify(v)?.slice(0, 40)}`,
+  );
+}
+
+function writeOutput(path: string, text: string): void {
+  atomicWriteFile(path, new TextEncoder().encode(text));
 }
 
 const program = new Command()
   .name('recur-onnx')
   .description('inspect and run ONNX models with recur')
+  .option('--debug', 'print stack traces')
   .showHelpAfterError()
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .hook('preAction', (cmd) => {
+    debug = Boolean(cmd.opts().debug);
+  });
 
 program
   .command('inspect')
   .argument('<model.onnx>')
   .description('inputs and outputs with shapes, operators with counts, parameter count')
   .action((path: string) => {
-    const m = load(path);
+    const m = loadOnnxFile(path);
     console.log(`${path}: opset ${m.opset}, producer ${m.producer || '?'}`);
     for (const i of m.inputs) console.log(`  input  ${i.name}: ${i.dtype} [${i.shape.join(', ')}]`);
     for (const o of m.outputs) console.log(`  output ${o.name}: ${o.dtype} [${o.shape.join(', ')}]`);
@@ -60,33 +81,45 @@ program
 program
   .command('run')
   .argument('<model.onnx>')
-  .argument('<inputs.json>', 'inputs as {"name": {"shape": [...], "dtype": "float32", "data": [...]}} or nested arrays')
+  .argument('<inputs.json>', 'inputs as {"name": {"shape": [...], "data": [...]}} or nested arrays')
   .option('-o, --output <file>', 'write the outputs as JSON instead of printing them')
   .description('run a model on JSON inputs')
   .action((path: string, inputsPath: string, opts: { output?: string }) => {
-    const m = load(path);
-    let json: Record<string, unknown>;
-    try {
-      json = JSON.parse(readFileSync(inputsPath, 'utf8'));
-    } catch (e) {
-      fail(`cannot read inputs ${inputsPath}: ${(e as Error).message}`);
-    }
+    const json = readJson(inputsPath, 'the inputs file');
+    if (!isObject(json))
+      throw new FormatError(
+        `the inputs should be an object of named inputs, got ${JSON.stringify(json)?.slice(0, 40)}`,
+        {
+          file: inputsPath,
+        },
+      );
+    const m = loadOnnxFile(path);
     const feeds: Record<string, Tensor> = {};
-    for (const info of m.inputs) {
-      const v = json[info.name] as { shape?: number[]; dtype?: string; data?: number[] } | number[] | undefined;
-      if (v === undefined) fail(`${inputsPath} has no input '${info.name}' (${info.dtype} [${info.shape.join(', ')}])`);
-      const dtype =
-        info.dtype === 'int64' || info.dtype === 'int32' ? 'int64' : info.dtype === 'float64' ? 'float64' : 'float32';
-      feeds[info.name] = Array.isArray(v) ? tensor(v, { dtype }) : tensor(v.data ?? [], { shape: v.shape, dtype });
+    try {
+      for (const info of m.inputs) {
+        if (!(info.name in json))
+          throw new ConfigError(`${inputsPath} has no input '${info.name}' (${info.dtype} [${info.shape.join(', ')}])`);
+        feeds[info.name] = feedFrom(inputsPath, info, json[info.name]);
+      }
+      const out = m.run(feeds);
+      const result = Object.fromEntries(
+        Object.entries(out).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, data: Array.from(t.dataSync()) }]),
+      );
+      if (opts.output) writeOutput(opts.output, JSON.stringify(result));
+      else console.log(JSON.stringify(result, null, 1));
+      dispose(Object.values(out));
+    } finally {
+      dispose(Object.values(feeds));
+      m.dispose();
     }
-    const out = m.run(feeds);
-    const result = Object.fromEntries(
-      Object.entries(out).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, data: Array.from(t.dataSync()) }]),
-    );
-    if (opts.output) writeFileSync(opts.output, JSON.stringify(result));
-    else console.log(JSON.stringify(result, null, 1));
-    m.dispose();
   });
+
+const positiveInt = (layerPath: string, key: string, v: unknown, fallback?: number): number => {
+  const n = v === undefined ? fallback : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0)
+    throw new FormatError(`config.${key} should be a positive integer, got ${JSON.stringify(v)}`, { file: layerPath });
+  return n;
+};
 
 program
   .command('export')
@@ -101,30 +134,45 @@ program
     'export a recurrent layer given as config + PyTorch state dict (the fixture format) to ONNX, written atomically',
   )
   .action((layerPath: string, outPath: string, opts: { opset: string; sequenceLens?: boolean }) => {
-    let json: { config?: Record<string, unknown>; params?: Record<string, { shape: number[]; data: number[] }> };
-    try {
-      json = JSON.parse(readFileSync(layerPath, 'utf8'));
-    } catch (e) {
-      fail(`cannot read ${layerPath}: ${(e as Error).message}`);
-    }
-    const c = json.config ?? {};
     const opset = Number(opts.opset);
     if (!Number.isInteger(opset) || opset < 7 || opset > 22)
-      fail(`--opset must be an integer in 7..22, got '${opts.opset}'`);
-    const Make = { RNN, LSTM, GRU }[String(c.kind) as 'RNN' | 'LSTM' | 'GRU'];
-    if (!Make || !json.params) fail(`${layerPath}: expected {config: {kind: RNN|LSTM|GRU, ...}, params: {...}}`);
-    const layer = new Make(Number(c.input_size), Number(c.hidden_size), {
-      numLayers: Number(c.num_layers ?? 1),
-      bidirectional: Boolean(c.bidirectional),
-      batchFirst: Boolean(c.batch_first),
-      bias: c.bias !== false,
-      ...(c.nonlinearity ? { nonlinearity: c.nonlinearity as 'tanh' | 'relu' } : {}),
-    });
-    layer.loadStateDict(
-      Object.fromEntries(Object.entries(json.params).map(([k, v]) => [k, tensor(v.data, { shape: v.shape })])),
+      throw new ConfigError(`--opset must be an integer in 7..22, got '${opts.opset}'`);
+    const json = readJson(layerPath, 'the layer file');
+    const c = isObject(json) && isObject(json.config) ? json.config : undefined;
+    const params = isObject(json) && isObject(json.params) ? json.params : undefined;
+    const Make = c && { RNN, LSTM, GRU }[String(c.kind) as 'RNN' | 'LSTM' | 'GRU'];
+    if (!c || !params || !Make)
+      throw new FormatError('expected {"config": {"kind": "RNN" | "LSTM" | "GRU", ...}, "params": {...}}', {
+        file: layerPath,
+      });
+    const layer = new Make(
+      positiveInt(layerPath, 'input_size', c.input_size),
+      positiveInt(layerPath, 'hidden_size', c.hidden_size),
+      {
+        numLayers: positiveInt(layerPath, 'num_layers', c.num_layers, 1),
+        bidirectional: Boolean(c.bidirectional),
+        batchFirst: Boolean(c.batch_first),
+        bias: c.bias !== false,
+        ...(c.nonlinearity ? { nonlinearity: c.nonlinearity as 'tanh' | 'relu' } : {}),
+      },
     );
+    const state: Record<string, Tensor> = {};
+    try {
+      for (const [k, v] of Object.entries(params)) {
+        if (!isObject(v) || !Array.isArray(v.data) || !Array.isArray(v.shape))
+          throw new FormatError(`params['${k}'] should be {"shape": [...], "data": [...]}`, { file: layerPath });
+        state[k] = tensor(v.data as number[], { shape: v.shape as number[] });
+      }
+      layer.loadStateDict(state);
+    } finally {
+      dispose(Object.values(state));
+    }
     atomicWriteFile(outPath, exportOnnx(layer, { opset, sequenceLens: opts.sequenceLens }));
     console.log(`wrote ${outPath}`);
   });
 
-program.parse();
+try {
+  program.parse();
+} catch (e) {
+  exitWithError('recur-onnx', e, debug);
+}

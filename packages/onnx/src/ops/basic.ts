@@ -1,5 +1,17 @@
-import { RecurError, UnsupportedError } from '@recur/tensor';
-import { input, int, ints, num, type OpContext, type OpImpl, values } from './op';
+import { FormatError, formatShape, ShapeError, UnsupportedError } from '@recur/tensor';
+import {
+  axis,
+  floats,
+  input,
+  int,
+  ints,
+  num,
+  type OpContext,
+  type OpImpl,
+  shapeValues,
+  tensorAttr,
+  values,
+} from './op';
 import {
   abs,
   add,
@@ -50,7 +62,7 @@ const ONNX_TO_DTYPE: Record<number, DType> = {
 
 function dtypeOf(ctx: OpContext, code: number): DType {
   const d = ONNX_TO_DTYPE[code];
-  if (!d) throw new UnsupportedError(`${ctx.node}: data type ${code} is not supported`);
+  if (!d) throw new UnsupportedError(`${ctx.node}: data type ${code} is not supported (1, 2, 3, 6, 7, 9, 11 are)`);
   return d;
 }
 
@@ -64,11 +76,18 @@ function onnxDiv(a: Tensor, b: Tensor): Tensor {
 
 function softmaxLike(ctx: OpContext, f: (x: Tensor, axis: number) => Tensor): Tensor[] {
   const x = input(ctx, 0, 'input');
-  const axis = int(ctx, 'axis', ctx.opset >= 13 ? -1 : 1);
-  if (ctx.opset >= 13) return [f(x, axis)];
+  const a = axis(ctx, 'axis', ctx.opset >= 13 ? -1 : 1, x.rank);
+  if (ctx.opset >= 13) return [f(x, a)];
   // Before opset 13 the input is read as 2-D [prod(:axis), prod(axis:)].
-  const a = axis < 0 ? axis + x.rank : axis;
   return [reshape(f(reshapeTo2D(x, a), 1), x.shape)];
+}
+
+/** Flatten's axis: 0..rank inclusive (negative counts from the end). */
+function flattenAxis(ctx: OpContext, rank: number): number {
+  const a0 = int(ctx, 'axis', 1);
+  const a = a0 < 0 ? a0 + rank : a0;
+  if (a < 0 || a > rank) throw new ShapeError(`${ctx.node}: axis ${a0} is out of range for rank ${rank}`);
+  return a;
 }
 
 function reshapeTo2D(x: Tensor, axis: number): Tensor {
@@ -76,8 +95,8 @@ function reshapeTo2D(x: Tensor, axis: number): Tensor {
   return reshape(x, [prod(x.shape.slice(0, axis)), prod(x.shape.slice(axis))]);
 }
 
-function normalizeIndices(indices: Tensor, dim: number): Tensor {
-  const v = values(indices) as number[];
+function normalizeIndices(ctx: OpContext, indices: Tensor, dim: number): Tensor {
+  const v = values(indices, ctx, 'indices') as number[];
   if (v.every((i) => i >= 0)) return indices;
   return tensor(
     v.map((i) => (i < 0 ? i + dim : i)),
@@ -92,7 +111,7 @@ function reduce(
 ): Tensor[] {
   const x = input(ctx, 0, 'data');
   const keepDims = int(ctx, 'keepdims', 1) === 1;
-  let axes = ctx.opset >= axesAsInputFrom ? values(ctx.inputs[1]) : ints(ctx, 'axes');
+  let axes = ctx.opset >= axesAsInputFrom ? values(ctx.inputs[1], ctx, 'axes') : ints(ctx, 'axes');
   if (!axes || axes.length === 0) {
     if (int(ctx, 'noop_with_empty_axes', 0) === 1) return [clone(x)];
     axes = [...x.shape.keys()];
@@ -107,17 +126,23 @@ export const basicOps: Record<string, OpImpl> = {
     return [clone(x), c.outputs > 1 ? full(x.shape, 1, 'bool') : undefined];
   },
   Constant: (c) => {
-    const a = c.attrs;
-    if (a.value && typeof a.value === 'object' && !Array.isArray(a.value)) return [clone(a.value as Tensor)];
-    if (typeof a.value_float === 'number') return [tensor([a.value_float], { shape: [], dtype: 'float32' })];
-    if (Array.isArray(a.value_floats)) return [tensor(a.value_floats as number[], { dtype: 'float32' })];
-    if (typeof a.value_int === 'number') return [tensor([a.value_int], { shape: [], dtype: 'int32' })];
-    if (Array.isArray(a.value_ints)) return [tensor(a.value_ints as number[], { dtype: 'int32' })];
-    throw new RecurError(`${c.node}: Constant without a supported value attribute`);
+    const value = tensorAttr(c, 'value');
+    if (value) return [clone(value)];
+    if (c.attrs.value_float !== undefined) return [tensor([num(c, 'value_float', 0)], { shape: [], dtype: 'float32' })];
+    const fs = floats(c, 'value_floats');
+    if (fs) return [tensor(fs, { dtype: 'float32' })];
+    if (c.attrs.value_int !== undefined) return [tensor([int(c, 'value_int', 0)], { shape: [], dtype: 'int32' })];
+    const is = ints(c, 'value_ints');
+    if (is) return [tensor(is, { dtype: 'int32' })];
+    throw new UnsupportedError(
+      `${c.node}: Constant needs a value, value_float(s) or value_int(s) attribute; got ${Object.keys(c.attrs).join(', ') || 'none'}`,
+    );
   },
   ConstantOfShape: (c) => {
-    const shape = values(input(c, 0, 'shape')) as number[];
-    const v = c.attrs.value as Tensor | undefined;
+    const shape = shapeValues(c, input(c, 0, 'shape'), 'shape');
+    const v = tensorAttr(c, 'value');
+    if (v && v.size !== 1)
+      throw new ShapeError(`${c.node}: value should hold one element, got ${formatShape(v.shape)}`);
     const value = v ? (values(v) as number[])[0] : 0;
     return [full(shape, value, v ? v.dtype : 'float32')];
   },
@@ -131,9 +156,8 @@ export const basicOps: Record<string, OpImpl> = {
   },
   Gather: (c) => {
     const x = input(c, 0, 'data');
-    const axis = int(c, 'axis', 0);
-    const a = axis < 0 ? axis + x.rank : axis;
-    return [gather(x, normalizeIndices(input(c, 1, 'indices'), x.shape[a]), a)];
+    const a = axis(c, 'axis', 0, x.rank);
+    return [gather(x, normalizeIndices(c, input(c, 1, 'indices'), x.shape[a]), a)];
   },
   Concat: (c) => [
     concat(
@@ -143,30 +167,39 @@ export const basicOps: Record<string, OpImpl> = {
   ],
   Slice: (c) => {
     const x = input(c, 0, 'data');
-    const starts = values(input(c, 1, 'starts')) as number[];
-    const ends = values(input(c, 2, 'ends')) as number[];
-    const axes = values(c.inputs[3]) ?? starts.map((_, i) => i);
-    const steps = values(c.inputs[4]) ?? starts.map(() => 1);
+    // Before opset 10, starts / ends / axes were attributes.
+    const old = c.opset < 10;
+    const starts = (old ? ints(c, 'starts') : values(input(c, 1, 'starts'), c, 'starts')) ?? [];
+    const ends = (old ? ints(c, 'ends') : values(input(c, 2, 'ends'), c, 'ends')) ?? [];
+    const axes = (old ? ints(c, 'axes') : values(c.inputs[3], c, 'axes')) ?? starts.map((_, i) => i);
+    const steps = (old ? undefined : values(c.inputs[4], c, 'steps')) ?? starts.map(() => 1);
     const clampBig = (v: number) => Math.max(Math.min(v, 2 ** 31 - 1), -(2 ** 31));
     return [stridedSlice(x, starts.map(clampBig), ends.map(clampBig), axes, steps)];
   },
   Squeeze: (c) => {
     const x = input(c, 0, 'data');
-    const axes = c.opset >= 13 ? values(c.inputs[1]) : ints(c, 'axes');
+    const axes = c.opset >= 13 ? values(c.inputs[1], c, 'axes') : ints(c, 'axes');
     return [squeeze(x, axes)];
   },
   Unsqueeze: (c) => {
     let x = input(c, 0, 'data');
-    const axes = (c.opset >= 13 ? values(input(c, 1, 'axes')) : ints(c, 'axes')) as number[];
+    const axes = (c.opset >= 13 ? values(input(c, 1, 'axes'), c, 'axes') : ints(c, 'axes')) ?? [];
     const outRank = x.rank + axes.length;
-    for (const a of axes.map((v) => (v < 0 ? v + outRank : v)).sort((p, q) => p - q)) x = unsqueeze(x, a);
+    const resolved = axes.map((v) => (v < 0 ? v + outRank : v));
+    if (resolved.some((a) => a < 0 || a >= outRank) || new Set(resolved).size !== resolved.length)
+      throw new ShapeError(`${c.node}: axes [${axes.join(', ')}] are not distinct axes of the rank-${outRank} output`);
+    for (const a of resolved.sort((p, q) => p - q)) x = unsqueeze(x, a);
     return [x];
   },
   Transpose: (c) => [transpose(input(c, 0, 'data'), ints(c, 'perm'))],
   Reshape: (c) => {
     const x = input(c, 0, 'data');
-    const shape = values(input(c, 1, 'shape')) as number[];
+    const shape = shapeValues(c, input(c, 1, 'shape'), 'shape', { minusOne: true });
     const allowZero = int(c, 'allowzero', 0) === 1;
+    if (!allowZero && shape.some((d, i) => d === 0 && i >= x.rank))
+      throw new ShapeError(
+        `${c.node}: shape [${shape.join(', ')}] copies (0) an axis that ${formatShape(x.shape)} lacks`,
+      );
     return [
       reshape(
         x,
@@ -176,25 +209,35 @@ export const basicOps: Record<string, OpImpl> = {
   },
   Expand: (c) => {
     const x = input(c, 0, 'input');
-    const shape = values(input(c, 1, 'shape')) as number[];
+    const shape = shapeValues(c, input(c, 1, 'shape'), 'shape');
     return [broadcastTo(x, tryBroadcast(c.node, x.shape, shape))];
   },
   Cast: (c) => [cast(input(c, 0, 'input'), dtypeOf(c, int(c, 'to', 1)))],
   Split: (c) => {
     const x = input(c, 0, 'input');
-    const axis = int(c, 'axis', 0);
-    const a = axis < 0 ? axis + x.rank : axis;
-    let sizes = c.opset >= 13 ? values(c.inputs[1]) : ints(c, 'split');
+    const a = axis(c, 'axis', 0, x.rank);
+    let sizes = c.opset >= 13 ? values(c.inputs[1], c, 'split') : ints(c, 'split');
     if (!sizes || sizes.length === 0) {
+      // num_outputs (opset 18) must agree with the node's outputs: they bound the work, not the attribute.
       const parts = int(c, 'num_outputs', c.outputs);
+      if (parts !== c.outputs)
+        throw new FormatError(`${c.node}: num_outputs is ${parts}, but the node has ${c.outputs} output(s)`);
       const chunk = Math.ceil(x.shape[a] / parts);
       sizes = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(chunk, x.shape[a] - i * chunk)));
+    } else if (sizes.length !== c.outputs || sizes.some((n) => n < 0)) {
+      throw new FormatError(
+        `${c.node}: split sizes [${sizes.join(', ')}] should be ${c.outputs} non-negative number(s), one per output`,
+      );
     }
     return split(x, sizes, a);
   },
   Gemm: (c) => {
     const a = input(c, 0, 'A');
     const b = input(c, 1, 'B');
+    if (a.rank !== 2 || b.rank !== 2)
+      throw new ShapeError(
+        `${c.node}: A and B should be matrices, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+      );
     const alpha = num(c, 'alpha', 1);
     const beta = num(c, 'beta', 1);
     let y = matMul(a, b, { transposeA: int(c, 'transA', 0) === 1, transposeB: int(c, 'transB', 0) === 1 });
@@ -217,18 +260,18 @@ export const basicOps: Record<string, OpImpl> = {
   Equal: (c) => [equal(input(c, 0, 'A'), input(c, 1, 'B'))],
   Less: (c) => [less(input(c, 0, 'A'), input(c, 1, 'B'))],
   Range: (c) => {
+    const scalarOf = (i: number, what: string): number => {
+      const t = input(c, i, what);
+      if (t.size !== 1) throw new ShapeError(`${c.node}: ${what} should be a scalar, got ${formatShape(t.shape)}`);
+      return t.dataSync()[0];
+    };
     const start = input(c, 0, 'start');
-    const [s] = values(start) as number[];
-    const [l] = values(input(c, 1, 'limit')) as number[];
-    const [d] = values(input(c, 2, 'delta')) as number[];
-    return [arange(s, l, d, start.dtype)];
+    return [arange(scalarOf(0, 'start'), scalarOf(1, 'limit'), scalarOf(2, 'delta'), start.dtype)];
   },
   ReduceSum: (c) => reduce(c, sum, 13),
   ReduceMean: (c) => reduce(c, mean, 18),
   Flatten: (c) => {
     const x = input(c, 0, 'input');
-    const axis = int(c, 'axis', 1);
-    const a = axis < 0 ? axis + x.rank : axis;
-    return [reshapeTo2D(x, a)];
+    return [reshapeTo2D(x, flattenAxis(c, x.rank))];
   },
 };

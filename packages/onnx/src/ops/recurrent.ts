@@ -1,7 +1,7 @@
-import type { ActivationName, RecurrentKind } from '@recur/backend-api';
+import { type ActivationName, isFloatDType, type RecurrentKind } from '@recur/backend-api';
 import { onnxToTorch, runRecurrent } from '@recur/layers';
-import { RecurError, ShapeError, UnsupportedError } from '@recur/tensor';
-import { input, int, type OpContext, type OpImpl, values } from './op';
+import { FormatError, formatShape, ShapeError, UnsupportedError, ValueError } from '@recur/tensor';
+import { floats, input, int, type OpContext, type OpImpl, optionalNum, str, strs, values } from './op';
 import {
   abs,
   add,
@@ -56,7 +56,9 @@ function activationFn(name: string, alpha?: number, beta?: number): (x: Tensor) 
     case 'softplus':
       return (x) => log(add(exp(x), 1));
     default:
-      throw new UnsupportedError(`unsupported recurrent activation '${name}'`);
+      throw new UnsupportedError(
+        `unsupported recurrent activation '${name}' (Sigmoid, Tanh, Relu, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus are)`,
+      );
   }
 }
 
@@ -84,8 +86,8 @@ function recurrentOp(kind: RecurrentKind): OpImpl {
   return (c: OpContext) => {
     const G = { rnn: 1, lstm: 4, gru: 3 }[kind];
     const layout = int(c, 'layout', 0);
+    if (layout !== 0 && layout !== 1) throw new FormatError(`${c.node}: layout should be 0 or 1, got ${layout}`);
     let X = input(c, 0, 'X');
-    if (layout === 1) X = swapAxes(X, 0, 1);
     const W = input(c, 1, 'W');
     const R = input(c, 2, 'R');
     const Bias = c.inputs[3];
@@ -93,29 +95,59 @@ function recurrentOp(kind: RecurrentKind): OpImpl {
     let h0 = c.inputs[5];
     let c0 = kind === 'lstm' ? c.inputs[6] : undefined;
     const P = kind === 'lstm' ? c.inputs[7] : undefined;
-    const Bsz = X.shape[1];
+    const shapeOf = (t: Tensor) => formatShape(t.shape);
+    if (X.rank !== 3 || !isFloatDType(X.dtype))
+      throw new ShapeError(`${c.node}: X should be a float tensor of rank 3, got ${shapeOf(X)} ${X.dtype}`);
+    if (layout === 1) X = swapAxes(X, 0, 1);
+    const [T, Bsz, I] = X.shape;
+    if (W.rank !== 3 || R.rank !== 3)
+      throw new ShapeError(`${c.node}: W and R should have rank 3, got ${shapeOf(W)} and ${shapeOf(R)}`);
     const dirs = W.shape[0];
     const H = int(c, 'hidden_size', R.shape[2]);
-    if (W.shape[1] !== G * H) throw new ShapeError(`${c.node}: W is [${W.shape}], expected [dirs, ${G * H}, input]`);
-    const direction = (c.attrs.direction as string) ?? 'forward';
-    if ((direction === 'bidirectional') !== (dirs === 2)) {
-      throw new RecurError(`${c.node}: direction '${direction}' but W has ${dirs} direction(s)`);
-    }
+    const direction = str(c, 'direction', 'forward');
+    if (!['forward', 'reverse', 'bidirectional'].includes(direction))
+      throw new FormatError(`${c.node}: direction should be forward, reverse or bidirectional, got '${direction}'`);
+    if ((direction === 'bidirectional' ? 2 : 1) !== dirs)
+      throw new ShapeError(`${c.node}: direction '${direction}' but W ${shapeOf(W)} has ${dirs} direction(s)`);
+    const expect = (what: string, t: Tensor | undefined, want: number[]) => {
+      if (t && (t.rank !== want.length || t.shape.some((d, i) => d !== want[i])))
+        throw new ShapeError(`${c.node}: ${what} should be ${formatShape(want)}, got ${shapeOf(t)}`);
+    };
+    if (!(H > 0)) throw new FormatError(`${c.node}: hidden_size should be a positive int, got ${H}`);
+    expect('W', W, [dirs, G * H, I]);
+    expect('R', R, [dirs, G * H, H]);
+    expect('B', Bias, [dirs, 2 * G * H]);
     if (layout === 1) {
       if (h0) h0 = swapAxes(h0, 0, 1);
       if (c0) c0 = swapAxes(c0, 0, 1);
     }
-    const names = (c.attrs.activations as string[] | undefined) ?? [
-      ...DEFAULT_ACTS[kind],
-      ...(dirs === 2 ? DEFAULT_ACTS[kind] : []),
-    ];
-    const alphas = c.attrs.activation_alpha as number[] | undefined;
-    const betas = c.attrs.activation_beta as number[] | undefined;
+    expect(layout === 1 ? 'initial_h (swapped to layout 0)' : 'initial_h', h0, [dirs, Bsz, H]);
+    expect(layout === 1 ? 'initial_c (swapped to layout 0)' : 'initial_c', c0, [dirs, Bsz, H]);
+    expect('P', P, [dirs, 3 * H]);
     const per = DEFAULT_ACTS[kind].length;
-    const clip = typeof c.attrs.clip === 'number' ? c.attrs.clip : undefined;
+    let names = strs(c, 'activations') ?? [...DEFAULT_ACTS[kind], ...(dirs === 2 ? DEFAULT_ACTS[kind] : [])];
+    if (names.length === per && dirs === 2) names = [...names, ...names];
+    if (names.length !== per * dirs)
+      throw new FormatError(
+        `${c.node}: activations should list ${per * dirs} function(s) (${per} per direction), got ${names.length}`,
+      );
+    const alphas = floats(c, 'activation_alpha');
+    const betas = floats(c, 'activation_beta');
+    const clip = optionalNum(c, 'clip');
+    if (clip !== undefined && !(clip > 0))
+      throw new FormatError(`${c.node}: clip should be a positive float, got ${clip}`);
     const inputForget = int(c, 'input_forget', 0) === 1;
     const lbr = int(c, 'linear_before_reset', 0) === 1;
-    const lengths = lens ? (values(lens) as number[]) : undefined;
+    let lengths: number[] | undefined;
+    if (lens) {
+      expect('sequence_lens', lens, [Bsz]);
+      lengths = values(lens, c, 'sequence_lens') as number[];
+      const bad = lengths.findIndex((n) => n < 0 || n > T);
+      if (bad >= 0)
+        throw new ValueError(
+          `${c.node}: sequence_lens[${bad}] = ${lengths[bad]} is outside 0..${T} (the sequence length)`,
+        );
+    }
     const xb = swapAxes(X, 0, 1); // [B, T, I]
     const ys: Tensor[] = [];
     const hs: Tensor[] = [];

@@ -1,6 +1,7 @@
 import {
   type BinaryOp,
   type CompareOp,
+  checkElements,
   type DType,
   formatShape,
   promoteDTypes,
@@ -21,6 +22,7 @@ function checkBroadcast(op: string, ...shapes: (readonly number[])[]): void {
     out = out && tryBroadcastShapes(out, s);
   }
   if (!out) throw new ShapeError(`${op}: shapes ${shapes.map(formatShape).join(' and ')} do not broadcast`);
+  checkElements(op, out);
 }
 
 /** Brings both operands to one dtype: numbers adopt the tensor's, tensors promote. */

@@ -1,5 +1,6 @@
 import {
   allocTypedArray,
+  checkElements,
   type DType,
   DTypeError,
   formatShape,
@@ -37,6 +38,7 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   const a = resolveAxis('gather', axis, x.rank);
   return tidy(() => {
     const idx = checkIndices('gather', indices, x.shape[a], `axis ${a} of ${formatShape(x.shape)}`);
+    checkElements('gather', [...x.shape.slice(0, a), ...indices.shape, ...x.shape.slice(a + 1)]);
     return runKernel('gather', [x, idx], { axis: a }, (b, s, i) => b.gather(s, i, a));
   });
 }

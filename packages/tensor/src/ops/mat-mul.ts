@@ -1,4 +1,4 @@
-import { formatShape, promoteDTypes, ShapeError, tryBroadcastShapes } from '@recur/backend-api';
+import { checkElements, formatShape, promoteDTypes, ShapeError, tryBroadcastShapes } from '@recur/backend-api';
 import { runKernel, tidy } from '../engine';
 import type { Tensor } from '../tensor';
 import { cast } from './convert';
@@ -40,6 +40,9 @@ export function matMul(a: Tensor, b: Tensor, options: MatMulOptions = {}): Tenso
         `matMul: shapes ${formatShape(a.shape)}${ta ? 'ᵀ' : ''} and ${formatShape(b.shape)}${tb ? 'ᵀ' : ''} do not match (inner sizes ${ka} and ${kb})`,
       );
     }
+    const m = ta && !vecA ? x.shape[x.rank - 1] : x.shape[x.rank - 2];
+    const n = tb && !vecB ? y.shape[y.rank - 2] : y.shape[y.rank - 1];
+    checkElements('matMul', [...batch, m, n]);
     const fa = ta && !vecA;
     const fb = tb && !vecB;
     let out = runKernel('matMul', [x, y], { transposeA: fa, transposeB: fb }, (backend, p, q) =>

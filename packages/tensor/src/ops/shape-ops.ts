@@ -1,4 +1,12 @@
-import { formatShape, normalizeAxis, ShapeError, shapesEqual, sizeOf, tryBroadcastShapes } from '@recur/backend-api';
+import {
+  checkElements,
+  formatShape,
+  normalizeAxis,
+  ShapeError,
+  shapesEqual,
+  sizeOf,
+  tryBroadcastShapes,
+} from '@recur/backend-api';
 import { runKernel } from '../engine';
 import type { Tensor } from '../tensor';
 
@@ -92,5 +100,6 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
   }
   if (shapesEqual(x.shape, shape)) return runKernel('reshape', [x], { shape }, (b, s) => b.reshape(s, shape));
+  checkElements('broadcastTo', shape);
   return runKernel('broadcastTo', [x], { shape: [...shape] }, (b, s) => b.broadcastTo(s, shape));
 }

@@ -1,4 +1,4 @@
-import { formatShape, RecurError, ShapeError, shapesEqual, ValueError } from '@recur/backend-api';
+import { checkElements, formatShape, RecurError, ShapeError, shapesEqual, ValueError } from '@recur/backend-api';
 import { runKernel, runKernelMulti, tidy } from '../engine';
 import type { Tensor } from '../tensor';
 import { resolveAxis, unsqueeze } from './shape-ops';
@@ -171,5 +171,9 @@ export function pad(x: Tensor, paddings: readonly (readonly [number, number])[],
       throw new ValueError(`pad: paddings must be non-negative integers, got ${JSON.stringify(paddings)}`);
     }
   }
+  checkElements(
+    'pad',
+    x.shape.map((d, i) => d + full[i][0] + full[i][1]),
+  );
   return runKernel('pad', [x], { paddings: full, value }, (b, s) => b.pad(s, full, value));
 }
