@@ -217,11 +217,11 @@ describe('checkpoints', () => {
     expect(back.metadata.note).toBe('x');
     expect(() => decodeSafetensors(bytes.slice(0, 5))).toThrow(/5 bytes is too short/);
     expect(() => decodeSafetensors(bytes.slice(0, bytes.length - 4))).toThrow(
-      /tensor 'b' \[\] I32 declares bytes 8..12/,
+      /the tensors cover 12 bytes of data, but the file holds 8 after the header/,
     );
     const huge = new Uint8Array(16);
     new DataView(huge.buffer).setBigUint64(0, 1n << 40n, true);
-    expect(() => decodeSafetensors(huge)).toThrow(/runs past the end/);
+    expect(() => decodeSafetensors(huge)).toThrow(/header length 1099511627776 is over the format's limit/);
     expect(() => decodeCheckpoint(bytes)).toThrow(/not a recur checkpoint/);
   });
 
