@@ -33,7 +33,10 @@ export function* bucketBatches(lengths: readonly number[], options: BucketOption
   const shuffle = options.shuffle ?? true;
   const order = [...lengths.keys()];
   if (shuffle) shuffleInPlace(order, rng);
-  const poolSize = batchSize * (options.poolBatches ?? 50);
+  const poolBatches = options.poolBatches ?? 50;
+  if (!Number.isInteger(poolBatches) || poolBatches <= 0)
+    throw new ValueError(`bucketBatches: poolBatches must be a positive integer, got ${poolBatches}`);
+  const poolSize = batchSize * poolBatches;
   const batches: number[][] = [];
   for (let p = 0; p < order.length; p += poolSize) {
     const pool = order.slice(p, p + poolSize).sort((a, b) => lengths[a] - lengths[b]);
@@ -89,6 +92,13 @@ export function* lmWindows(
   options: { batchSize: number; seqLen: number },
 ): Generator<LMWindow> {
   const { batchSize: B, seqLen: T } = options;
+  for (const [key, v] of [
+    ['batchSize', B],
+    ['seqLen', T],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < 1)
+      throw new ValueError(`lmWindows: ${key} must be a positive integer, got ${v}`);
+  }
   const perStream = Math.floor((stream.length - 1) / B);
   if (perStream < 1) throw new ValueError(`lmWindows: ${stream.length} tokens are too few for ${B} streams`);
   for (let start = 0, k = 0; start < perStream; start += T, k++) {

@@ -104,6 +104,10 @@ export function packPaddedSequence(
   if (x.rank < 2) throw new ShapeError(`packPaddedSequence: input must have rank ≥ 2, got ${formatShape(x.shape)}`);
   const lens = toLengths(lengths);
   const [B, T] = batchFirst ? [x.shape[0], x.shape[1]] : [x.shape[1], x.shape[0]];
+  if (B === 0)
+    throw new ShapeError(
+      `packPaddedSequence: the batch is empty (input ${formatShape(x.shape)}${batchFirst ? ', batchFirst' : ''}); pack at least one sequence`,
+    );
   if (lens.length !== B)
     throw new ShapeError(
       `packPaddedSequence: ${lens.length} lengths for a batch of ${B} (input ${formatShape(x.shape)})`,

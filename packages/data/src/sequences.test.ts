@@ -1,5 +1,16 @@
 import { grad } from '@recur/autograd';
-import { arange, mul, numTensors, reshape, sum, type Tensor, tensor, tidy } from '@recur/tensor';
+import {
+  arange,
+  mul,
+  numTensors,
+  reshape,
+  ShapeError,
+  sum,
+  type Tensor,
+  tensor,
+  tidy,
+  ValueError,
+} from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
 import { bucketBatches, collate, lmWindows, trainValidationSplit } from './batching';
 import { PackedSequence, packPaddedSequence, packSequence, padPackedSequence } from './packed-sequence';
@@ -166,5 +177,32 @@ describe('memory', () => {
       padPackedSequence(packPaddedSequence(x, [2, 1], { batchFirst: true }), { batchFirst: true });
     });
     expect(numTensors()).toBe(before);
+  });
+});
+
+describe('bad arguments are errors, never endless loops', () => {
+  it('lmWindows with seqLen or batchSize 0 (or not an integer) is a ValueError naming the option', () => {
+    const stream = Array.from({ length: 50 }, (_, i) => i % 7);
+    for (const [options, message] of [
+      [{ batchSize: 2, seqLen: 0 }, /lmWindows: seqLen must be a positive integer, got 0/],
+      [{ batchSize: 0, seqLen: 5 }, /lmWindows: batchSize must be a positive integer, got 0/],
+      [{ batchSize: 2, seqLen: 2.5 }, /seqLen must be a positive integer, got 2.5/],
+      [{ batchSize: 2, seqLen: Number.NaN }, /seqLen must be a positive integer, got NaN/],
+    ] as const) {
+      expect(() => lmWindows(stream, options).next()).toThrow(ValueError);
+      expect(() => lmWindows(stream, options).next()).toThrow(message);
+    }
+    expect(() => bucketBatches([1, 2, 3], { batchSize: 2, poolBatches: 0 }).next()).toThrow(
+      /poolBatches must be a positive integer, got 0/,
+    );
+  });
+
+  it('packPaddedSequence on an empty batch is a ShapeError naming the input shape', () => {
+    const empty = tensor([], { shape: [0, 3, 2] });
+    expect(() => packPaddedSequence(empty, [], { batchFirst: true })).toThrow(ShapeError);
+    expect(() => packPaddedSequence(empty, [], { batchFirst: true })).toThrow(
+      /packPaddedSequence: the batch is empty \(input \[0, 3, 2\], batchFirst\)/,
+    );
+    empty.dispose();
   });
 });

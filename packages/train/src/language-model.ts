@@ -1,5 +1,15 @@
 import { Embedding, GRU, Linear, LSTM, Module, RNN, type TorchRecurrent } from '@recur/layers';
-import { type DType, formatShape, type Rng, ShapeError, slice, squeeze, type Tensor, tidy } from '@recur/tensor';
+import {
+  ConfigError,
+  type DType,
+  formatShape,
+  type Rng,
+  ShapeError,
+  slice,
+  squeeze,
+  type Tensor,
+  tidy,
+} from '@recur/tensor';
 
 export interface LMState {
   h: Tensor;
@@ -47,7 +57,11 @@ export class RecurrentLM extends Module implements SequenceModel {
       dropout: config.dropout ?? 0,
       fused: config.fused,
     };
-    const Cell = { RNN, LSTM, GRU }[config.cell ?? 'LSTM'];
+    const cells = { RNN, LSTM, GRU };
+    const cellName = config.cell ?? 'LSTM';
+    if (!Object.hasOwn(cells, cellName))
+      throw new ConfigError(`RecurrentLM: cell must be 'RNN', 'LSTM' or 'GRU', got ${JSON.stringify(config.cell)}`);
+    const Cell = cells[cellName];
     this.rnn = this.registerModule('rnn', new Cell(config.embeddingDim, config.hiddenSize, rnnOptions));
     this.head = this.registerModule('head', new Linear(config.hiddenSize, config.vocabSize, o));
   }

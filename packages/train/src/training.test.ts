@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { lmWindows } from '@recur/data';
 import { Parameter } from '@recur/layers';
-import { manualSeed, mul, numTensors, Rng, tensor, tidy, zerosLike } from '@recur/tensor';
+import { ConfigError, manualSeed, mul, numTensors, Rng, tensor, tidy, zerosLike } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
 import { EarlyStopping } from './callbacks';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
@@ -314,5 +314,16 @@ describe('checkpoints', () => {
     } finally {
       setTimeout(() => rmSync(dir, { recursive: true, force: true }), 0);
     }
+  });
+});
+
+describe('RecurrentLM configuration', () => {
+  it('an unknown cell is a ConfigError naming the choices, not a raw TypeError', () => {
+    const make = () => new RecurrentLM({ vocabSize: 5, embeddingDim: 3, hiddenSize: 4, cell: 'lstm' as never });
+    expect(make).toThrow(ConfigError);
+    expect(make).toThrow(`RecurrentLM: cell must be 'RNN', 'LSTM' or 'GRU', got "lstm"`);
+    expect(
+      () => new RecurrentLM({ vocabSize: 5, embeddingDim: 3, hiddenSize: 4, cell: 'constructor' as never }),
+    ).toThrow(ConfigError);
   });
 });

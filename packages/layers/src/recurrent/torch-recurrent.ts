@@ -5,6 +5,7 @@ import {
   cast,
   concat,
   type DType,
+  DTypeError,
   formatShape,
   RecurError,
   type Rng,
@@ -98,6 +99,8 @@ export abstract class TorchRecurrent extends Module {
     this.bidirectional = options.bidirectional ?? false;
     this.batchFirst = options.batchFirst ?? false;
     this.dropoutRate = options.dropout ?? 0;
+    if (!(typeof this.dropoutRate === 'number' && this.dropoutRate >= 0 && this.dropoutRate <= 1))
+      throw new ValueError(`${this.name}: dropout must be a number in [0, 1], got ${JSON.stringify(options.dropout)}`);
     this.bias = options.bias ?? true;
     this.projSize = options.projSize ?? 0;
     this.activations = options.activations;
@@ -227,6 +230,11 @@ export abstract class TorchRecurrent extends Module {
     if (input.rank !== 3) {
       const layout = batchFirst ? '[batch, time, features]' : '[time, batch, features]';
       throw new ShapeError(`${this.name}: input should have rank 3 ${layout}, got ${formatShape(input.shape)}`);
+    }
+    if (input.dtype !== 'float32' && input.dtype !== 'float64') {
+      throw new DTypeError(
+        `${this.name}: expected a float input ${formatShape(input.shape)}, got ${input.dtype} (token ids go through an Embedding first)`,
+      );
     }
     if (input.shape[2] !== this.inputSize) {
       throw new ShapeError(
