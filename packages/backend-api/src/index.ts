@@ -33,6 +33,7 @@ export type {
 } from './fused';
 export { ACTIVATION_NAMES, FUSED_KERNEL_NAMES, GATE_COUNT } from './fused';
 export { checkBytes, checkElements, getLimits, type Limits, setLimits } from './limits';
+export { own } from './own';
 export type { Shape } from './shape';
 export {
   broadcastShapes,

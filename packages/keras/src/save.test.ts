@@ -1,7 +1,16 @@
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultRng, FormatError, manualSeed, randomUniform, type Tensor, tensor, tidy } from '@recur/tensor';
+import {
+  defaultRng,
+  FormatError,
+  manualSeed,
+  RecurError,
+  randomUniform,
+  type Tensor,
+  tensor,
+  tidy,
+} from '@recur/tensor';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -350,6 +359,44 @@ describe('bad model files are clear errors', () => {
     const c = modelJson();
     c.modelTopology.config.layers[0].config.recurrent_constraint = { class_name: 'MaxNorm', config: {} };
     await expect(load(c, d)).rejects.toThrow(/option recurrent_constraint = .*MaxNorm.* is not supported/);
+  });
+
+  it('values of the wrong type from a file are recur errors naming the field, not engine errors', async () => {
+    const d = dir();
+    copyShards(d);
+    const cases: [(j: ReturnType<typeof modelJson>) => void, RegExp][] = [
+      [
+        (j) => (j.modelTopology.config.layers[0].config.batch_input_shape = 5),
+        /batchInputShape should be a list of sizes/,
+      ],
+      [
+        (j) => (j.modelTopology.config.layers[0].config.trainable = 'yes'),
+        /trainable should be true or false, got "yes"/,
+      ],
+      [
+        (j) => (j.modelTopology.config.layers[0].config.dtype = 'complex64'),
+        /dtype 'complex64' is not supported \(float32, float64, int32, bool\)/,
+      ],
+      [
+        (j) => (j.modelTopology.config.layers[0].config.kernel_initializer = { class_name: 'constructor' }),
+        /unknown initializer 'constructor'/,
+      ],
+      [(j) => (j.modelTopology.config.layers[0].config.kernel_initializer = { name: 5 }), /unknown initializer '5'/],
+      [(j) => (j.modelTopology = null), /modelTopology should be an object, got null/],
+      [(j) => (j.modelTopology.config = 7), /the model's config should be an object, got 7/],
+      [(j) => (j.modelTopology.model_config = []), /the model config should be \{ class_name, config \}/],
+      [(j) => (j.modelTopology.config.layers[0].class_name = 7), /a layer entry should be \{ class_name, config \}/],
+    ];
+    for (const [edit, message] of cases) {
+      const j = modelJson();
+      edit(j);
+      const e = await load(j, d).then(
+        () => null,
+        (err: Error) => err,
+      );
+      expect(e, String(message)).toBeInstanceOf(RecurError);
+      expect(e?.message).toMatch(message);
+    }
   });
 
   it('a truncated .keras archive and bytes of no known format', async () => {

@@ -10,6 +10,7 @@ import {
   maximum,
   minimum,
   mul,
+  own,
   relu,
   sigmoid,
   softmax,
@@ -74,7 +75,7 @@ export function canonicalActivation(
 ): ActivationNameAny | ((x: Tensor) => Tensor) {
   if (typeof spec === 'function') return spec;
   if (spec === null || spec === undefined) return 'linear';
-  const name = ALIASES[String(spec).toLowerCase().replace(/_/g, '')];
+  const name = own(ALIASES, String(spec).toLowerCase().replace(/_/g, ''));
   if (!name) throw new ConfigError(`activation: unknown activation '${spec}' (known: ${ACTIVATIONS.join(', ')})`);
   return name;
 }

@@ -3,6 +3,7 @@ import {
   type DType,
   defaultRng,
   formatShape,
+  own,
   type Rng,
   ShapeError,
   sizeOf,
@@ -94,7 +95,7 @@ const DISTRIBUTIONS: Record<string, InitializerConfig['distribution']> = {
   uniform: 'uniform',
 };
 
-const squash = (s: string) => s.toLowerCase().replace(/_/g, '');
+const squash = (s: unknown) => String(s).toLowerCase().replace(/_/g, '');
 const NUMBER_ARGS = ['value', 'minval', 'maxval', 'mean', 'stddev', 'gain', 'scale', 'seed'] as const;
 
 /** The canonical form of a named initializer spec (a function is returned as is). */
@@ -117,7 +118,7 @@ export function canonicalInitializer(spec: InitializerSpec): InitializerConfig |
       `initializer: expected a name, { name, ... } or { class_name, config }, got ${JSON.stringify(spec)}`,
     );
   }
-  const name = INIT_NAMES[squash(rawName)];
+  const name = own(INIT_NAMES, squash(rawName));
   if (!name) throw new ConfigError(`initializer: unknown initializer '${rawName}'`);
   const out: InitializerConfig = { name };
   for (const [k, v] of Object.entries(args)) {
@@ -129,7 +130,7 @@ export function canonicalInitializer(spec: InitializerSpec): InitializerConfig |
       }
       out[key as (typeof NUMBER_ARGS)[number]] = v;
     } else if (key === 'mode') {
-      const m = MODES[squash(String(v))];
+      const m = own(MODES, squash(v));
       if (!m) {
         throw new ConfigError(
           `initializer ${rawName}: mode should be fan_in, fan_out or fan_avg, got ${JSON.stringify(v)}`,
@@ -137,7 +138,7 @@ export function canonicalInitializer(spec: InitializerSpec): InitializerConfig |
       }
       out.mode = m;
     } else if (key === 'distribution') {
-      const d = DISTRIBUTIONS[squash(String(v))];
+      const d = own(DISTRIBUTIONS, squash(v));
       if (!d) throw new ConfigError(`initializer ${rawName}: unknown distribution ${JSON.stringify(v)}`);
       out.distribution = d;
     } else if (key !== 'dtype') {

@@ -10,6 +10,7 @@ export {
   getLimits,
   LimitError,
   type Limits,
+  own,
   RecurError,
   ShapeError,
   setLimits,

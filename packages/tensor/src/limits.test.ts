@@ -9,7 +9,7 @@ import {
   matMul,
   numTensors,
   pad,
-  RecurError,
+  type RecurError,
   randomNormal,
   setLimits,
   tensor,

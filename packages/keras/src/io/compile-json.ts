@@ -1,4 +1,5 @@
 import type { keras, Parameter } from '@recur/layers';
+import { own } from '@recur/tensor';
 import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from '@recur/train';
 import type { LossIdentifier } from '../compile/losses';
 import type { MetricIdentifier } from '../compile/metrics';
@@ -47,7 +48,7 @@ export function compileToJson(model: Model): CompileJson | null {
 export function compileFromJson(json: Record<string, unknown>): CompileArgs {
   let optimizer = (json.optimizer ?? json.optimizer_config) as unknown;
   if (optimizer && typeof optimizer === 'object' && 'recur' in optimizer) {
-    const make = RECUR_OPTIMIZERS[String((optimizer as { recur: string }).recur)];
+    const make = own(RECUR_OPTIMIZERS, (optimizer as { recur: unknown }).recur);
     if (make) optimizer = make;
   }
   if (optimizer && typeof optimizer === 'object' && 'class_name' in optimizer) {

@@ -4,14 +4,21 @@ import type { WeightEntry } from './weights';
 type H5Group = import('jsfive').Group;
 type H5Dataset = import('jsfive').Dataset;
 
-/** Runs an HDF5 read; any failure of the reader (it throws strings and RangeErrors on bad files) is a FormatError. */
+/**
+ * Runs an HDF5 read; any failure of the reader is a FormatError. jsfive's own messages (strings,
+ * plain Errors: "not an HDF5 file") are kept; an engine error it runs into on corrupt bytes
+ * (TypeError, RangeError) says nothing to a user and is kept as the cause only.
+ */
 export function h5<T>(where: string, what: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
     if (e instanceof FormatError) throw e;
-    const message = e instanceof Error ? e.message : String(e);
-    throw new FormatError(`${what}: not a readable HDF5 file (${message})`, { file: where });
+    const engine = e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError;
+    const detail = engine ? 'corrupt or truncated data' : e instanceof Error ? e.message : String(e);
+    const error = new FormatError(`${what}: not a readable HDF5 file (${detail})`, { file: where });
+    (error as { cause?: unknown }).cause = e;
+    throw error;
   }
 }
 

@@ -1,5 +1,5 @@
 import { ACTIVATIONS, canonicalActivation, canonicalInitializer, type InitializerConfig, keras } from '@recur/layers';
-import { ConfigError, FormatError, UnsupportedError } from '@recur/tensor';
+import { ConfigError, FormatError, own, UnsupportedError } from '@recur/tensor';
 
 type LayerSpec = keras.LayerSpec;
 
@@ -160,7 +160,13 @@ function writeInitializer(owner: string, v: unknown, flavor: Flavor): Record<str
 }
 
 function isLayerJson(v: unknown): v is KerasLayerJson {
-  return !!v && typeof v === 'object' && typeof (v as { class_name?: unknown }).class_name === 'string';
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const j = v as { class_name?: unknown; registered_name?: unknown; name?: unknown };
+  return (
+    typeof j.class_name === 'string' &&
+    (j.registered_name === undefined || j.registered_name === null || typeof j.registered_name === 'string') &&
+    (j.name === undefined || j.name === null || typeof j.name === 'string')
+  );
 }
 
 /**
@@ -202,8 +208,9 @@ export function readLayerJson(
         throw new UnsupportedError(`${owner}: option ${key} = ${JSON.stringify(value)} is not supported`);
       continue;
     }
-    if (key in HARMLESS) {
-      if (!HARMLESS[key](value))
+    const harmless = own(HARMLESS, key);
+    if (harmless) {
+      if (!harmless(value))
         throw new UnsupportedError(`${owner}: option ${key} = ${JSON.stringify(value)} is not supported`);
       continue;
     }

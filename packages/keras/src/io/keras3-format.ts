@@ -82,6 +82,16 @@ function kerasWeights(
   const out = new Map<string, WeightEntry[]>();
   const layersGroup = child(where, root, 'layers');
   const all = (config.config?.layers as KerasLayerJson[] | undefined) ?? [];
+  if (!Array.isArray(all)) throw new FormatError("the model config's 'layers' should be a list", { file: where });
+  for (const l of all) {
+    if (!l || typeof l !== 'object' || typeof l.class_name !== 'string')
+      throw new FormatError(`a layer entry should be { class_name, config }, got ${JSON.stringify(l)?.slice(0, 80)}`, {
+        file: where,
+      });
+    const name = (l.config as { name?: unknown } | undefined)?.name ?? l.name;
+    if (name !== undefined && name !== null && typeof name !== 'string')
+      throw new FormatError(`a layer name should be a string, got ${JSON.stringify(name)}`, { file: where });
+  }
   const listed = config.class_name === 'Sequential' ? all.filter((l) => l.class_name !== 'InputLayer') : all;
   const used = new Map<string, number>();
   for (const l of listed) {

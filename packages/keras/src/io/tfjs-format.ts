@@ -189,6 +189,12 @@ export async function readModelJson(
   if (!json || typeof json !== 'object' || !('modelTopology' in json)) {
     throw new FormatError("not a TensorFlow.js layers model: model.json has no 'modelTopology'", { file: where });
   }
+  const topology = (json as { modelTopology: unknown }).modelTopology;
+  if (!topology || typeof topology !== 'object' || Array.isArray(topology)) {
+    throw new FormatError(`modelTopology should be an object, got ${JSON.stringify(topology)?.slice(0, 60)}`, {
+      file: where,
+    });
+  }
   const m = json as ModelJson;
   if (m.format !== undefined && m.format !== 'layers-model') {
     throw new UnsupportedError(`${where}: format '${m.format}' is a tfjs graph model; recur reads layers models`);

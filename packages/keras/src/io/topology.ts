@@ -16,8 +16,12 @@ export function modelClasses(name: string): keras.LayerClass | undefined {
 
 export const CONTEXT: keras.ConfigContext = { deserialize: (s) => keras.deserializeLayer(s, modelClasses) };
 
+const index = (v: unknown) => v === undefined || v === null || (Number.isSafeInteger(v) && (v as number) >= 0);
+
 function isRef(v: unknown): v is Ref {
-  return Array.isArray(v) && typeof v[0] === 'string' && (v.length === 3 || v.length === 4);
+  return (
+    Array.isArray(v) && typeof v[0] === 'string' && (v.length === 3 || v.length === 4) && index(v[1]) && index(v[2])
+  );
 }
 
 /** Keras 3's `__keras_tensor__` argument → [layer, node, tensor]; nested lists are flattened. */
@@ -56,7 +60,12 @@ function readNode(node: unknown, layer: string, where: string): [string, number,
     });
   }
   if (node && typeof node === 'object' && 'args' in node) {
-    const { args, kwargs = {} } = node as { args: unknown[]; kwargs?: Record<string, unknown> };
+    const { args, kwargs: given } = node as { args: unknown[]; kwargs?: unknown };
+    if (given !== undefined && given !== null && (typeof given !== 'object' || Array.isArray(given)))
+      throw new FormatError(`layer '${layer}': a call's kwargs should be an object, got ${JSON.stringify(given)}`, {
+        file: where,
+      });
+    const kwargs = (given ?? {}) as Record<string, unknown>;
     const refs = tensorRefs(args, where);
     for (const [k, v] of Object.entries(kwargs)) {
       if (k === 'initial_state') refs.push(...tensorRefs(v, where));
@@ -139,16 +148,24 @@ export function modelFromTopology(topology: unknown, flavor: Flavor, where: stri
     throw new FormatError(`the model topology should be an object, got ${JSON.stringify(topology)}`, { file: where });
   let t = topology as Record<string, unknown>;
   if ('model_config' in t) t = t.model_config as Record<string, unknown>;
+  if (!t || typeof t !== 'object' || Array.isArray(t))
+    throw new FormatError(`the model config should be { class_name, config }, got ${JSON.stringify(t)?.slice(0, 80)}`, {
+      file: where,
+    });
   const className = t.class_name;
   const config = t.config as Record<string, unknown> | unknown[];
+  if (config !== undefined && (config === null || typeof config !== 'object'))
+    throw new FormatError(`the model's config should be an object, got ${JSON.stringify(config)?.slice(0, 80)}`, {
+      file: where,
+    });
   if (className === 'Sequential') {
     const layersJson = (Array.isArray(config) ? config : (config?.layers as unknown[])) ?? [];
     if (!Array.isArray(layersJson))
       throw new FormatError(`a Sequential's config needs a 'layers' list`, { file: where });
-    const name = Array.isArray(config) ? undefined : (config.name as string | undefined);
+    const name = Array.isArray(config) ? undefined : (config?.name as string | undefined);
     const model = new Sequential({ name });
     for (const l of layersJson) model.add(CONTEXT.deserialize(toSpec(readLayerJson(l, flavor, where), flavor, where)));
-    const buildShape = Array.isArray(config) ? undefined : (config.build_input_shape as (number | null)[] | undefined);
+    const buildShape = Array.isArray(config) ? undefined : (config?.build_input_shape as (number | null)[] | undefined);
     if (!model.hasGraph && Array.isArray(buildShape)) model.build(buildShape);
     return model;
   }

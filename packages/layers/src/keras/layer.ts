@@ -1,3 +1,4 @@
+import { DTYPES } from '@recur/backend-api';
 import {
   ConfigError,
   cast,
@@ -27,6 +28,35 @@ export interface LayerArgs {
   /** With inputShape: a fixed batch size. */
   batchSize?: number;
   dtype?: DType;
+}
+
+const isShape = (v: unknown): boolean =>
+  Array.isArray(v) && v.every((d) => d === null || (Number.isSafeInteger(d) && (d as number) >= 0));
+
+/** The arguments every layer takes, checked before they are used (they often come from a file). */
+function checkLayerArgs(args: LayerArgs): void {
+  const bad = (what: string, want: string, got: unknown): never => {
+    throw new ConfigError(
+      `${typeof args.name === 'string' ? args.name : 'layer'}: ${what} should be ${want}, got ${JSON.stringify(got)?.slice(0, 60)}`,
+    );
+  };
+  if (typeof args !== 'object' || args === null) bad('the layer arguments', 'an object', args);
+  if (args.name !== undefined && args.name !== null && typeof args.name !== 'string')
+    bad('name', 'a string', args.name);
+  if (args.trainable !== undefined && typeof args.trainable !== 'boolean')
+    bad('trainable', 'true or false', args.trainable);
+  if (args.inputShape !== undefined && args.inputShape !== null && !isShape(args.inputShape))
+    bad('inputShape', 'a list of sizes (or null)', args.inputShape);
+  if (args.batchInputShape !== undefined && args.batchInputShape !== null && !isShape(args.batchInputShape))
+    bad('batchInputShape', 'a list of sizes (or null)', args.batchInputShape);
+  if (
+    args.batchSize !== undefined &&
+    args.batchSize !== null &&
+    !(Number.isSafeInteger(args.batchSize) && (args.batchSize as number) > 0)
+  )
+    bad('batchSize', 'a positive integer', args.batchSize);
+  if (args.dtype !== undefined && args.dtype !== null && !DTYPES.includes(args.dtype))
+    bad('dtype', DTYPES.join(', '), args.dtype);
 }
 
 /** A Keras mask: bool [batch, time] (true for real steps), or null for none. */
@@ -142,6 +172,7 @@ export abstract class Layer extends Module {
   private trainableFlag: boolean;
 
   constructor(args: LayerArgs = {}) {
+    checkLayerArgs(args);
     super(args.name ?? undefined);
     this.trainableFlag = args.trainable ?? true;
     this.dtype = args.dtype ?? 'float32';
