@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TfjsBackend } from '@recur/backend-tfjs';
 import * as keras from '@recur/keras';
-import { dispose, manualSeed, registerBackend, setBackend, type Tensor, tensor } from '@recur/tensor';
+import { dispose, manualSeed, registerBackend, setBackend, tensor } from '@recur/tensor';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf, useTfjsBackend } from './tfjs';
 import { type Row, timeMedian } from './timing';
