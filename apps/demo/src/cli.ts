@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { relative, resolve } from 'node:path';
+import { exitWithError } from '@recur/data/node';
 import { Command, Option } from 'commander';
 import { decimal, existingFile, integer, UsageError } from './args';
 import { TRAINING_BACKENDS, type TrainingBackend, useBackend } from './backends';
@@ -41,6 +42,7 @@ function interruptible(): AbortSignal {
 const program = new Command()
   .name('recur-demo')
   .description('recur demo: recurrent networks in TypeScript, trained and run on real data')
+  .option('--debug', 'print stack traces')
   .showHelpAfterError()
   .exitOverride((err) => {
     process.exit(err.exitCode === 0 ? 0 : 2);
@@ -214,7 +216,10 @@ program
   });
 
 program.parseAsync().catch((e: unknown) => {
-  const message = e instanceof Error ? e.message : String(e);
-  console.error(`recur-demo: ${message}`);
-  process.exit(e instanceof UsageError ? 2 : 1);
+  if (e instanceof UsageError) {
+    console.error(`recur-demo: ${e.message}`);
+    process.exit(2);
+  }
+  // A recur error (a bad checkpoint, a bad model file) is bad input too: one line, exit 2.
+  exitWithError('recur-demo', e, Boolean(program.opts().debug));
 });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -222,6 +222,9 @@ describe('the command line', () => {
   });
 
   it('a bad number, an unknown flag, a bad choice or a missing file is a clear message and exit code 2', () => {
+    const corrupt = join(dir, 'corrupt.safetensors');
+    const good = readFileSync(checkpoint);
+    writeFileSync(corrupt, Buffer.concat([good.subarray(0, 20), Buffer.from('}}}}'), good.subarray(24)]));
     const cases: [string[], RegExp][] = [
       [['train-lm', '--epochs', 'abc'], /--epochs.*expected an integer from 1 to 1000, got 'abc'/],
       [['train-lm', '--lr', '-1'], /expected a number > 0/],
@@ -229,12 +232,15 @@ describe('the command line', () => {
       [['train-lm', '--cell', 'LSTMX'], /Allowed choices are LSTM, GRU, RNN/],
       [['sample', '--checkpoint', join(dir, 'nope.safetensors')], /checkpoint '.*nope.safetensors' does not exist/],
       [['sample', '--checkpoint', checkpoint, '--temperature', 'hot'], /expected a number/],
+      // A corrupt checkpoint is bad input too: the reader's FormatError, one line.
+      [['sample', '--checkpoint', corrupt], /corrupt\.safetensors.*the JSON header .* does not parse/],
     ];
     for (const [args, message] of cases) {
       const r = cli(...args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(message);
     }
+    expect(cli('sample', '--checkpoint', corrupt).stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('sample streams text from a checkpoint', () => {

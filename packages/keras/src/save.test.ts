@@ -12,6 +12,7 @@ import {
   tidy,
 } from '@recur/tensor';
 import * as tf from '@tensorflow/tfjs-core';
+import { unzipSync, zipSync } from 'fflate';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -396,6 +397,19 @@ describe('bad model files are clear errors', () => {
       );
       expect(e, String(message)).toBeInstanceOf(RecurError);
       expect(e?.message).toMatch(message);
+    }
+  });
+
+  it('a .keras archive member whose path leaves the archive is refused', async () => {
+    const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'keras-files', 'k3_gru_reset_after.keras')));
+    for (const evil of ['../evil.json', '/etc/cron.d/x', 'assets/../../x']) {
+      const members = { ...unzipSync(bytes), [evil]: new Uint8Array([1]) };
+      const e = await keras.loadModel(zipSync(members)).then(
+        () => null,
+        (err: Error) => err,
+      );
+      expect(e).toBeInstanceOf(FormatError);
+      expect(e?.message).toContain(`archive member '${evil}' has a path outside the archive`);
     }
   });
 
