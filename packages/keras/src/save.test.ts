@@ -387,6 +387,10 @@ describe('bad model files are clear errors', () => {
       [(j) => (j.modelTopology.config = 7), /the model's config should be an object, got 7/],
       [(j) => (j.modelTopology.model_config = []), /the model config should be \{ class_name, config \}/],
       [(j) => (j.modelTopology.config.layers[0].class_name = 7), /a layer entry should be \{ class_name, config \}/],
+      [
+        (j) => (j.weightsManifest[0].weights[0].shape = [65536, 65536]),
+        /weight '.*': \[65536, 65536\] is 4,294,967,296 elements, over the limit/,
+      ],
     ];
     for (const [edit, message] of cases) {
       const j = modelJson();

@@ -1,4 +1,4 @@
-import { FormatError, type Tensor, tensor } from '@recur/tensor';
+import { checkElements, FormatError, type Tensor, tensor } from '@recur/tensor';
 import type { WeightEntry } from './weights';
 
 type H5Group = import('jsfive').Group;
@@ -65,6 +65,9 @@ const FLOAT_DTYPES = new Set(['<f4', '<f8', '>f4', '>f8', '<f2', '>f2']);
 /** A dataset as a lazily read weight (float datasets only: model weights). */
 export function datasetEntry(where: string, path: string, d: H5Dataset, name?: string): WeightEntry {
   const shape = h5(where, path, () => [...d.shape]);
+  if (!shape.every((n) => Number.isSafeInteger(n) && n >= 0))
+    throw new FormatError(`dataset has a bad shape [${shape}]`, { file: where, entry: path });
+  checkElements(`${where}: dataset '${path}'`, shape);
   const dtype = h5(where, path, () => d.dtype);
   if (typeof dtype !== 'string' || !FLOAT_DTYPES.has(dtype)) {
     throw new FormatError(`dataset has dtype ${JSON.stringify(dtype)}; model weights are float (<f4, <f8)`, {

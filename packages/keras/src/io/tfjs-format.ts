@@ -1,5 +1,5 @@
 import { keras } from '@recur/layers';
-import { FormatError, formatShape, type Tensor, tensor, UnsupportedError } from '@recur/tensor';
+import { checkElements, FormatError, formatShape, type Tensor, tensor, UnsupportedError } from '@recur/tensor';
 import type { Model } from '../model';
 import { Sequential } from '../sequential';
 import type { ModelFiles } from './sources';
@@ -49,6 +49,7 @@ function validate(where: string, w: unknown, i: number): WeightSpec {
       { file: where, entry: s.name },
     );
   }
+  checkElements(`${where}: weight '${s.name}'`, s.shape);
   const q = s.quantization?.dtype;
   if (q !== undefined && !['uint8', 'uint16', 'float16'].includes(q)) {
     throw new FormatError(`weight '${s.name}': unknown quantization dtype '${q}' (uint8, uint16, float16)`, {
