@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readmeExample } from './readme-example';
 
@@ -20,6 +21,11 @@ const publicPackages = readdirSync(packagesDir)
 
 const pnpm = join(root, 'node_modules', '.bin', 'pnpm');
 let work = '';
+const tarballPaths: Record<string, string> = {};
+/** publint's and attw's reports per package, started as soon as its tarball exists (they run side by side). */
+const lintReports: Record<string, Promise<[string, string]>> = {};
+const runAsync = promisify(execFile);
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
 describe('packages install from their tarballs', () => {
   beforeAll(() => {
@@ -30,6 +36,14 @@ describe('packages install from their tarballs', () => {
       const out = execFileSync(pnpm, ['pack', '--pack-destination', work], { cwd: dir, encoding: 'utf8' });
       const file = out.trim().split('\n').pop() as string;
       tarballs[pkg.name] = `file:${resolve(dir, file)}`;
+      tarballPaths[pkg.name] = resolve(dir, file);
+      const tarball = tarballPaths[pkg.name];
+      // Both exit non-zero on any problem; node10 resolution is out of scope (engines: node >= 20).
+      lintReports[pkg.name] = Promise.all([
+        runAsync(bin('publint'), [tarball, '--strict']).then((r) => r.stdout),
+        runAsync(bin('attw'), [tarball, '--profile', 'node16', '--format', 'table-flipped']).then((r) => r.stdout),
+      ]);
+      lintReports[pkg.name].catch(() => {}); // awaited (and reported) by the package's test
     }
     // Packages a README example needs besides the package itself (a tfjs backend to run on).
     const extra = Object.assign({}, ...publicPackages.map(({ pkg }) => pkg.exampleDependencies ?? {}));
@@ -55,6 +69,21 @@ describe('packages install from their tarballs', () => {
   it('finds the packages', () => {
     expect(publicPackages.map((p) => p.pkg.name)).toContain('@recur/tensor');
   });
+
+  for (const { pkg } of publicPackages) {
+    it(`${pkg.name}: the tarball carries LICENSE and README, and publint and attw find nothing`, async () => {
+      const tarball = tarballPaths[pkg.name];
+      const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
+      expect(files).toContain('package/LICENSE');
+      expect(files).toContain('package/README.md');
+      expect(pkg.engines?.node).toBe('>=20');
+      expect(pkg.repository?.directory).toMatch(/^packages\//);
+      expect(pkg.exports?.['./package.json']).toBe('./package.json');
+      const [lint, types] = await lintReports[pkg.name];
+      expect(lint).toContain('All good!');
+      expect(types).not.toMatch(/❌|⚠️|🥴|🎭|🐛|❗️/u);
+    });
+  }
 
   for (const { dir, pkg } of publicPackages) {
     it(`${pkg.name}: the README example runs as ESM and as CommonJS with the same output`, () => {

@@ -5,9 +5,12 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(__dirname, '../../../..');
-const cli = join(__dirname, 'main.ts');
-const run = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', cwd: root });
+// The built bin, as a user runs it (the test command builds first).
+const cli = resolve(__dirname, '../../dist/cli/main.js');
+const run = (...args: string[]) => {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: build first (pnpm build)`);
+  return spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', cwd: root });
+};
 
 describe('recur-onnx', () => {
   it('inspect lists inputs, outputs, operators with counts and the parameter count', () => {
