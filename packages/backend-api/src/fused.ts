@@ -52,7 +52,7 @@ export interface RecurrentInputs {
 export interface RecurrentOutputs {
   /** [B, T, Hout] */
   y: BackendTensor;
-  /** [B, Hout]: each sequence's state after its last real token. */
+  /** `[B, Hout]`: each sequence's state after its last real token. */
   hN: BackendTensor;
   /** [B, H], LSTM only. */
   cN?: BackendTensor;

@@ -29,7 +29,8 @@ export {
   type RMSpropConfig,
   type SGDConfig,
 } from './compile/optimizers';
-export { readKerasArchive } from './io/keras3-format';
+export type { KerasLayerJson } from './io/keras-json';
+export { type KerasArchive, readKerasArchive } from './io/keras3-format';
 export { type LoadOptions, loadLayersModel, loadModel, type ModelArtifacts, type ModelSource } from './io/load';
 export { type SavedFiles, type SaveFormat, type SaveOptions, saveModel, serializeModel } from './io/save';
 export { type ModelJson, tfjsWeightNames, type WeightSpec, writeModelJson } from './io/tfjs-format';
@@ -43,6 +44,8 @@ export {
   type FitArgs,
   type History,
   Model,
+  type ModelOptions,
+  type Prediction,
 } from './model';
 export { Sequential, type SequentialOptions } from './sequential';
 export {
@@ -52,5 +55,6 @@ export {
   type EarlyStoppingOptions,
   type FitParams,
 } from './training/callbacks';
+export type { ArrayInput, DataInput } from './training/data';
 export type { Logs } from './training/logs';
 export { ProgressLogger } from './training/progress';

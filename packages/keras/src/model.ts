@@ -22,12 +22,12 @@ import { type Optimizer, type StepResult, fit as trainFit } from '@recur/train';
 import { type LossIdentifier, type LossSpec, resolveLoss } from './compile/losses';
 import { type Metric, type MetricIdentifier, resolveMetric } from './compile/metrics';
 import { makeOptimizer, type OptimizerIdentifier } from './compile/optimizers';
+import type { SymbolicTensor } from './layers';
 import { type Callback, type FitParams, toCallbacks } from './training/callbacks';
 import { type DataInput, joinBatches, pick, rows, toTensors } from './training/data';
 import { EpochMeans, EvaluationMeans, type Logs } from './training/logs';
 import { ProgressLogger } from './training/progress';
 
-type SymbolicTensor = keras.SymbolicTensor;
 type ArrayInput = keras.ArrayInput;
 
 export interface CompileArgs {

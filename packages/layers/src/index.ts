@@ -1,4 +1,10 @@
-export { ACTIVATIONS, type ActivationSpec, activation, canonicalActivation } from './activations';
+export {
+  ACTIVATIONS,
+  type ActivationNameAny,
+  type ActivationSpec,
+  activation,
+  canonicalActivation,
+} from './activations';
 export { Dropout, dropout, KerasDropout } from './dropout';
 export { Embedding, embeddingLookup, KerasEmbedding, type KerasEmbeddingOptions } from './embedding';
 export {

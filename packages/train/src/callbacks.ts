@@ -2,7 +2,8 @@ import type { Module } from '@recur/layers';
 import { clone, dispose, keep, type Tensor, ValueError } from '@recur/tensor';
 import type { Callback, EpochLogs } from './fit';
 
-type Monitor = 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy';
+/** An epoch log a callback can watch. */
+export type Monitor = 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy';
 
 function read(logs: EpochLogs, monitor: Monitor): number {
   const v = logs[monitor];

@@ -1,4 +1,4 @@
-export { EarlyStopping, ModelCheckpoint } from './callbacks';
+export { EarlyStopping, ModelCheckpoint, type Monitor } from './callbacks';
 export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -26,7 +26,7 @@ export * as losses from './losses/keras-names';
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits, mse, nll } from './losses/regression';
 export { Adagrad, type AdagradOptions } from './optimizers/adagrad';
 export { Adam, type AdamOptions, AdamW } from './optimizers/adam';
-export { type ClipOptions, Optimizer, type OptimizerState } from './optimizers/optimizer';
+export { type ClipOptions, Optimizer, type OptimizerState, type Slots } from './optimizers/optimizer';
 export { RMSprop, type RMSpropOptions } from './optimizers/rmsprop';
 export { SGD, type SGDOptions } from './optimizers/sgd';
 export { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors';

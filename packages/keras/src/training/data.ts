@@ -16,7 +16,8 @@ import {
   tensor,
 } from '@recur/tensor';
 
-type ArrayInput = keras.ArrayInput;
+/** Values for one input: a tensor, nested arrays or a typed array. */
+export type ArrayInput = keras.ArrayInput;
 type SymbolicTensor = keras.SymbolicTensor;
 
 /** What predict / fit / evaluate take for inputs or targets: one array-like, a list, or a map by name. */

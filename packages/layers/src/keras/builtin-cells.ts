@@ -1,4 +1,4 @@
-import { ACTIVATION_NAMES, type ActivationName } from '@recur/backend-api';
+import { ACTIVATION_NAMES, type ActivationName, type RecurrentKind as Kind } from '@recur/backend-api';
 import {
   add,
   ConfigError,
@@ -70,7 +70,6 @@ export const CELL_OPTION_KEYS = [
   'trainable',
 ] as const;
 
-type Kind = 'rnn' | 'lstm' | 'gru';
 const GATES: Record<Kind, number> = { rnn: 1, lstm: 4, gru: 3 };
 const CLASS: Record<Kind, string> = { rnn: 'SimpleRNNCell', lstm: 'LSTMCell', gru: 'GRUCell' };
 

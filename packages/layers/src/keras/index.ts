@@ -12,9 +12,15 @@ export { Activation, type ActivationOptions } from './activation-layer';
 export { Bidirectional, type BidirectionalOptions, type MergeMode } from './bidirectional';
 export { CELL_OPTION_KEYS, type CellOptions, GRUCell, LSTMCell, SimpleRNNCell } from './builtin-cells';
 export { Cell, type FusedForm } from './cell';
-export { Functional, type FunctionalConfig, type FunctionalOptions, rebuildGraph } from './functional';
+export {
+  Functional,
+  type FunctionalConfig,
+  type FunctionalLayerConfig,
+  type FunctionalOptions,
+  rebuildGraph,
+} from './functional';
 export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPoolingOptions } from './global-pooling';
-export { mapGraph } from './graph';
+export { type GraphMap, mapGraph } from './graph';
 export { Input, InputLayer, type InputLayerOptions, type InputOptions } from './input-layer';
 export {
   type ApplyArgs,

@@ -44,7 +44,7 @@ export interface TorchRecurrentWeights {
 export interface OnnxRecurrentWeights {
   W: Tensor;
   R: Tensor;
-  /** [2·G·H]: Wb then Rb. */
+  /** `[2·G·H]`: Wb then Rb. */
   B?: Tensor;
 }
 
