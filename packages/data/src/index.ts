@@ -9,6 +9,7 @@ export {
   shuffleInPlace,
   trainValidationSplit,
 } from './batching';
+export { Normalizer, type NormalizerJSON } from './normalizer';
 export {
   isPackedSequence,
   PackedSequence,
@@ -18,6 +19,13 @@ export {
 } from './packed-sequence';
 export { lengthsFromPadded, maskFromLengths, maskFromPadded, type PadOptions, padSequences } from './pad-sequences';
 export { checkRelativePath } from './relative-path';
+export {
+  type SeriesInput,
+  type TimeseriesBatch,
+  TimeseriesDataset,
+  type TimeseriesOptions,
+  timeseriesDataset,
+} from './timeseries';
 export { charTokenizer, type Tokenizer, wordTokenizer } from './tokenizers';
 export {
   type SpecialTokens,
