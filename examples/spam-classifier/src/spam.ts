@@ -107,7 +107,7 @@ export async function trainSpamClassifier(o: SpamOptions): Promise<SpamResult> {
     'Congratulations! You have been selected to receive a FREE vacation. Click here now to claim your prize!!!',
     'I upgraded to the 2.4.19 kernel and now the network card is not found at boot. Has anyone on the list seen this?',
   ];
-  const spamProbability = tidy(() => Array.from(loaded.predict(ids(texts)).dataSync()));
+  const spamProbability = tidy(() => Array.from((loaded.predict(ids(texts)) as Tensor).dataSync()));
 
   for (const t of [xTrain, yTrain, xTest]) t.dispose();
   model.dispose();
