@@ -3,8 +3,8 @@ import { trainTagger } from './tagger';
 // `pnpm start` trains for the full budget; `--quick` is the CI-sized run.
 const quick = process.argv.includes('--quick');
 const r = await trainTagger({
-  sentences: quick ? 3000 : 20000,
-  epochs: quick ? 3 : 8,
+  sentences: quick ? 3000 : 10000,
+  epochs: quick ? 3 : 6,
   hidden: quick ? 32 : 64,
   seed: 1,
   log: (l) => console.log(l),
