@@ -1,0 +1,4 @@
+import { FILES, runFile } from './files';
+
+for (const [model, caseFile, format, saveAs] of FILES)
+  await runFile(model, caseFile, format, saveAs, (l) => console.log(l));
