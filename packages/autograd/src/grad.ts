@@ -63,7 +63,14 @@ function backward(tape: Tape, value: Tensor, seed: Tensor): Map<Tensor, Tensor> 
  * The gradients of scalar-valued `f` with respect to each argument, and its value.
  *
  * @example
- * const { value, grads: [dx, dw] } = valueAndGrads((x, w) => sum(matMul(x, w)))(x, w);
+ * ```ts
+ * import { valueAndGrads } from '@recur/autograd';
+ * import { matMul, sum, tanh, tensor } from '@recur/tensor';
+ * const x = tensor([[1, 0, 1]]);
+ * const w = tensor([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]]);
+ * const { value, grads: [dx, dw] } = valueAndGrads((a, b) => sum(tanh(matMul(a, b))))([x, w]);
+ * console.log(value.item().toFixed(4), dx.shape, dw.shape); // '1.2011' [1, 3] [3, 2]
+ * ```
  */
 export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], dy?: Tensor) => ValueAndGrads {
   return (xs, dy) => differentiate(f, xs, dy);
@@ -77,7 +84,17 @@ export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor)
   };
 }
 
-/** d f / d x for a function of one tensor; the value is disposed. */
+/**
+ * d f / d x for a function of one tensor; the value is disposed.
+ *
+ * @example
+ * ```ts
+ * import { grad } from '@recur/autograd';
+ * import { mul, sum, tensor } from '@recur/tensor';
+ * const dx = grad((x) => sum(mul(x, x)))(tensor([1, 2, 3])); // d/dx Σ x² = 2x
+ * console.log(Array.from(dx.dataSync())); // [2, 4, 6]
+ * ```
+ */
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
   return (x, dy) => {
     const r = differentiate(f, [x], dy);

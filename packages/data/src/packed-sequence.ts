@@ -92,7 +92,17 @@ function toLengths(lengths: readonly number[] | Tensor): number[] {
  * Packs a padded batch (differentiably: a gather). `x` is [B, T, *] with batchFirst, else [T, B, *].
  *
  * @example
- * const packed = packPaddedSequence(embedded, [3, 1, 2], { batchFirst: true, enforceSorted: false });
+ * ```ts
+ * import { packPaddedSequence, padPackedSequence } from '@recur/data';
+ * import { LSTM } from '@recur/layers';
+ * import { randomNormal } from '@recur/tensor';
+ * const x = randomNormal([3, 4, 2]); // 3 sequences of lengths 3, 1 and 4, padded to 4 steps
+ * const packed = packPaddedSequence(x, [3, 1, 4], { batchFirst: true, enforceSorted: false });
+ * const lstm = new LSTM(2, 5, { batchFirst: true });
+ * const { output, hN } = lstm.forward(packed); // hN: each sequence's state after its own last step
+ * const { output: padded, lengths } = padPackedSequence(output, { batchFirst: true });
+ * console.log(padded.shape, lengths, hN.shape); // [3, 4, 5] [3, 1, 4] [1, 3, 5]
+ * ```
  */
 export function packPaddedSequence(
   x: Tensor,

@@ -15,7 +15,12 @@ export interface PadOptions {
  * Keras' pad_sequences: a list of id sequences → one [N, maxlen] tensor (int32 by default).
  *
  * @example
- * padSequences([[1, 2], [3]], { padding: 'post' }) // [[1, 2], [3, 0]]
+ * ```ts
+ * import { padSequences } from '@recur/data';
+ * const pre = padSequences([[1, 2, 3], [4]]); // Keras' default: pad and cut at the front
+ * const post = padSequences([[1, 2, 3], [4]], { padding: 'post', maxlen: 2, truncating: 'post' });
+ * console.log(Array.from(pre.dataSync()), Array.from(post.dataSync())); // [1, 2, 3, 0, 0, 4] [1, 2, 4, 0]
+ * ```
  */
 export function padSequences(sequences: readonly (readonly number[])[], options: PadOptions = {}): Tensor {
   const maxlen = options.maxlen ?? sequences.reduce((m, s) => Math.max(m, s.length), 0);

@@ -72,8 +72,9 @@ const positiveInt = (name: string, v: number) => {
  *   batchSize: 16,
  * });
  * console.log(ds.numSequences, ds.length); // 81 6
+ * // five batches of 16, then one of 1
  * for (const { x, y } of ds) {
- *   console.log(x.shape, y?.shape); // [16, 10, 1] [16], five times, then [1, 10, 1] [1]
+ *   console.log(x.shape, y?.shape); // [16, 10, 1] [16]
  *   x.dispose();
  *   y?.dispose();
  * }

@@ -66,8 +66,14 @@ export class TokenCounter {
  * ties broken by code-point order so the same corpus always gives the same ids.
  *
  * @example
- * const vocab = Vocab.build(['hello world'], { tokenizer: 'char' });
- * vocab.encode('hello'); // [ids...]
+ * ```ts
+ * import { Vocab } from '@recur/data';
+ * const vocab = Vocab.build(['the cat sat', 'the dog sat'], { tokenizer: 'word' });
+ * const ids = vocab.encode('the cat ran'); // unknown words → <unk>
+ * console.log(vocab.size, ids, vocab.decode(ids)); // 8 [5, 6, 1] 'the cat <unk>'
+ * const again = Vocab.fromJSON(JSON.stringify(vocab.toJSON())); // saved with a model
+ * console.log(again.encode('dog sat')); // [7, 4]
+ * ```
  */
 export class Vocab {
   readonly tokens: readonly string[];

@@ -95,9 +95,13 @@ function toTypedArray(values: ArrayLike<number | bigint>, dtype: InputDType): Ty
  * (whose dtype is kept unless `dtype` says otherwise). The default dtype is float32, as in PyTorch.
  *
  * @example
- * const x = tensor([[1, 2], [3, 4]]);               // float32 [2, 2]
- * const ids = tensor([3, 1, 2], { dtype: 'int32' });
- * const big = tensor(new BigInt64Array([5n]), { dtype: 'int64' }); // narrowed to int32
+ * ```ts
+ * import { tensor } from '@recur/tensor';
+ * const x = tensor([[1, 2, 3], [4, 5, 6]]); // float32 [2, 3]
+ * const ids = tensor([3, 1, 4], { dtype: 'int32' });
+ * const flat = tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] });
+ * console.log(x.shape, ids.dtype, Array.from(flat.dataSync())); // [2, 3] 'int32' [1, 2, 3, 4]
+ * ```
  */
 export function tensor(
   values: NestedArray | TypedArray | BigInt64Array | readonly number[],

@@ -55,6 +55,16 @@ export function listBackends(): string[] {
 /**
  * Selects the backend new tensors are created on: a registered name, or a Backend instance.
  * backend-js ('js') is the default.
+ *
+ * @example
+ * ```ts
+ * import { getBackend, setBackend, tensor } from '@recur/tensor';
+ * import { JsBackend } from '@recur/backend-js';
+ * // A backend instance (here backend-js with two worker threads), or a name given to registerBackend.
+ * const previous = setBackend(new JsBackend({ threads: 2 }));
+ * console.log(getBackend().name, tensor([1, 2]).backend.name); // 'js' 'js'
+ * setBackend(previous);
+ * ```
  */
 export function setBackend(backend: string | Backend): Backend {
   if (typeof backend !== 'string') {
@@ -118,6 +128,15 @@ function collectTensors(value: unknown, out: Set<Tensor>, depth = 0): void {
  * Runs `fn` and disposes every tensor it created except those it returns (in an array, a plain
  * object or a Map) and those passed to `keep`. Like tf.tidy. Returned tensors belong to the
  * enclosing scope, if any.
+ *
+ * @example
+ * ```ts
+ * import { add, mul, numTensors, tensor, tidy } from '@recur/tensor';
+ * const x = tensor([1, 2, 3]);
+ * const before = numTensors();
+ * const y = tidy(() => add(mul(x, 2), 1)); // the intermediate x·2 is freed, y is kept
+ * console.log(Array.from(y.dataSync()), numTensors() - before); // [3, 5, 7] 1
+ * ```
  */
 export function tidy<T>(fn: () => T): T {
   const scope: Scope = { tensors: new Set() };

@@ -83,7 +83,16 @@ export const lessEqual = (a: TensorOrNumber, b: TensorOrNumber): Tensor => compa
 export const greater = (a: TensorOrNumber, b: TensorOrNumber): Tensor => compare('greater', a, b);
 export const greaterEqual = (a: TensorOrNumber, b: TensorOrNumber): Tensor => compare('greaterEqual', a, b);
 
-/** Elementwise `cond ? a : b` with broadcasting; cond is cast to bool. */
+/**
+ * Elementwise `cond ? a : b` with broadcasting; cond is cast to bool.
+ *
+ * @example
+ * ```ts
+ * import { greater, tensor, where } from '@recur/tensor';
+ * const x = tensor([-1, 2, -3, 4]);
+ * console.log(Array.from(where(greater(x, 0), x, 0).dataSync())); // [0, 2, 0, 4]
+ * ```
+ */
 export function where(cond: Tensor, a: TensorOrNumber, b: TensorOrNumber): Tensor {
   return tidy(() => {
     const [ta, tb] = operands('where', a, b);

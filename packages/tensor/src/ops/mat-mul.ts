@@ -14,7 +14,13 @@ export interface MatMulOptions {
  * (a) or column (b) vector and that axis is dropped from the result.
  *
  * @example
- * matMul(x, w, { transposeB: true }) // x [B, T, I] · wᵀ with w [H, I] → [B, T, H]
+ * ```ts
+ * import { matMul, tensor } from '@recur/tensor';
+ * const a = tensor([[1, 2], [3, 4]]);
+ * const b = tensor([[5, 6], [7, 8]]);
+ * console.log(Array.from(matMul(a, b).dataSync())); // [19, 22, 43, 50]
+ * console.log(matMul(a, b, { transposeB: true }).shape); // [2, 2]
+ * ```
  */
 export function matMul(a: Tensor, b: Tensor, options: MatMulOptions = {}): Tensor {
   const ta = options.transposeA ?? false;
