@@ -54,3 +54,18 @@ export function docExamples(root: string): DocExample[] {
   }
   return out;
 }
+
+/** Every ```ts block of the guides in docs/guides (the other languages' blocks are for comparison). */
+export function guideExamples(root: string): DocExample[] {
+  const dir = join(root, 'docs', 'guides');
+  const out: DocExample[] = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.md'))) {
+    const lines = readFileSync(join(dir, name), 'utf8').split('\n');
+    lines.forEach((l, i) => {
+      if (l.trim() !== '```ts') return;
+      const end = lines.findIndex((m, j) => j > i && m.trim() === '```');
+      out.push({ where: `docs/guides/${name}:${i + 1}`, symbol: name, code: lines.slice(i + 1, end).join('\n') });
+    });
+  }
+  return out;
+}

@@ -5,8 +5,8 @@ import { timeseriesDataset } from './timeseries';
 
 const collect = (
   ds: Iterable<{
-    x: { dataSync(): ArrayLike<number>; shape: number[]; dispose(): void };
-    y?: { dataSync(): ArrayLike<number>; shape: number[]; dispose(): void };
+    x: { dataSync(): ArrayLike<number>; shape: readonly number[]; dispose(): void };
+    y?: { dataSync(): ArrayLike<number>; shape: readonly number[]; dispose(): void };
   }>,
 ) => {
   const xs: number[][] = [];

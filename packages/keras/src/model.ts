@@ -157,12 +157,19 @@ export interface ModelOptions<O extends SymbolicTensor | SymbolicTensor[]> {
  * `compile` / `fit` / `evaluate` / `predict`, whole-model weights in Keras order, and `save`.
  *
  * @example
- * const inputs = keras.Input({ shape: [5, 5] });
- * const hidden = new keras.SimpleRNN({ units: 3, returnSequences: true }).apply(inputs);
- * const outputs = new keras.Dense({ units: 5, activation: 'softmax' }).apply(hidden);
- * const model = new keras.Model({ inputs, outputs });
+ * ```ts
+ * import { Dense, Input, Model, SimpleRNN } from '@recur/keras';
+ * import { oneHot, tensor } from '@recur/tensor';
+ * const inputs = Input({ shape: [5, 5] });
+ * const hidden = new SimpleRNN({ units: 3, returnSequences: true }).apply(inputs);
+ * const outputs = new Dense({ units: 5, activation: 'softmax' }).apply(hidden);
+ * const model = new Model({ inputs, outputs });
  * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
- * const probabilities = model.predict(oneHotHello); // [1, 5, 5]
+ * const x = oneHot(tensor([[0, 1, 2, 2, 3]], { dtype: 'int32' }), 5); // h e l l o
+ * const y = tensor([[1, 2, 2, 3, 4]], { dtype: 'int32' }); // e l l o <EOS>
+ * const history = await model.fit(x, y, { epochs: 3, verbose: 0 });
+ * console.log(model.predict(x).shape, Object.keys(history.history)); // [1, 5, 5] ['loss', 'accuracy']
+ * ```
  */
 export class Model<
   O extends SymbolicTensor | SymbolicTensor[] = SymbolicTensor | SymbolicTensor[],
@@ -520,6 +527,21 @@ export class Model<
    * per-sample mean loss and metrics, validation after each epoch, callbacks, and a History.
    * `x` and `y` are tensors, nested arrays, typed arrays or lists of them; or pass an (async)
    * iterable of batches as the only data argument.
+   *
+   * @example
+   * ```ts
+   * import { Dense, LSTM, Sequential } from '@recur/keras';
+   * import { randomNormal } from '@recur/tensor';
+   * const model = new Sequential([new LSTM({ units: 8, inputShape: [10, 3] }), new Dense({ units: 2 })]);
+   * model.compile({ optimizer: 'adam', loss: 'mse' });
+   * const history = await model.fit(randomNormal([64, 10, 3]), randomNormal([64, 2]), {
+   *   epochs: 2,
+   *   batchSize: 16,
+   *   validationSplit: 0.25,
+   *   verbose: 0,
+   * });
+   * console.log(history.epoch, Object.keys(history.history)); // [0, 1] ['loss', 'val_loss']
+   * ```
    */
   async fit(x: DataInput, y: DataInput, args?: FitArgs): Promise<History>;
   async fit(source: BatchSource, args?: FitArgs): Promise<History>;
@@ -797,9 +819,15 @@ export class Model<
    * folder), or recur's own file for any other name — or, without a path, returns the bytes.
    *
    * @example
-   * await model.save('runs/tagger.recur');          // weights, architecture, optimizer state
-   * await model.save('web/model/model.json');       // for tf.loadLayersModel
-   * const { files } = await model.save();            // in a browser: bytes to download
+   * ```ts
+   * import { Dense, loadModel, Sequential } from '@recur/keras';
+   * import type { Tensor } from '@recur/tensor';
+   * const model = new Sequential([new Dense({ units: 2, inputShape: [3] })]);
+   * // To a path in Node: 'model.keras', 'web/model.json', or recur's own file; here the bytes.
+   * const { files } = await model.save(undefined, { format: 'keras' });
+   * const again = await loadModel(files['model.keras']);
+   * console.log(Object.keys(files), (again.predict([[1, 2, 3]]) as Tensor).shape); // ['model.keras'] [1, 2]
+   * ```
    */
   async save(path?: string, options: import('./io/save').SaveOptions = {}): Promise<import('./io/save').SavedFiles> {
     const { saveModel } = await import('./io/save');

@@ -19,12 +19,19 @@ export interface SequentialOptions {
  * it sees.
  *
  * @example
- * const model = new keras.Sequential({ layers: [
- *   new keras.Embedding({ inputDim: 5000, outputDim: 100, inputShape: [null] }),
- *   new keras.SimpleRNN({ units: 128 }),
- *   new keras.Dense({ units: 1, activation: 'sigmoid' }),
- * ] });
- * model.summary();   // 529,441 params
+ * ```ts
+ * import { Dense, Embedding, Sequential, SimpleRNN } from '@recur/keras';
+ * const model = new Sequential({
+ *   layers: [
+ *     new Embedding({ inputDim: 5000, outputDim: 100, inputShape: [null] }),
+ *     new SimpleRNN({ units: 128 }),
+ *     new Dense({ units: 1, activation: 'sigmoid' }),
+ *   ],
+ * });
+ * console.log(model.countParams()); // 529441
+ * model.add(new Dense({ units: 1 }));
+ * console.log(model.layers.length, model.outputs[0].shape); // 4 [null, 1]
+ * ```
  */
 export class Sequential extends Model<keras.SymbolicTensor> {
   static override readonly className: string = 'Sequential';

@@ -18,7 +18,19 @@ export function dropout(x: Tensor, rate: number, options: { rng?: Rng; noiseShap
   });
 }
 
-/** nn.Dropout / keras Dropout: active only in training mode. */
+/**
+ * nn.Dropout / keras Dropout: active only in training mode.
+ *
+ * @example
+ * ```ts
+ * import { Dropout } from '@recur/layers';
+ * import { ones } from '@recur/tensor';
+ * const drop = new Dropout(0.25);
+ * console.log(drop.training, new Set(drop.forward(ones([1000])).dataSync())); // true Set(2) { 0, 1.3333333730697632 }
+ * drop.eval();
+ * console.log(Array.from(drop.forward(ones([3])).dataSync())); // [1, 1, 1]
+ * ```
+ */
 export class Dropout extends Module {
   override get layerType(): string {
     return 'Dropout';
@@ -55,6 +67,17 @@ const DROPOUT_KEYS = [...LAYER_ARG_KEYS, 'rate', 'noiseShape', 'seed', 'rng'] as
 /**
  * keras.layers.Dropout (`{ rate }`, or the rate alone): active in training only (`fit`), the
  * identity in `predict`; passes the mask on.
+ *
+ * @example
+ * ```ts
+ * import { keras } from '@recur/layers';
+ * import { ones } from '@recur/tensor';
+ * const drop = new keras.Dropout({ rate: 0.5, seed: 1 });
+ * // the identity outside training (fit and apply(x, { training: true }) switch it on)
+ * console.log(Array.from(drop.apply(ones([4])).dataSync())); // [1, 1, 1, 1]
+ * const trained = drop.apply(ones([1000]), { training: true }); // kept values are scaled by 1 / (1 - rate)
+ * console.log(new Set(trained.dataSync()).size); // 2
+ * ```
  */
 export class KerasDropout extends Layer {
   static readonly className = 'Dropout';
@@ -79,7 +102,7 @@ export class KerasDropout extends Layer {
     this.supportsMasking = true;
   }
 
-  forward(x: Tensor, args: CallArgs = {}): Tensor {
+  override forward(x: Tensor, args: CallArgs = {}): Tensor {
     const training = args.training ?? this.training;
     if (!training || this.rate === 0) return mul(x, 1);
     const noise = this.options.noiseShape?.map((d, i) => d ?? x.shape[i]);

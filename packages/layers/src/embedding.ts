@@ -67,7 +67,18 @@ export function embeddingLookup(layer: string, weight: Tensor, ids: Tensor, padd
   });
 }
 
-/** nn.Embedding: weight [num, dim] ~ N(0, 1); the `paddingIdx` row starts at zero and gets no gradient. */
+/**
+ * nn.Embedding: weight [num, dim] ~ N(0, 1); the `paddingIdx` row starts at zero and gets no gradient.
+ *
+ * @example
+ * ```ts
+ * import { Embedding } from '@recur/layers';
+ * import { tensor } from '@recur/tensor';
+ * const emb = new Embedding(100, 8, { paddingIdx: 0 }); // nn.Embedding(100, 8, padding_idx=0)
+ * const vectors = emb.forward(tensor([[5, 3, 0]], { dtype: 'int32' }));
+ * console.log(vectors.shape, vectors.dataSync().slice(16).every((v) => v === 0)); // [1, 3, 8] true
+ * ```
+ */
 export class Embedding extends Module {
   override get layerType(): string {
     return 'Embedding';
@@ -139,8 +150,13 @@ const EMBEDDING_KEYS = [
  * padding. Token ids may be int32, or floats that are whole numbers (as Keras casts them).
  *
  * @example
+ * ```ts
+ * import { keras } from '@recur/layers';
+ * import { tensor } from '@recur/tensor';
  * const emb = new keras.Embedding({ inputDim: 100, outputDim: 8, maskZero: true });
- * emb.apply(tensor([[5, 3, 0]], { dtype: 'int32' }));   // [1, 3, 8]
+ * const ids = tensor([[5, 3, 0]], { dtype: 'int32' });
+ * console.log(emb.apply(ids).shape, emb.computeMask(ids)?.dataSync()); // [1, 3, 8] Uint8Array(3) [1, 1, 0]
+ * ```
  */
 export class KerasEmbedding extends Layer {
   static readonly className = 'Embedding';
@@ -178,7 +194,7 @@ export class KerasEmbedding extends Layer {
     this.markBuilt();
   }
 
-  forward(ids: Tensor): Tensor {
+  override forward(ids: Tensor): Tensor {
     return tidy(() => embeddingLookup(this.name, this.parameter('embeddings').value, wholeIds(this.name, ids), null));
   }
 

@@ -23,6 +23,14 @@ import { Module } from './module';
  * (weight [out, in], `weight` / `bias` names); the Keras door is `Dense` (kernel [in, units],
  * built on first call). One implementation serves both: Dense stores its kernel in Keras layout
  * and multiplies without a transpose.
+ *
+ * @example
+ * ```ts
+ * import { Linear } from '@recur/layers';
+ * import { randomNormal } from '@recur/tensor';
+ * const head = new Linear(16, 5); // nn.Linear(16, 5): weight [5, 16], bias [5]
+ * console.log(head.forward(randomNormal([2, 7, 16])).shape, Object.keys(head.stateDict())); // [2, 7, 5] ['weight', 'bias']
+ * ```
  */
 export class Linear extends Module {
   override get layerType(): string {
@@ -89,8 +97,12 @@ const DENSE_KEYS = [
  * the last axis of any input; passes a mask on (Keras 3).
  *
  * @example
+ * ```ts
+ * import { keras } from '@recur/layers';
  * const dense = new keras.Dense({ units: 2, activation: 'softmax' });
- * dense.apply(tensor([[1, 2, 3]]));   // [1, 2]
+ * const p = dense.apply([[1, 2, 3]]);
+ * console.log(p.shape, dense.getWeights().map((w) => w.shape)); // [1, 2] [[3, 2], [2]]
+ * ```
  */
 export class Dense extends Layer {
   static readonly className = 'Dense';
@@ -148,7 +160,7 @@ export class Dense extends Layer {
     }
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     this.build(x.shape as number[]);
     checkFeatures(this.name, x, this.parameter('kernel').shape[0]);
     return tidy(() => {

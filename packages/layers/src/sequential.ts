@@ -13,6 +13,14 @@ export interface SequentialLayer extends Module {
  * A stack of layers, each fed the previous one's output (Keras' Sequential, PyTorch's
  * nn.Sequential). A Keras mask (from Embedding with maskZero) is handed to the next layer that
  * takes one; a PyTorch-style recurrent layer contributes its `output`.
+ *
+ * @example
+ * ```ts
+ * import { Embedding, LSTM, Linear, Sequential } from '@recur/layers';
+ * import { tensor } from '@recur/tensor';
+ * const tagger = new Sequential([new Embedding(50, 16), new LSTM(16, 32, { batchFirst: true }), new Linear(32, 5)]);
+ * console.log(tagger.forward(tensor([[4, 8, 15]], { dtype: 'int32' })).shape); // [1, 3, 5]
+ * ```
  */
 export class Sequential extends Module {
   override get layerType(): string {

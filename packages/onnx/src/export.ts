@@ -121,6 +121,21 @@ function chainModel(ctx: ExportContext, model: Module, options: ExportOptions, d
  * of the layers in `EXPORTERS`, with Keras masks and initial states). Batch and sequence axes are
  * dynamic; recurrent layers become standard ONNX RNN / GRU / LSTM nodes; inputs and outputs are
  * typed and shaped. A layer that has no ONNX form is an error naming it.
+ *
+ * @example
+ * ```ts
+ * import { exportOnnx, OnnxModel } from '@recur/onnx';
+ * import { tensor } from '@recur/tensor';
+ * import { RecurrentLM } from '@recur/train';
+ * const lm = new RecurrentLM({ vocabSize: 30, embeddingDim: 8, hiddenSize: 16, cell: 'LSTM' });
+ * const bytes = exportOnnx(lm); // the bytes of an .onnx file; batch and sequence axes are dynamic
+ * const model = OnnxModel.load(bytes);
+ * console.log(model.inputs.map((i) => i.name), model.outputs.map((o) => o.name)); // ['tokens'] ['output']
+ * const ids = tensor([[3, 1, 4, 1, 5]], { dtype: 'int32' });
+ * const { output } = model.run({ tokens: ids });
+ * const mine = lm.forward(ids).logits.dataSync();
+ * console.log(output.dataSync().every((v, i) => Math.abs(v - mine[i]) < 1e-5)); // true
+ * ```
  */
 export function exportOnnx(model: Module, options: ExportOptions = {}): Uint8Array {
   const opset = options.opset ?? 17;

@@ -97,6 +97,18 @@ export interface LoadOptions {
  * An ONNX model loaded for running on recur's backends. Everything that can be checked is checked
  * when it loads: operators and opsets, missing initializers or inputs, cycles, tensor sizes.
  * Errors are recur's classes (FormatError, UnsupportedError, LimitError, ...).
+ *
+ * @example
+ * ```ts
+ * import { exportOnnx, OnnxModel } from '@recur/onnx';
+ * import { GRU } from '@recur/layers';
+ * import { randomNormal } from '@recur/tensor';
+ * // In Node: loadOnnxFile('model.onnx') from '@recur/onnx/node' (external data next to it).
+ * const model = OnnxModel.load(exportOnnx(new GRU(4, 8, { batchFirst: true })));
+ * console.log(model.inputs.map((i) => i.name), model.opCounts()); // ['input'] { Transpose: 3, GRU: 1, …
+ * const { output } = model.run({ input: randomNormal([2, 5, 4]) });
+ * console.log(output.shape); // [2, 5, 8]
+ * ```
  */
 export class OnnxModel {
   readonly inputs: ValueInfo[] = [];

@@ -90,6 +90,23 @@ function asResult(r: StepResult | Tensor): StepResult {
  * Trains `model` with `optimizer` for `epochs`: one gradient step per batch, optional clipping,
  * a validation pass per epoch in eval mode, callbacks for progress, early stopping and checkpoints.
  * Every tensor a step makes is freed before the next one.
+ *
+ * @example
+ * ```ts
+ * import { Linear } from '@recur/layers';
+ * import { randomNormal } from '@recur/tensor';
+ * import { fit, mse, SGD } from '@recur/train';
+ * const model = new Linear(3, 1);
+ * const batches = Array.from({ length: 8 }, () => ({ x: randomNormal([16, 3]), y: randomNormal([16, 1]) }));
+ * const history = await fit({
+ *   model,
+ *   optimizer: new SGD(model.parameters(), { lr: 0.1 }),
+ *   epochs: 3,
+ *   train: () => batches,
+ *   loss: (b) => mse(model.forward(b.x), b.y),
+ * });
+ * console.log(history.epochs.length, typeof history.epochs[0].loss); // 3 'number'
+ * ```
  */
 export async function fit<B>(options: FitOptions<B>): Promise<History> {
   const { model, optimizer, callbacks = [] } = options;

@@ -64,7 +64,16 @@ export interface GenerateOptions extends SamplingOptions {
  * state (the prefix is never re-run). Returns the new tokens. The model runs in eval mode.
  *
  * @example
- * const ids = generate(lm, vocab.encode('hello'), { maxTokens: 20, temperature: 0.8, topK: 10, seed: 1 });
+ * ```ts
+ * import { Vocab } from '@recur/data';
+ * import { generate, RecurrentLM } from '@recur/train';
+ * const vocab = Vocab.build(['hello world'], { specials: { bos: null, eos: null } });
+ * const lm = new RecurrentLM({ vocabSize: vocab.size, embeddingDim: 8, hiddenSize: 16, cell: 'LSTM' });
+ * const ids = generate(lm, vocab.encode('hel'), { maxTokens: 20, temperature: 0.8, topK: 5, seed: 1 });
+ * console.log(ids.length, ids.every((id) => id < vocab.size)); // 20 true
+ * // an untrained model babbles; decode turns the ids back into text
+ * console.log(typeof vocab.decode(ids)); // 'string'
+ * ```
  */
 export function generate(
   model: SequenceModel & { eval?(): unknown; train?(mode?: boolean): unknown; training?: boolean },

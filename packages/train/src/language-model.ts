@@ -38,6 +38,15 @@ export interface RecurrentLMConfig {
 /**
  * The classic char-RNN: Embedding → RNN / LSTM / GRU → Linear, with PyTorch's parameter names
  * (`embedding.weight`, `rnn.weight_ih_l0`, `head.weight`), batch-first.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from '@recur/tensor';
+ * import { RecurrentLM } from '@recur/train';
+ * const lm = new RecurrentLM({ vocabSize: 65, embeddingDim: 64, hiddenSize: 256, cell: 'LSTM' });
+ * const { logits, state } = lm.forward(tensor([[1, 2, 3]], { dtype: 'int32' }));
+ * console.log(logits.shape, state.h.shape, Object.keys(lm.stateDict())[0]); // [1, 3, 65] [1, 1, 256] 'embedding.weight'
+ * ```
  */
 export class RecurrentLM extends Module implements SequenceModel {
   readonly config: RecurrentLMConfig;

@@ -6,12 +6,25 @@ import type { LMState } from './language-model';
  * stop at the window boundary, and resets it at the start of a stream.
  *
  * @example
- * const carry = new StateCarry();
- * loss: (w) => {
- *   const out = lm.forward(w.x, carry.take(w.index === 0));
- *   carry.put(out.state);
- *   return crossEntropy(out.logits, w.y);
- * }
+ * ```ts
+ * import { lmWindows } from '@recur/data';
+ * import { Adam, crossEntropy, fit, RecurrentLM, StateCarry } from '@recur/train';
+ * const ids = Array.from({ length: 400 }, (_, i) => i % 7);
+ * const lm = new RecurrentLM({ vocabSize: 7, embeddingDim: 4, hiddenSize: 16, cell: 'GRU' });
+ * const carry = new StateCarry(); // truncated BPTT: the state flows on, the gradient stops at the window
+ * const history = await fit({
+ *   model: lm,
+ *   optimizer: new Adam(lm.parameters(), { lr: 0.02 }),
+ *   epochs: 2,
+ *   train: () => lmWindows(ids, { batchSize: 4, seqLen: 10 }),
+ *   loss: (w) => {
+ *     const out = lm.forward(w.x, carry.take(w.index === 0));
+ *     carry.put(out.state);
+ *     return crossEntropy(out.logits, w.y);
+ *   },
+ * });
+ * console.log(history.epochs[1].loss < history.epochs[0].loss); // true
+ * ```
  */
 export class StateCarry {
   private state: LMState | undefined;

@@ -106,8 +106,16 @@ function maybeCompile(model: Model, config: Record<string, unknown> | undefined,
  * `.h5`, or recur's own model file. The format is recognised from the contents.
  *
  * @example
- * const model = await loadModel('models/sentiment/model.json');
- * const probabilities = model.predict(tensor([[12, 7, 301, 0]], { dtype: 'int32' }));
+ * ```ts
+ * import { Dense, loadModel, Sequential } from '@recur/keras';
+ * import type { Tensor } from '@recur/tensor';
+ * // In Node, a path: loadModel('model.keras'), loadModel('web/model.json'), loadModel('old.h5').
+ * // Bytes and browser Files work too: the format is recognised from the contents.
+ * const original = new Sequential([new Dense({ units: 2, inputShape: [3] })]);
+ * const { files } = await original.save(undefined, { format: 'keras' });
+ * const model = await loadModel(files['model.keras']);
+ * console.log((model.predict([[1, 2, 3]]) as Tensor).shape); // [1, 2]
+ * ```
  */
 export async function loadModel(source: ModelSource, options: LoadOptions = {}): Promise<Model> {
   if (
@@ -168,6 +176,25 @@ function finish(
 /**
  * A drop-in for tfjs' `tf.loadLayersModel`: a model.json path or URL (shards next to it), browser
  * Files, or an IOHandler. Any other model file recur reads works too.
+ *
+ * @example
+ * ```ts
+ * import { Dense, loadLayersModel, Sequential } from '@recur/keras';
+ * import type { Tensor } from '@recur/tensor';
+ * // As tf.loadLayersModel: loadLayersModel('https://example.com/model/model.json') or a path in Node.
+ * const original = new Sequential([new Dense({ units: 2, inputShape: [3] })]);
+ * const { files } = await original.save(undefined, { format: 'tfjs' });
+ * const json = JSON.parse(new TextDecoder().decode(files['model.json']));
+ * const model = await loadLayersModel({
+ *   // an IOHandler, as tfjs' io.fromMemory gives: topology, weight specs and their bytes
+ *   load: async () => ({
+ *     modelTopology: json.modelTopology,
+ *     weightSpecs: json.weightsManifest[0].weights,
+ *     weightData: files['weights.bin'].slice().buffer,
+ *   }),
+ * });
+ * console.log(Object.keys(files), (model.predict([[1, 2, 3]]) as Tensor).shape); // ['model.json', 'weights.bin'] [1, 2]
+ * ```
  */
 export function loadLayersModel(source: ModelSource, options: LoadOptions = {}): Promise<Model> {
   return loadModel(source, options);

@@ -31,7 +31,7 @@ export class Activation extends Layer {
     return canonicalActivation(this.spec);
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     return this.fn(x);
   }
 

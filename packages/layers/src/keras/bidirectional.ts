@@ -25,8 +25,15 @@ const BIDIRECTIONAL_KEYS = [...LAYER_ARG_KEYS, 'mergeMode', 'backwardLayer'] as 
  * `keras.RNN` over a custom cell included.
  *
  * @example
+ * ```ts
+ * import { keras } from '@recur/layers';
+ * import { randomNormal } from '@recur/tensor';
  * const bi = new keras.Bidirectional(new keras.LSTM({ units: 4, returnSequences: true }));
- * bi.apply(randomNormal([2, 5, 3])); // [2, 5, 8]
+ * // forward and backward outputs concatenated
+ * console.log(bi.apply(randomNormal([2, 5, 3])).shape); // [2, 5, 8]
+ * const sum = new keras.Bidirectional(new keras.GRU({ units: 4 }), { mergeMode: 'sum' });
+ * console.log(sum.apply(randomNormal([2, 5, 3])).shape); // [2, 4]
+ * ```
  */
 export class Bidirectional extends Layer {
   static readonly className = 'Bidirectional';
@@ -111,7 +118,7 @@ export class Bidirectional extends Layer {
    * The merged output ([forward, backward] with mergeMode null); with returnState, followed by the
    * forward states, then the backward states.
    */
-  forward(x: Tensor, call: RNNCallOptions | CallArgs = {}): Tensor | Tensor[] {
+  override forward(x: Tensor, call: RNNCallOptions | CallArgs = {}): Tensor | Tensor[] {
     if (Array.isArray(x)) {
       const [input, ...states] = x as Tensor[];
       return this.forward(input, { ...call, initialState: states.length ? states : call.initialState });

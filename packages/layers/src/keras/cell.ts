@@ -20,6 +20,9 @@ export interface FusedForm {
  * a saved model with it loads again.
  *
  * @example
+ * ```ts
+ * import { keras } from '@recur/layers';
+ * import { add, matMul, randomNormal, tanh, type Tensor } from '@recur/tensor';
  * class MinimalRNNCell extends keras.Cell {
  *   static className = 'MinimalRNNCell';
  *   readonly stateSize: number[];
@@ -29,7 +32,7 @@ export interface FusedForm {
  *     this.stateSize = [config.units];
  *     this.outputSize = config.units;
  *   }
- *   build(inputShape: (number | null)[]) {
+ *   override build(inputShape: (number | null)[]) {
  *     this.addWeight('kernel', [inputShape.at(-1) as number, this.outputSize], 'glorotUniform');
  *     this.addWeight('recurrent_kernel', [this.outputSize, this.outputSize], 'orthogonal');
  *     super.build(inputShape);
@@ -38,8 +41,14 @@ export interface FusedForm {
  *     const out = tanh(add(matMul(x, this.weight('kernel')), matMul(h, this.weight('recurrent_kernel'))));
  *     return [out, [out]];
  *   }
- *   getConfig() { return { ...super.getConfig(), units: this.outputSize }; }
+ *   override getConfig() {
+ *     return { ...super.getConfig(), units: this.outputSize };
+ *   }
  * }
+ * keras.registerLayer(MinimalRNNCell); // so a saved model with it loads again
+ * const rnn = new keras.RNN(new MinimalRNNCell({ units: 4 }), { returnSequences: true });
+ * console.log(rnn.apply(randomNormal([2, 5, 3])).shape, rnn.countParams()); // [2, 5, 4] 28
+ * ```
  */
 export abstract class Cell extends Layer {
   /** Size of each state tensor, e.g. [units] for SimpleRNN and GRU, [units, units] for LSTM. */
@@ -54,7 +63,7 @@ export abstract class Cell extends Layer {
   }
 
   /** A cell is run by keras.RNN, not called on a whole input. */
-  forward(): Tensor {
+  override forward(): Tensor {
     throw new ConfigError(`${this.name}: a cell runs one step inside keras.RNN; wrap it: new keras.RNN(cell)`);
   }
 

@@ -171,7 +171,7 @@ export class Functional extends Layer {
   }
 
   /** Runs the graph; returns one tensor, or a list when the model was made with a list of outputs. */
-  forward(inputs: Tensor | Tensor[], args: CallArgs = {}): Tensor | Tensor[] {
+  override forward(inputs: Tensor | Tensor[], args: CallArgs = {}): Tensor | Tensor[] {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const masks = Array.isArray(args.mask) ? args.mask : [args.mask ?? null];
     const { outputs } = this.run(list, masks, args.training);

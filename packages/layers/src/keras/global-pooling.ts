@@ -56,7 +56,7 @@ export class GlobalAveragePooling1D extends GlobalPooling1D {
     this.supportsMasking = true;
   }
 
-  forward(x: Tensor, args: CallArgs = {}): Tensor {
+  override forward(x: Tensor, args: CallArgs = {}): Tensor {
     this.check(x);
     const mask = Array.isArray(args.mask) ? args.mask[0] : args.mask;
     return tidy(() => {
@@ -83,7 +83,7 @@ export class GlobalMaxPooling1D extends GlobalPooling1D {
     super('GlobalMaxPooling1D', options);
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     this.check(x);
     return max(x, 1, { keepDims: this.keepdims });
   }

@@ -61,7 +61,7 @@ export class InputLayer extends Layer {
     this.output = node.outputs[0];
   }
 
-  forward(x: Tensor | Tensor[], _args?: CallArgs): Tensor {
+  override forward(x: Tensor | Tensor[], _args?: CallArgs): Tensor {
     return Array.isArray(x) ? x[0] : x;
   }
 
@@ -92,9 +92,12 @@ export interface InputOptions {
  * A model input: a symbolic tensor to apply layers to (Keras' `Input`, tfjs' `tf.input`).
  *
  * @example
- * const inputs = keras.Input({ shape: [5, 5] });
- * const hidden = new keras.SimpleRNN({ units: 3, returnSequences: true }).apply(inputs);
- * const model = new keras.Model({ inputs, outputs: new keras.Dense({ units: 5 }).apply(hidden) });
+ * ```ts
+ * import { keras } from '@recur/layers';
+ * const inputs = keras.Input({ shape: [null, 8], name: 'tokens' }); // batch and time left open
+ * const hidden = new keras.LSTM({ units: 16, returnSequences: true }).apply(inputs);
+ * console.log(inputs.shape, hidden.shape); // [null, null, 8] [null, null, 16]
+ * ```
  */
 export function Input(options: InputOptions): SymbolicTensor {
   checkOptions('Input', options, ['shape', 'batchShape', 'batchSize', 'dtype', 'name']);

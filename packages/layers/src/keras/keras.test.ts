@@ -5,6 +5,7 @@ import {
   mean,
   mul,
   numTensors,
+  ones,
   randomNormal,
   randomUniform,
   square,
@@ -18,7 +19,7 @@ import {
 } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
 import { initializer } from '../initializers';
-import { Bidirectional, Cell, GRU, LSTM, RNN, SimpleRNN } from './index';
+import { Bidirectional, Cell, Dropout, GRU, Layer, LSTM, RNN, SimpleRNN } from './index';
 
 const asT = (r: Tensor | Tensor[]) => (Array.isArray(r) ? r[0] : r);
 
@@ -242,6 +243,36 @@ describe('stateful layers, dropout and Bidirectional', () => {
       l.train();
       const c = l.forward(x) as Tensor;
       expect(maxDiff(a, c)).toBeGreaterThan(1e-3);
+    });
+  });
+
+  it('a layer called outside fit runs in inference, as in Keras: dropout off unless training: true', () => {
+    const x = randomUniform([4, 5, 3], -1, 1, { seed: 9 });
+    tidy(() => {
+      const l = new GRU({ units: 5, dropout: 0.5, recurrentDropout: 0.5 });
+      const a = l.apply(x) as Tensor;
+      expect(maxDiff(a, l.apply(x) as Tensor)).toBe(0);
+      expect(maxDiff(a, l.apply(x, { training: true }) as Tensor)).toBeGreaterThan(1e-3);
+      const drop = new Dropout({ rate: 0.5, seed: 3 });
+      expect(Array.from(drop.apply(ones([64])).dataSync()).every((v) => v === 1)).toBe(true);
+      const on = Array.from(drop.apply(ones([64]), { training: true }).dataSync());
+      expect(on.filter((v) => v === 0).length).toBeGreaterThan(10);
+      expect(on.every((v) => v === 0 || v === 2)).toBe(true);
+    });
+  });
+
+  it("a custom layer may write Keras' call(inputs) instead of forward", () => {
+    class Twice extends Layer {
+      call(x: Tensor): Tensor {
+        return mul(x, 2);
+      }
+    }
+    class Nothing extends Layer {}
+    tidy(() => {
+      expect(Array.from((new Twice().apply([[1, 2]]) as Tensor).dataSync())).toEqual([2, 4]);
+      expect(() => new Nothing({ name: 'nothing' }).apply([[1]])).toThrow(
+        /nothing.*implements call\(inputs\) or forward/,
+      );
     });
   });
 

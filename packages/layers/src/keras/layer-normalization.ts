@@ -79,7 +79,7 @@ export class LayerNormalization extends Layer {
     this.markBuilt();
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     if (!this.built) this.build(x.shape as number[]);
     return tidy(() => {
       const input = x.dtype === 'float32' || x.dtype === 'float64' ? x : cast(x, 'float32');

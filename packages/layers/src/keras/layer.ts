@@ -174,6 +174,8 @@ export abstract class Layer extends Module {
   constructor(args: LayerArgs = {}) {
     checkLayerArgs(args);
     super(args.name ?? undefined);
+    // Keras: a layer called outside fit runs in inference (dropout off); fit switches it on.
+    this.training = false;
     this.trainableFlag = args.trainable ?? true;
     this.dtype = args.dtype ?? 'float32';
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
@@ -236,8 +238,17 @@ export abstract class Layer extends Module {
     return this.parameter(name).value;
   }
 
-  /** Runs the layer on real inputs. */
-  abstract forward(inputs: Tensor | Tensor[], args?: CallArgs): Tensor | Tensor[];
+  /**
+   * Runs the layer on real inputs. A custom layer overrides this, or writes Keras' and tfjs'
+   * `call(inputs, args)` instead, which this runs.
+   */
+  forward(inputs: Tensor | Tensor[], args?: CallArgs): Tensor | Tensor[] {
+    const call = (this as { call?: unknown }).call;
+    if (typeof call === 'function') return call.call(this, inputs, args ?? {});
+    throw new ConfigError(
+      `${this.name} (${this.layerType}): a custom layer implements call(inputs) or forward(inputs)`,
+    );
+  }
 
   /** The output shape (or shapes) for an input shape; batch and free axes stay null. */
   computeOutputShape(inputShape: ShapeArg): SymbolicShape | SymbolicShape[] {
@@ -265,8 +276,13 @@ export abstract class Layer extends Module {
    * `keras.Input`) it records the call in the model graph and returns symbolic outputs.
    *
    * @example
-   * const x = keras.Input({ shape: [null, 8] });
-   * const h = new keras.LSTM({ units: 16 }).apply(x);   // SymbolicTensor (None, 16)
+   * ```ts
+   * import { keras } from '@recur/layers';
+   * const lstm = new keras.LSTM({ units: 16 });
+   * const h = lstm.apply(keras.Input({ shape: [null, 8] })); // records the call: a SymbolicTensor
+   * const y = lstm.apply([[[1, 2, 3, 4, 5, 6, 7, 8]]]); // runs it on data: a Tensor
+   * console.log(h.shape, y.shape); // [null, 16] [1, 16]
+   * ```
    */
   apply<L extends Layer>(this: L, inputs: SymbolicTensor | SymbolicTensor[], args?: ApplyArgs): SymbolicOutputs<L>;
   apply<L extends Layer>(this: L, inputs: Tensor | Tensor[] | ArrayInput, args?: ApplyArgs): EagerOutputs<L>;

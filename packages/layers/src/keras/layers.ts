@@ -63,7 +63,18 @@ abstract class KerasRecurrent<
   abstract clone(overrides: Partial<RecurrentLayerOptions>): KerasRecurrentLayer;
 }
 
-/** keras.layers.SimpleRNN: h = act(x·K + h·R + b). */
+/**
+ * keras.layers.SimpleRNN: h = act(x·K + h·R + b).
+ *
+ * @example
+ * ```ts
+ * import { keras } from '@recur/layers';
+ * import { randomNormal } from '@recur/tensor';
+ * const rnn = new keras.SimpleRNN({ units: 8, returnState: true });
+ * const [last, h] = rnn.apply(randomNormal([2, 5, 3])); // returnState: the output and the final state
+ * console.log(last.shape, h.shape, rnn.countParams()); // [2, 8] [2, 8] 96
+ * ```
+ */
 export class SimpleRNN<S extends boolean = false> extends KerasRecurrent<SimpleRNNCell, S> {
   static override readonly className = 'SimpleRNN';
   override get layerType(): string {
@@ -87,8 +98,15 @@ export class SimpleRNN<S extends boolean = false> extends KerasRecurrent<SimpleR
  * keras.layers.LSTM: gates i, f, c, o; unitForgetBias defaults to true.
  *
  * @example
- * const lstm = new keras.LSTM({ units: 8, returnSequences: true });
- * const y = lstm.apply(randomNormal([2, 5, 3]));   // [2, 5, 8]
+ * ```ts
+ * import { keras } from '@recur/layers';
+ * import { randomNormal } from '@recur/tensor';
+ * const lstm = new keras.LSTM({ units: 8, returnSequences: true, returnState: true });
+ * const [seq, h, c] = lstm.apply(randomNormal([2, 5, 3]));
+ * console.log(seq.shape, h.shape, c.shape); // [2, 5, 8] [2, 8] [2, 8]
+ * const weights = lstm.getWeights(); // kernel [3, 32], recurrent_kernel [8, 32], bias [32]
+ * console.log(weights.map((w) => w.shape)); // [[3, 32], [8, 32], [32]]
+ * ```
  */
 export class LSTM<S extends boolean = false> extends KerasRecurrent<LSTMCell, S> {
   static override readonly className = 'LSTM';
@@ -109,7 +127,17 @@ export class LSTM<S extends boolean = false> extends KerasRecurrent<LSTMCell, S>
   }
 }
 
-/** keras.layers.GRU: gates z, r, h; resetAfter defaults to true (PyTorch's arithmetic). */
+/**
+ * keras.layers.GRU: gates z, r, h; resetAfter defaults to true (PyTorch's arithmetic).
+ *
+ * @example
+ * ```ts
+ * import { keras } from '@recur/layers';
+ * import { randomNormal } from '@recur/tensor';
+ * const gru = new keras.GRU({ units: 8 }); // resetAfter: true (Keras 3), bias [2, 24]
+ * console.log(gru.apply(randomNormal([2, 5, 3])).shape, gru.getWeights().at(-1)?.shape); // [2, 8] [2, 24]
+ * ```
+ */
 export class GRU<S extends boolean = false> extends KerasRecurrent<GRUCell, S> {
   static override readonly className = 'GRU';
   override get layerType(): string {

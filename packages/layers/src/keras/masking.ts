@@ -13,7 +13,17 @@ export interface MaskingOptions extends LayerArgs {
  * after it (recurrent layers skip it) and zeroed in the output.
  *
  * @example
- * const model = new keras.Sequential({ layers: [new keras.Masking({ maskValue: 0, inputShape: [null, 3] }), new keras.LSTM({ units: 4 })] });
+ * ```ts
+ * import { keras } from '@recur/layers';
+ * import { tensor } from '@recur/tensor';
+ * // The second sequence is padded with all-zero steps at the end: the LSTM skips them.
+ * const x = tensor([[[1, 2], [3, 4], [5, 6]], [[1, 2], [0, 0], [0, 0]]]);
+ * const masking = new keras.Masking({ maskValue: 0 });
+ * const lstm = new keras.LSTM({ units: 4 });
+ * const padded = lstm.apply(masking.apply(x), { mask: masking.computeMask(x) });
+ * const short = lstm.apply(tensor([[[1, 2]]]));
+ * console.log(Array.from(padded.dataSync().slice(4)).every((v, i) => Math.abs(v - short.dataSync()[i]) < 1e-6)); // true
+ * ```
  */
 export class Masking extends Layer {
   static readonly className = 'Masking';
@@ -31,7 +41,7 @@ export class Masking extends Layer {
     this.markBuilt();
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     return tidy(() => {
       const keep = anyAlong(notEqual(x, this.maskValue), -1);
       return where(unsqueeze(keep, -1), x, 0);

@@ -77,7 +77,7 @@ abstract class ElementwiseMerge extends Layer {
     return broadcastSymbolic(this.name, shapes);
   }
 
-  forward(inputs: Tensor[], _args?: CallArgs): Tensor {
+  override forward(inputs: Tensor[], _args?: CallArgs): Tensor {
     if (!Array.isArray(inputs)) throw new ConfigError(`${this.name} (${this.layerType}): takes a list of inputs`);
     this.checkCount(inputs.length);
     let shape: number[] | null = [];
@@ -225,7 +225,7 @@ export class Concatenate extends Layer {
     return out;
   }
 
-  forward(inputs: Tensor[]): Tensor {
+  override forward(inputs: Tensor[]): Tensor {
     if (!Array.isArray(inputs)) throw new ConfigError(`${this.name} (Concatenate): takes a list of inputs`);
     return concat(inputs, this.axis);
   }

@@ -23,8 +23,25 @@ export function classNameOf(cls: LayerClass): string {
  * class declaration.
  *
  * @example
- * class MinimalRNNCell extends keras.Cell { static className = 'MinimalRNNCell'; ... }
- * registerLayer(MinimalRNNCell);
+ * ```ts
+ * import { keras } from '@recur/layers';
+ * import { mul, type Tensor } from '@recur/tensor';
+ * class Scale extends keras.Layer {
+ *   static className = 'Scale';
+ *   constructor(readonly config: { factor: number; name?: string }) {
+ *     super({ name: config.name });
+ *   }
+ *   call(x: Tensor): Tensor {
+ *     return mul(x, this.config.factor);
+ *   }
+ *   override getConfig() {
+ *     return { ...super.getConfig(), factor: this.config.factor };
+ *   }
+ * }
+ * keras.registerLayer(Scale);
+ * const copy = keras.deserializeLayer(keras.serializeLayer(new Scale({ factor: 3 })));
+ * console.log(copy instanceof Scale, Array.from(copy.apply([[1, 2]]).dataSync())); // true [3, 6]
+ * ```
  */
 export function registerLayer<C extends LayerClass>(cls: C, name: string = classNameOf(cls)): C {
   registered.set(name, cls);

@@ -37,7 +37,7 @@ export class RepeatVector extends Layer {
     return [s[0], this.n, s[1]];
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     if (x.rank !== 2)
       throw new ShapeError(`${this.name}: input should be [batch, features], got [${x.shape.join(', ')}]`);
     return tidy(() => broadcastTo(unsqueeze(x, 1), [x.shape[0], this.n, x.shape[1]]));

@@ -62,7 +62,7 @@ export class Reshape extends Layer {
     return [s[0], ...resolveTarget(this.name, s.slice(1), this.targetShape)];
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     const target = resolveTarget(this.name, x.shape.slice(1), this.targetShape) as number[];
     return reshape(x, [x.shape[0], ...target]);
   }
@@ -103,7 +103,7 @@ export class Flatten extends Layer {
     return [s[0], rest.length === 0 ? 1 : rest.some((d) => d === null) ? null : sizeOf(rest as number[])];
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     return reshape(x, [x.shape[0], x.rank === 1 ? 1 : sizeOf(x.shape.slice(1))]);
   }
 
@@ -150,7 +150,7 @@ export class Permute extends Layer {
     return [s[0], ...this.dims.map((d) => s[d])];
   }
 
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     if (x.rank !== this.dims.length + 1) {
       throw new ShapeError(
         `${this.name}: dims ${JSON.stringify(this.dims)} need an input of rank ${this.dims.length + 1}, got [${x.shape.join(', ')}]`,

@@ -79,8 +79,15 @@ export interface RNNCallOptions {
  * step on composed ops. The cell is built once, on the first input.
  *
  * @example
+ * ```ts
+ * import { keras } from '@recur/layers';
+ * import { tensor } from '@recur/tensor';
  * const rnn = new keras.RNN(new keras.SimpleRNNCell({ units: 3 }), { returnSequences: true });
- * const y = rnn.apply(tensor([[[1, 0], [0, 1]]]));   // [1, 2, 3]
+ * console.log(rnn.apply(tensor([[[1, 0], [0, 1]]])).shape); // [1, 2, 3]
+ * const lstm = new keras.RNN(new keras.LSTMCell({ units: 4 }), { returnState: true });
+ * const [last, h, c] = lstm.apply(tensor([[[1, 0], [0, 1]]]));
+ * console.log(last.shape, h.shape, c.shape); // [1, 4] [1, 4] [1, 4]
+ * ```
  */
 export class RNN<S extends boolean = boolean> extends Layer {
   static readonly className: string = 'RNN';
@@ -168,7 +175,7 @@ export class RNN<S extends boolean = boolean> extends Layer {
   }
 
   /** Output [B, T, units] or [B, units]; with returnState, [output, ...final states]. */
-  forward(input: Tensor, call: RNNCallOptions | CallArgs = {}): Tensor | Tensor[] {
+  override forward(input: Tensor, call: RNNCallOptions | CallArgs = {}): Tensor | Tensor[] {
     if (Array.isArray(input)) {
       // tfjs' form: apply([x, ...initialStates]).
       const [x, ...states] = input as Tensor[];

@@ -8,7 +8,12 @@ import type { ShapeArg, SymbolicShape } from './symbolic';
  * [B·T, ...]), sharing its weights across steps; the mask passes through.
  *
  * @example
+ * ```ts
+ * import { keras } from '@recur/layers';
+ * import { randomNormal } from '@recur/tensor';
  * const tagger = new keras.TimeDistributed(new keras.Dense({ units: 5, activation: 'softmax' }));
+ * console.log(tagger.apply(randomNormal([2, 7, 16])).shape); // [2, 7, 5]
+ * ```
  */
 export class TimeDistributed extends Layer {
   static readonly className = 'TimeDistributed';
@@ -47,7 +52,7 @@ export class TimeDistributed extends Layer {
     return [shape[0], shape[1], ...out.slice(1)];
   }
 
-  forward(x: Tensor, args: CallArgs = {}): Tensor {
+  override forward(x: Tensor, args: CallArgs = {}): Tensor {
     if (x.rank < 3) {
       throw new ShapeError(
         `${this.name}: input should have at least 3 axes [batch, time, ...], got [${x.shape.join(', ')}]`,

@@ -36,7 +36,14 @@ export interface CrossEntropyOptions {
  * but with the classes on the last axis (logits [..., C], targets [...] integer).
  *
  * @example
- * crossEntropy(logits, tags, { ignoreIndex: -100 }) // mean over non-ignored positions
+ * ```ts
+ * import { tensor } from '@recur/tensor';
+ * import { crossEntropy } from '@recur/train';
+ * const logits = tensor([[[2, 0, 0], [0, 2, 0], [0, 0, 2]]]); // [batch 1, time 3, classes 3]
+ * const targets = tensor([[0, 1, -100]], { dtype: 'int32' }); // -100: padding, ignored
+ * console.log(crossEntropy(logits, targets).item().toFixed(4)); // '0.2395'
+ * console.log(crossEntropy(logits, targets, { labelSmoothing: 0.1 }).item().toFixed(4)); // '0.3729'
+ * ```
  */
 export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntropyOptions = {}): Tensor {
   const C = logits.shape[logits.rank - 1];

@@ -15,7 +15,24 @@ export interface AdamOptions extends ClipOptions {
   epsilonForm?: 'biasCorrected' | 'raw';
 }
 
-/** torch.optim.Adam (L2 weight decay added to the gradient), with bias correction and optional AMSGrad. */
+/**
+ * torch.optim.Adam (L2 weight decay added to the gradient), with bias correction and optional AMSGrad.
+ *
+ * @example
+ * ```ts
+ * import { valueAndGradsOf } from '@recur/autograd';
+ * import { Linear } from '@recur/layers';
+ * import { randomNormal } from '@recur/tensor';
+ * import { Adam, mse } from '@recur/train';
+ * const model = new Linear(3, 1);
+ * const optimizer = new Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999], clipnorm: 1 });
+ * const [x, y] = [randomNormal([16, 3]), randomNormal([16, 1])];
+ * const params = model.parameters().map((p) => p.value);
+ * const { grads } = valueAndGradsOf(() => mse(model.forward(x), y), params);
+ * optimizer.step(grads); // one update of every parameter, in parameters() order
+ * console.log(optimizer.stepCount); // 1
+ * ```
+ */
 export class Adam extends Optimizer {
   beta1: number;
   beta2: number;

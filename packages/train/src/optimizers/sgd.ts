@@ -10,7 +10,21 @@ export interface SGDOptions extends ClipOptions {
   weightDecay?: number;
 }
 
-/** torch.optim.SGD: weight decay, momentum (the first step's buffer is the gradient), dampening, Nesterov. */
+/**
+ * torch.optim.SGD: weight decay, momentum (the first step's buffer is the gradient), dampening, Nesterov.
+ *
+ * @example
+ * ```ts
+ * import { Parameter } from '@recur/layers';
+ * import { tensor } from '@recur/tensor';
+ * import { SGD } from '@recur/train';
+ * const w = new Parameter(tensor([1, 2]));
+ * const sgd = new SGD([w], { lr: 0.1, momentum: 0.9 });
+ * sgd.step([tensor([1, 1])]);
+ * sgd.step([tensor([1, 1])]);
+ * console.log(Array.from(w.value.dataSync(), (v) => +v.toFixed(2))); // [0.71, 1.71]
+ * ```
+ */
 export class SGD extends Optimizer {
   momentum: number;
   dampening: number;
