@@ -41,6 +41,9 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
     expect(byFormat('train')).toEqual(['torch/train_charlm_gru_adam.json', 'torch/train_charlm_lstm_sgd.json']);
     // ONNX's own node tests (142) and the PyTorch exports (legacy, dynamo with external data, attributes).
     expect(byFormat('onnx').filter((f) => f.startsWith('onnx-node/'))).toHaveLength(142);
+    // ONNX 1.12's node tests for the operators PyTorch's exporters emit, and the older opset forms
+    // (tools/onnx-node-tests): every case the converter writes.
+    expect(byFormat('onnx').filter((f) => f.startsWith('onnx-node-ops/'))).toHaveLength(272);
     expect(byFormat('onnx').filter((f) => f.startsWith('torch/'))).toHaveLength(8);
     // Keras and tfjs model files, tfjs fits, Keras walk-throughs.
     expect(byFormat('keras-model')).toHaveLength(13);
@@ -57,7 +60,23 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
   });
 
   for (const { file, json, format } of cases.filter((c) => c.format?.name === 'onnx')) {
+    const float64 = Object.values(json.inputs as Record<string, { dtype: string }>).some((t) => t.dtype === 'float64');
     for (const backend of BACKENDS.filter((b) => !b.wholeModel)) {
+      if (float64 && !backend.float64) {
+        it(`${file} (onnx) on ${backend.name}: refused, the backend has no float64`, async () => {
+          const previous = getBackend();
+          await backend.setup?.();
+          setBackend(backend.create());
+          try {
+            await expect(async () => format?.run(json, { file: join(FIXTURES_DIR, file) })).rejects.toThrow(
+              /no float64/,
+            );
+          } finally {
+            setBackend(previous);
+          }
+        });
+        continue;
+      }
       it(`${file} (onnx) on ${backend.name} matches onnxruntime`, async () => {
         const previous = getBackend();
         await backend.setup?.();

@@ -17,3 +17,9 @@ export function fixturePath(relative: string): string {
   if (!existsSync(path)) throw new Error(`fixture ${relative} is not vendored in ${FIXTURES_DIR}`);
   return path;
 }
+
+/**
+ * Fixture folders recur's own tools write (not copies of ../shared): each has a README naming the
+ * generating script under tools/ and the reference it takes its numbers from.
+ */
+export const GENERATED_FIXTURE_DIRS = ['onnx-node-ops/'];

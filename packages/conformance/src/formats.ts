@@ -52,7 +52,11 @@ export const FORMATS: FixtureFormat[] = [
     detect: (j, file) => isOnnxCase(j, file),
     run: (j, o) => runOnnxCase(j as Parameters<typeof runOnnxCase>[0], o),
     runWholeModel: (j, file) => runOnnxCaseOrt(j as Parameters<typeof runOnnxCaseOrt>[0], file),
-    group: (j) => (j as { op?: string }).op,
+    // Passes are reported per operator and opset (the attribute forms of old opsets count apart).
+    group: (j) => {
+      const { op, opset } = j as { op?: string; opset?: number };
+      return op && opset ? `${op} @${opset}` : op;
+    },
   },
   {
     name: 'train',

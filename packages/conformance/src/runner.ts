@@ -117,7 +117,7 @@ export function formatReports(reports: FileReport[], root = REPO_ROOT): { text: 
     groups.set(r.group, [p + (!r.error && r.results.every((c) => c.ok) ? 1 : 0), n + 1]);
   }
   if (groups.size) {
-    lines.push('', 'passes per operator:');
+    lines.push('', 'passes per operator and opset:');
     for (const [g, [p, n]] of [...groups].sort()) lines.push(`  ${g.padEnd(20)} ${p}/${n}`);
   }
   lines.push('', `${passed} passed, ${failed} failed`);

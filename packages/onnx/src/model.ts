@@ -15,13 +15,28 @@ import {
 } from '@recur/tensor';
 import { type AttrValue, readAttributes } from './attributes';
 import { basicOps } from './ops/basic';
+import { elementwiseOps } from './ops/elementwise';
+import { indexingOps } from './ops/indexing';
+import { einsumOps, normalizationOps } from './ops/normalization';
 import type { OpImpl } from './ops/op';
 import { recurrentOps } from './ops/recurrent';
+import { reductionOps } from './ops/reductions';
 import { decodeModelProto, type Int64Like, type onnx, toNumber } from './proto';
 import { type ExternalDataReader, tensorFromProto } from './tensor-proto';
 
 /** Every operator the interpreter runs, by ONNX op_type (default domain). */
-export const OPERATORS: Record<string, OpImpl> = { ...basicOps, ...recurrentOps };
+export const OPERATORS: Record<string, OpImpl> = {
+  ...basicOps,
+  ...elementwiseOps,
+  ...reductionOps,
+  ...indexingOps,
+  ...normalizationOps,
+  ...einsumOps,
+  ...recurrentOps,
+};
+
+/** Subgraph operators: the interpreter runs one straight-line graph. */
+const CONTROL_FLOW = new Set(['Loop', 'Scan', 'If']);
 
 /** The opsets recur reads. */
 export const MIN_OPSET = 7;
@@ -140,6 +155,9 @@ export class OnnxModel {
       const n = unsupported[0];
       throw new UnsupportedError(
         `${what}: operator ${n.domain ? `${n.domain}.` : ''}${n.opType} (node '${n.name || n.output?.[0]}', opset ${this.opset}) is not supported` +
+          (CONTROL_FLOW.has(n.opType ?? '')
+            ? ': recur runs graphs without control flow (Loop, Scan, If); export with fixed loops unrolled'
+            : '') +
           (unsupported.length > 1
             ? ` (and ${unsupported.length - 1} more node(s): ${[...new Set(unsupported.map((u) => u.opType))].slice(0, 10).join(', ')})`
             : ''),

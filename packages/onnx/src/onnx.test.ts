@@ -205,9 +205,15 @@ describe('malformed models are clear errors at load', () => {
     expect(() => OnnxModel.load(parts([node('Add', ['x', 'w'], ['y'])]))).toThrow(
       /node 'Add_y' \(Add\) reads 'w', which is no input, initializer or node output \(missing initializer\?\)/,
     );
-    expect(() => OnnxModel.load(parts([node('Erf', ['x'], ['y'])]))).toThrow(
-      /operator Erf \(node 'Erf_y', opset 17\) is not supported/,
+    expect(() => OnnxModel.load(parts([node('Hardmax', ['x'], ['y'])]))).toThrow(
+      /operator Hardmax \(node 'Hardmax_y', opset 17\) is not supported/,
     );
+    for (const op of ['Loop', 'Scan', 'If'])
+      expect(() => OnnxModel.load(parts([node(op, ['x'], ['y'])]))).toThrow(
+        new RegExp(
+          `operator ${op} \\(node '${op}_y', opset 17\\) is not supported: recur runs graphs without control flow`,
+        ),
+      );
   });
 
   it('a tensor that declares 10^12 elements is refused before anything is allocated', () => {

@@ -104,7 +104,7 @@ function normalizeIndices(ctx: OpContext, indices: Tensor, dim: number): Tensor 
   );
 }
 
-function reduce(
+export function reduce(
   ctx: OpContext,
   f: (x: Tensor, axes: number[], o: { keepDims: boolean }) => Tensor,
   axesAsInputFrom: number,

@@ -62,6 +62,31 @@ function activationFn(name: string, alpha?: number, beta?: number): (x: Tensor) 
   }
 }
 
+/** Which activations take activation_alpha / activation_beta values (onnxruntime's reading of the spec). */
+const TAKES_ALPHA = new Set(['affine', 'leakyrelu', 'thresholdedrelu', 'scaledtanh', 'hardsigmoid', 'elu']);
+const TAKES_BETA = new Set(['affine', 'scaledtanh', 'hardsigmoid']);
+
+/**
+ * The alpha and beta of each activation: the lists are consumed in order, across both
+ * directions, by the activations that take a parameter (Tanh / Sigmoid / Softsign take none);
+ * a list that runs out leaves the operator's defaults.
+ */
+export function activationParams(
+  names: readonly string[],
+  alphas: readonly number[] = [],
+  betas: readonly number[] = [],
+): { alpha?: number; beta?: number }[] {
+  let a = 0;
+  let b = 0;
+  return names.map((name) => {
+    const n = name.toLowerCase();
+    return {
+      alpha: TAKES_ALPHA.has(n) ? alphas[a++] : undefined,
+      beta: TAKES_BETA.has(n) ? betas[b++] : undefined,
+    };
+  });
+}
+
 /** Activations the fused kernel knows, when alpha / beta are absent or the defaults. */
 function fusedName(name: string, alpha?: number, beta?: number): ActivationName | null {
   const n = name.toLowerCase();
@@ -131,8 +156,7 @@ function recurrentOp(kind: RecurrentKind): OpImpl {
       throw new FormatError(
         `${c.node}: activations should list ${per * dirs} function(s) (${per} per direction), got ${names.length}`,
       );
-    const alphas = floats(c, 'activation_alpha');
-    const betas = floats(c, 'activation_beta');
+    const params = activationParams(names, floats(c, 'activation_alpha'), floats(c, 'activation_beta'));
     const clip = optionalNum(c, 'clip');
     if (clip !== undefined && !(clip > 0))
       throw new FormatError(`${c.node}: clip should be a positive float, got ${clip}`);
@@ -162,9 +186,8 @@ function recurrentOp(kind: RecurrentKind): OpImpl {
       const hd = pick(h0) ?? zeros([Bsz, H], X.dtype);
       const cd = kind === 'lstm' ? (pick(c0) ?? zeros([Bsz, H], X.dtype)) : undefined;
       const acts = names.slice(d * per, d * per + per);
-      const aAlpha = alphas?.slice(d * per, d * per + per) ?? [];
-      const aBeta = betas?.slice(d * per, d * per + per) ?? [];
-      const fused = acts.map((a, i) => fusedName(a, aAlpha[i], aBeta[i]));
+      const own = params.slice(d * per, d * per + per);
+      const fused = acts.map((a, i) => fusedName(a, own[i].alpha, own[i].beta));
       const plain = clip === undefined && !inputForget && !P && fused.every((f) => f !== null);
       let y: Tensor;
       let hN: Tensor;
@@ -187,7 +210,7 @@ function recurrentOp(kind: RecurrentKind): OpImpl {
         hN = out.hN;
         cN = out.cN;
       } else {
-        const fns = acts.map((a, i) => activationFn(a, aAlpha[i], aBeta[i]));
+        const fns = acts.map((a, i) => activationFn(a, own[i].alpha, own[i].beta));
         const out = stepwise(kind, xb, w, r, wb, rb, hd, cd, P ? pick(P) : undefined, fns, {
           reverse,
           clip,
