@@ -1,7 +1,8 @@
-// Adds onnxruntime-node's outputs (`outputs_ort`) to every case convert.py wrote, and drops a case
-// where onnxruntime disagrees with ONNX's expected outputs (the runner compares with outputs_ort
-// when present, as for fixtures/onnx-node). Run from the repository root after convert.py:
-//   node tools/onnx-node-tests/add-ort.mjs
+// Adds onnxruntime-node's outputs (`outputs_ort`) to every case in a generated fixture folder, and
+// drops a case where onnxruntime disagrees with the expected outputs (ONNX's reference, or
+// PyTorch's) — the runner compares with outputs_ort when present, as for fixtures/onnx-node. Run
+// from the repository root after the generator:
+//   node tools/onnx-node-tests/add-ort.mjs [fixtures/onnx-node-ops]
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 const require = createRequire(join(process.cwd(), 'packages/backend-ort/package.json'));
 const ort = require('onnxruntime-node');
 ort.env.logLevel = 'error';
-const dir = 'fixtures/onnx-node-ops';
+const dir = process.argv[2] ?? 'fixtures/onnx-node-ops';
 
 const ARRAYS = {
   float32: Float32Array,

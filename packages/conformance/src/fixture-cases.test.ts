@@ -44,6 +44,8 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
     // ONNX 1.12's node tests for the operators PyTorch's exporters emit, and the older opset forms
     // (tools/onnx-node-tests): every case the converter writes.
     expect(byFormat('onnx').filter((f) => f.startsWith('onnx-node-ops/'))).toHaveLength(272);
+    // PyTorch 1.13's TorchScript exporter at opsets 9, 11, 14, 17 (tools/torch-exports).
+    expect(byFormat('onnx').filter((f) => f.startsWith('torch-1.13/'))).toHaveLength(30);
     expect(byFormat('onnx').filter((f) => f.startsWith('torch/'))).toHaveLength(8);
     // Keras and tfjs model files, tfjs fits, Keras walk-throughs.
     expect(byFormat('keras-model')).toHaveLength(13);

@@ -22,4 +22,4 @@ export function fixturePath(relative: string): string {
  * Fixture folders recur's own tools write (not copies of ../shared): each has a README naming the
  * generating script under tools/ and the reference it takes its numbers from.
  */
-export const GENERATED_FIXTURE_DIRS = ['onnx-node-ops/'];
+export const GENERATED_FIXTURE_DIRS = ['onnx-node-ops/', 'torch-1.13/'];

@@ -15,9 +15,10 @@ import {
 } from '@recur/tensor';
 import { type AttrValue, readAttributes } from './attributes';
 import { basicOps } from './ops/basic';
+import { einsumOps } from './ops/einsum';
 import { elementwiseOps } from './ops/elementwise';
 import { indexingOps } from './ops/indexing';
-import { einsumOps, normalizationOps } from './ops/normalization';
+import { normalizationOps } from './ops/normalization';
 import type { OpImpl } from './ops/op';
 import { recurrentOps } from './ops/recurrent';
 import { reductionOps } from './ops/reductions';

@@ -1,6 +1,7 @@
 import { FormatError, formatShape, ShapeError, UnsupportedError } from '@recur/tensor';
 import {
   axis,
+  boundInts,
   floats,
   input,
   int,
@@ -169,8 +170,8 @@ export const basicOps: Record<string, OpImpl> = {
     const x = input(c, 0, 'data');
     // Before opset 10, starts / ends / axes were attributes.
     const old = c.opset < 10;
-    const starts = (old ? ints(c, 'starts') : values(input(c, 1, 'starts'), c, 'starts')) ?? [];
-    const ends = (old ? ints(c, 'ends') : values(input(c, 2, 'ends'), c, 'ends')) ?? [];
+    const starts = (old ? boundInts(c, 'starts') : values(input(c, 1, 'starts'), c, 'starts')) ?? [];
+    const ends = (old ? boundInts(c, 'ends') : values(input(c, 2, 'ends'), c, 'ends')) ?? [];
     const axes = (old ? ints(c, 'axes') : values(c.inputs[3], c, 'axes')) ?? starts.map((_, i) => i);
     const steps = (old ? undefined : values(c.inputs[4], c, 'steps')) ?? starts.map(() => 1);
     const clampBig = (v: number) => Math.max(Math.min(v, 2 ** 31 - 1), -(2 ** 31));

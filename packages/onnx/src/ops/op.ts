@@ -52,6 +52,15 @@ export function ints(ctx: OpContext, name: string): number[] | undefined {
   return v as number[];
 }
 
+/** Integer positions where ONNX writes INT64_MAX / MIN for "to the end" (Slice): clamped to ±2^31. */
+export function boundInts(ctx: OpContext, name: string): number[] | undefined {
+  const v = ctx.attrs[name];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isInteger(x)))
+    badAttr(ctx, name, 'a list of ints', v);
+  return (v as number[]).map((x) => Math.max(Math.min(x, 2 ** 31 - 1), -(2 ** 31)));
+}
+
 export function floats(ctx: OpContext, name: string): number[] | undefined {
   const v = ctx.attrs[name];
   if (v === undefined) return undefined;
