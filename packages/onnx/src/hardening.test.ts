@@ -210,4 +210,59 @@ describe('ONNX models that should fail, fail clearly', () => {
     expect(y.dataSync()[0]).toBe(2);
     m.dispose();
   });
+
+  it('nodes are checked against their operator schema at load, as onnx.checker does', () => {
+    const load = (nodes: ReturnType<typeof node>[], opset = 17, inputs = ['x']) =>
+      thrown(() =>
+        OnnxModel.load(
+          encodeModel({
+            nodes,
+            inputs: inputs.map((n) => valueInfo(n, 'float32', [2, 3])),
+            outputs: [valueInfo('y', 'float32', [2, 3])],
+            initializers: [],
+            opset,
+          }),
+        ),
+      );
+    const cases: [RecurError, RegExp][] = [
+      [load([node('Add', ['x'], ['y'])]), /node 'Add_y' \(Add, opset 17\) has 1 input\(s\); the operator takes 2/],
+      [
+        load([node('Relu', ['x', 'x'], ['y'])]),
+        /node 'Relu_y' \(Relu, opset 17\) has 2 input\(s\); the operator takes 1/,
+      ],
+      [load([node('Where', ['x', 'x'], ['y'])]), /\(Where, opset 17\) has 2 input\(s\); the operator takes 3/],
+      [load([node('Tanh', ['x'], ['y', 'z'])]), /\(Tanh, opset 17\) has 2 output\(s\); the operator gives 1/],
+      [load([node('Cast', ['x'], ['y'])]), /\(Cast, opset 17\) lacks its required attribute 'to' \(int\)/],
+      [load([node('Cast', ['x'], ['y'], { to: 'float' })]), /attribute 'to' should be int, got string/],
+      [
+        load([node('Slice', ['x'], ['y'], { starts: [0] })], 9),
+        /\(Slice, opset 9\) lacks its required attribute 'ends'/,
+      ],
+      [
+        load([node('Slice', ['x'], ['y'], { starts: [0], ends: [1] })], 11),
+        /\(Slice, opset 11\) has 1 input\(s\); the operator takes 3 to 5/,
+      ],
+      [load([node('Unsqueeze', ['x'], ['y'])], 11), /lacks its required attribute 'axes'/],
+      [load([node('TopK', ['x'], ['y', 'i'])], 11), /\(TopK, opset 11\) has 1 input\(s\); the operator takes 2/],
+      [load([node('LSTM', ['x', 'x', 'x'], ['y'])]), /\(LSTM, opset 17\) lacks its required attribute 'hidden_size'/],
+      [
+        load([node('GRU', ['x', 'x', 'x', '', '', '', 'x'], ['y'], { hidden_size: 3 })]),
+        /\(GRU, opset 17\) has 7 input\(s\); the operator takes 3 to 6/,
+      ],
+    ];
+    for (const [e, message] of cases) {
+      expect(e).toBeInstanceOf(FormatError);
+      expect(e.message).toMatch(message);
+    }
+    // Omitted optional inputs (trailing empty names) do not count.
+    const ok = OnnxModel.load(
+      encodeModel({
+        nodes: [node('Clip', ['x', '', ''], ['y'])],
+        inputs: [valueInfo('x', 'float32', [2])],
+        outputs: [valueInfo('y', 'float32', [2])],
+        initializers: [],
+      }),
+    );
+    ok.dispose();
+  });
 });

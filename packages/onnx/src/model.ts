@@ -22,6 +22,7 @@ import { normalizationOps } from './ops/normalization';
 import type { OpImpl } from './ops/op';
 import { recurrentOps } from './ops/recurrent';
 import { reductionOps } from './ops/reductions';
+import { checkNode } from './ops/schema';
 import { decodeModelProto, type Int64Like, type onnx, toNumber } from './proto';
 import { type ExternalDataReader, tensorFromProto } from './tensor-proto';
 
@@ -208,6 +209,7 @@ export class OnnxModel {
       };
       pending.push(node);
       readAttributes(n, options.readExternal, node.attrs);
+      checkNode(node, this.opset, what);
     }
     const produced = new Set<string>();
     for (const n of pending) {
