@@ -61,6 +61,15 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
     expect(listFixtureFiles().length).toBe(cases.length);
   });
 
+  // The PyTorch 1.13 exports on backend-ort too (onnxruntime-node sessions), against PyTorch's outputs.
+  for (const { file, json, format } of cases.filter((c) => c.file.startsWith('torch-1.13/'))) {
+    it(`${file} (onnx) on ort matches PyTorch`, async () => {
+      const results = await format?.runWholeModel?.(json, join(FIXTURES_DIR, file));
+      expect((results ?? []).filter((r) => !r.ok).map((r) => r.name)).toEqual([]);
+      expect(results?.length).toBeGreaterThan(0);
+    });
+  }
+
   for (const { file, json, format } of cases.filter((c) => c.format?.name === 'onnx')) {
     const float64 = Object.values(json.inputs as Record<string, { dtype: string }>).some((t) => t.dtype === 'float64');
     for (const backend of BACKENDS.filter((b) => !b.wholeModel)) {

@@ -1,0 +1,3 @@
+from .train_ddp import main
+
+main()
