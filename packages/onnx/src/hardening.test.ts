@@ -165,9 +165,12 @@ describe('ONNX models that should fail, fail clearly', () => {
       run(tiny([node('ConstantOfShape', ['s'], ['y'])], 'y', { initializers: [int64('s', [2, -3])] })).message,
     ).toMatch(/shape \[2, -3\] has a negative dimension -3/);
     const floatShape = tidy(() => tensorProto('s', tensor([2, 2])));
-    expect(run(tiny([node('Reshape', ['v', 's'], ['y'])], 'y', { initializers: [v, floatShape] }))).toBeInstanceOf(
-      DTypeError,
+    // A float shape from an initializer is known at load: refused there, before anything runs.
+    const floatLoad = thrown(() =>
+      OnnxModel.load(tiny([node('Reshape', ['v', 's'], ['y'])], 'y', { initializers: [v, floatShape] })),
     );
+    expect(floatLoad).toBeInstanceOf(DTypeError);
+    expect(floatLoad.message).toMatch(/input 1 's' is float .*takes int/);
     expect(
       run(tiny([node('Reshape', ['v', 's'], ['y'])], 'y', { initializers: [v, int64('s', [2, 2, 0])] })).message,
     ).toMatch(/copies \(0\) an axis that \[4\] lacks/);
@@ -254,6 +257,29 @@ describe('ONNX models that should fail, fail clearly', () => {
       expect(e).toBeInstanceOf(FormatError);
       expect(e.message).toMatch(message);
     }
+    // Element types known at load (initializers, graph inputs) are checked against the operator.
+    const typed = (
+      nodes: ReturnType<typeof node>[],
+      inits: ReturnType<typeof tensorProto>[],
+      x: 'float32' | 'int32' = 'float32',
+    ) =>
+      thrown(() =>
+        OnnxModel.load(
+          encodeModel({
+            nodes,
+            inputs: [valueInfo('x', x, [2, 3])],
+            outputs: [valueInfo('y', 'float32', [2, 3])],
+            initializers: inits,
+          }),
+        ),
+      );
+    const gather = typed([node('Gather', ['x', 'i'], ['y'])], [tensorProto('i', tensor([0.5, 1]))]);
+    expect(gather).toBeInstanceOf(DTypeError);
+    expect(gather.message).toMatch(
+      /node 'Gather_y' \(Gather, opset 17\): input 1 'i' is float \(ONNX type 1\); the operator takes int there/,
+    );
+    const lstm = typed([node('LSTM', ['x', 'x', 'x'], ['y'], { hidden_size: 3 })], [], 'int32');
+    expect(lstm.message).toMatch(/\(LSTM, opset 17\): input 0 'x' is int .*takes float/);
     // Omitted optional inputs (trailing empty names) do not count.
     const ok = OnnxModel.load(
       encodeModel({

@@ -22,7 +22,7 @@ import { normalizationOps } from './ops/normalization';
 import type { OpImpl } from './ops/op';
 import { recurrentOps } from './ops/recurrent';
 import { reductionOps } from './ops/reductions';
-import { checkNode } from './ops/schema';
+import { checkInputTypes, checkNode } from './ops/schema';
 import { decodeModelProto, type Int64Like, type onnx, toNumber } from './proto';
 import { type ExternalDataReader, tensorFromProto } from './tensor-proto';
 
@@ -211,6 +211,12 @@ export class OnnxModel {
       readAttributes(n, options.readExternal, node.attrs);
       checkNode(node, this.opset, what);
     }
+    const declared = new Map<string, number>(this.initializerTypes);
+    for (const v of graph.input ?? []) {
+      const t = v.type?.tensorType?.elemType;
+      if (v.name && t && !declared.has(v.name)) declared.set(v.name, t);
+    }
+    for (const n of pending) checkInputTypes(n, this.opset, (name) => declared.get(name), what);
     const produced = new Set<string>();
     for (const n of pending) {
       for (const o of n.outputs) {

@@ -1,4 +1,4 @@
-import { FormatError } from '@recur/tensor';
+import { DTypeError, FormatError } from '@recur/tensor';
 import type { AttrValue } from '../attributes';
 
 /**
@@ -10,7 +10,10 @@ export interface OpSchema {
   inputs: [min: number, max: number];
   outputs: [min: number, max: number];
   required?: Record<string, AttrType>;
+  /** The element type each input position takes (absent: any), checked where it is known at load. */
+  types?: TypeClass[];
 }
+type TypeClass = 'float' | 'int' | 'bool' | 'any';
 type AttrType = 'int' | 'ints' | 'float' | 'string' | 'strings' | 'tensor';
 
 const one: OpSchema = { inputs: [1, 1], outputs: [1, 1] };
@@ -25,6 +28,7 @@ const recurrent = (lstm: boolean): OpSchema => ({
   inputs: [3, lstm ? 8 : 6],
   outputs: [0, lstm ? 3 : 2],
   required: { hidden_size: 'int' },
+  types: ['float', 'float', 'float', 'float', 'int', 'float', 'float', 'float'],
 });
 
 const SCHEMAS: Record<string, OpSchema | ((opset: number) => OpSchema)> = {
@@ -35,7 +39,7 @@ const SCHEMAS: Record<string, OpSchema | ((opset: number) => OpSchema)> = {
   Log: one,
   Sqrt: one,
   Erf: one,
-  Not: one,
+  Not: { ...one, types: ['bool'] },
   Relu: one,
   Sigmoid: one,
   Tanh: one,
@@ -56,31 +60,31 @@ const SCHEMAS: Record<string, OpSchema | ((opset: number) => OpSchema)> = {
   Div: two,
   Pow: two,
   Mod: two,
-  And: two,
-  Or: two,
+  And: { ...two, types: ['bool', 'bool'] },
+  Or: { ...two, types: ['bool', 'bool'] },
   Equal: two,
   Less: two,
   Greater: two,
   LessOrEqual: two,
   GreaterOrEqual: two,
-  MatMul: two,
-  Expand: two,
-  Reshape: two,
-  Tile: two,
-  Gather: two,
-  GatherElements: two,
-  GatherND: two,
+  MatMul: { ...two, types: ['float', 'float'] },
+  Expand: { ...two, types: ['any', 'int'] },
+  Reshape: { ...two, types: ['any', 'int'] },
+  Tile: { ...two, types: ['any', 'int'] },
+  Gather: { ...two, types: ['any', 'int'] },
+  GatherElements: { ...two, types: ['any', 'int'] },
+  GatherND: { ...two, types: ['any', 'int'] },
   Max: variadic,
   Min: variadic,
   Concat: { inputs: [1, 2 ** 31], outputs: [1, 1], required: { axis: 'int' } },
-  Where: { inputs: [3, 3], outputs: [1, 1] },
+  Where: { inputs: [3, 3], outputs: [1, 1], types: ['bool'] },
   Gemm: { inputs: [2, 3], outputs: [1, 1] },
   Range: { inputs: [3, 3], outputs: [1, 1] },
-  CumSum: two,
+  CumSum: { ...two, types: ['any', 'int'] },
   Trilu: { inputs: [1, 2], outputs: [1, 1] },
   Einsum: { inputs: [1, 2 ** 31], outputs: [1, 1], required: { equation: 'string' } },
-  ScatterElements: { inputs: [3, 3], outputs: [1, 1] },
-  ScatterND: { inputs: [3, 3], outputs: [1, 1] },
+  ScatterElements: { inputs: [3, 3], outputs: [1, 1], types: ['any', 'int'] },
+  ScatterND: { inputs: [3, 3], outputs: [1, 1], types: ['any', 'int'] },
   LayerNormalization: { inputs: [2, 3], outputs: [1, 3] },
   Constant: { inputs: [0, 0], outputs: [1, 1] },
   ConstantOfShape: one,
@@ -88,7 +92,7 @@ const SCHEMAS: Record<string, OpSchema | ((opset: number) => OpSchema)> = {
   Slice: (opset) =>
     opset < 10 ? { ...one, required: { starts: 'ints', ends: 'ints' } } : { inputs: [3, 5], outputs: [1, 1] },
   Squeeze: (opset) => ({ inputs: [1, opset >= 13 ? 2 : 1], outputs: [1, 1] }),
-  Unsqueeze: (opset) => (opset < 13 ? { ...one, required: { axes: 'ints' } } : two),
+  Unsqueeze: (opset) => (opset < 13 ? { ...one, required: { axes: 'ints' } } : { ...two, types: ['any', 'int'] }),
   Split: (opset) => ({ inputs: [1, opset >= 13 ? 2 : 1], outputs: [1, 2 ** 31] }),
   Pad: (opset) =>
     opset < 11 ? { ...one, required: { pads: 'ints' } } : { inputs: [2, opset >= 18 ? 4 : 3], outputs: [1, 1] },
@@ -154,4 +158,33 @@ export function checkNode(
       got === type || (type === 'float' && got === 'int') || (type === 'ints' && Array.isArray(v) && v.length === 0);
     if (!ok) throw new FormatError(`${where}: attribute '${name}' should be ${type}, got ${got}`, { file });
   }
+}
+
+/** ONNX TensorProto element types by class. */
+const CLASS_OF: Record<number, TypeClass> = { 1: 'float', 10: 'float', 11: 'float', 16: 'float', 9: 'bool' };
+for (const code of [2, 3, 4, 5, 6, 7, 12, 13]) CLASS_OF[code] = 'int';
+
+/**
+ * Checks the element types of a node's inputs whose type is known at load (initializers and graph
+ * inputs) against what its operator takes: a float weight where indices go, ints fed to an LSTM.
+ */
+export function checkInputTypes(
+  node: { name: string; opType: string; inputs: readonly string[] },
+  opset: number,
+  typeOf: (name: string) => number | undefined,
+  file: string,
+): void {
+  const entry = SCHEMAS[node.opType];
+  if (!entry) return;
+  const s = typeof entry === 'function' ? entry(opset) : entry;
+  s.types?.forEach((want, i) => {
+    const name = node.inputs[i];
+    if (want === 'any' || !name) return;
+    const code = typeOf(name);
+    const got = code === undefined ? undefined : CLASS_OF[code];
+    if (got && got !== want)
+      throw new DTypeError(
+        `${file}: node '${node.name}' (${node.opType}, opset ${opset}): input ${i} '${name}' is ${got} (ONNX type ${code}); the operator takes ${want} there`,
+      );
+  });
 }
