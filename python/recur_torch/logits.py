@@ -1,4 +1,5 @@
-"""The logits a recur checkpoint's model gives for token ids, computed by PyTorch (to compare with recur).
+"""The outputs a recur checkpoint's model gives for token ids, computed by PyTorch (to compare with
+recur): a language model's logits, a Keras chain's predictions (its last activation applied).
 
     python3 -m recur_torch.logits --checkpoint out.safetensors --ids ids.json --out logits.json
 """
@@ -24,7 +25,8 @@ def main(argv=None):
     with open(a.ids) as fh:
         ids = torch.tensor(json.load(fh), dtype=torch.long)
     with torch.no_grad():
-        logits, _ = model(ids)
+        out = model.predict(ids) if hasattr(model, 'predict') else model(ids)
+        logits = out[0] if isinstance(out, tuple) else out
     with open(a.out, 'w') as fh:
         json.dump({'shape': list(logits.shape), 'data': logits.flatten().tolist()}, fh)
 

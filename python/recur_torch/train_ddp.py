@@ -7,11 +7,12 @@ Under `torchrun` (or SLURM, Kubernetes jobs: anything that sets RANK / WORLD_SIZ
 MASTER_ADDR / MASTER_PORT) it joins that process group; `--spawn N` starts N processes on this
 machine with torch.multiprocessing.spawn instead. gloo on CPU, nccl when CUDA is there.
 
-The data is the corpus encoded with the vocabulary in the checkpoint, cut into windows of
-`seq-len + 1` tokens (inputs and next-token targets); a DistributedSampler hands each rank its
-share, so one optimizer step sees `batch-size` windows in total, whatever the number of processes.
-Loss (cross-entropy, mean over the tokens), Adam (PyTorch defaults but lr) and gradient-norm
-clipping are those of recur's fit. Rank 0 writes recur checkpoints (`--every` steps and at the end)
+The data is either a text corpus, encoded with the vocabulary in the checkpoint and cut into
+windows of `seq-len + 1` tokens (inputs and next-token targets), or JSON examples for a tagger or
+classifier; a DistributedSampler hands each rank its share, so one optimizer step sees
+`batch-size` examples in total, whatever the number of processes. Loss (cross-entropy with
+ignore_index -100, binary cross-entropy for a sigmoid output, MSE for a linear one; the mean over
+the global batch), Adam (PyTorch defaults but lr) and gradient-norm clipping are those of recur's fit. Rank 0 writes recur checkpoints (`--every` steps and at the end)
 and, with `--log`, the per-step global losses as JSON.
 """
 import argparse
@@ -31,6 +32,39 @@ from .models import build_model
 from .vocab import Vocab
 
 
+class Examples(Dataset):
+    """Supervised data as JSON {"x": [[token ids]], "y": [labels] or [[per-token labels, -100 to skip]]}."""
+
+    def __init__(self, path):
+        with open(path) as fh:
+            j = json.load(fh)
+        if not isinstance(j, dict) or 'x' not in j or 'y' not in j or len(j['x']) != len(j['y']):
+            raise SystemExit(f'{path}: expected {{"x": [[ids]], "y": [labels]}} with one label (row) per sequence')
+        self.x = torch.tensor(j['x'], dtype=torch.long)
+        y = torch.tensor(j['y'])
+        self.y = y if y.is_floating_point() else y.long()
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+def summed_loss(model, logits, y):
+    """(sum of the per-element losses, how many count): the loss recur's fit / Keras' fit would take the mean of."""
+    activation = getattr(model, 'final_activation', 'softmax')
+    if activation == 'sigmoid':
+        y = y.float().reshape(logits.shape)
+        return F.binary_cross_entropy_with_logits(logits, y, reduction='sum'), y.numel()
+    if activation == 'linear':
+        y = y.float().reshape(logits.shape)
+        return F.mse_loss(logits, y, reduction='sum'), y.numel()
+    flat = logits.reshape(-1, logits.shape[-1])
+    target = y.reshape(-1)
+    return F.cross_entropy(flat, target, ignore_index=-100, reduction='sum'), int((target != -100).sum())
+
+
 class Windows(Dataset):
     def __init__(self, ids, seq_len):
         self.ids = torch.tensor(ids, dtype=torch.long)
@@ -48,7 +82,8 @@ class Windows(Dataset):
 def parse(argv):
     p = argparse.ArgumentParser(prog='python3 -m recur_torch.train_ddp', description=__doc__.split('\n\n')[0])
     p.add_argument('--checkpoint', required=True, help='a recur checkpoint with the vocabulary and extra.model')
-    p.add_argument('--data', required=True, help='a UTF-8 text file')
+    p.add_argument('--data', required=True,
+                   help='a UTF-8 text file (language models), or JSON {"x": [[ids]], "y": [...]} (taggers, classifiers)')
     p.add_argument('--out', required=True, help='where to write the trained recur checkpoint')
     p.add_argument('--steps', type=int, default=100)
     p.add_argument('--batch-size', type=int, default=32, help='the global batch (split over the processes)')
@@ -85,14 +120,17 @@ def train(rank, world, args, cuda):
     config = (info.get('extra') or {}).get('model')
     if not config:
         raise SystemExit(f'{args.checkpoint}: no extra.model config (save it with the checkpoint)')
-    vocab = Vocab(info['vocab'])
+    vocab = Vocab(info['vocab']) if info.get('vocab') else None
     device = torch.device(f'cuda:{int(os.environ.get("LOCAL_RANK", rank))}' if cuda else 'cpu')
     model = build_model(config)
     model.load_state_dict(state, strict=True)
     model.to(device).train()
     ddp = DDP(model, device_ids=[device.index] if cuda else None)
-    with open(args.data, encoding='utf-8') as fh:
-        data = Windows(vocab.encode(fh.read()), args.seq_len)
+    if args.data.endswith('.json'):
+        data = Examples(args.data)
+    else:
+        with open(args.data, encoding='utf-8') as fh:
+            data = Windows(vocab.encode(fh.read()), args.seq_len)
     need = args.steps * args.batch_size
     if len(data) < args.batch_size:
         raise SystemExit(f'{args.data}: {len(data)} windows of {args.seq_len + 1} tokens, fewer than one batch')
@@ -106,16 +144,22 @@ def train(rank, world, args, cuda):
         sampler.set_epoch(epoch)
         for x, y in loader:
             x, y = x.to(device), y.to(device)
-            logits, _ = ddp(x)
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+            out = ddp(x)
+            logits = out[0] if isinstance(out, tuple) else out
+            local_sum, local_count = summed_loss(model, logits, y)
+            # The mean over the global batch: DDP averages the ranks' gradients, so each rank
+            # scales its sum by world / (elements counted on all ranks).
+            count = torch.tensor(float(local_count), device=device)
+            dist.all_reduce(count)
+            loss = local_sum * world / count
             optimizer.zero_grad()
             loss.backward()
             if args.clip > 0:
                 torch.nn.utils.clip_grad_norm_(ddp.parameters(), args.clip)
             optimizer.step()
-            total = loss.detach().clone()
+            total = local_sum.detach().clone()
             dist.all_reduce(total)
-            losses.append(total.item() / world)
+            losses.append((total / count).item())
             step += 1
             if rank == 0 and args.every and step % args.every == 0 and step < args.steps:
                 save(args, model, info, step)

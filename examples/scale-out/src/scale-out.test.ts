@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { kerasRoundTrip } from './keras-round-trip';
 import { findTorchPython, scaleOut } from './scale-out';
 
 const python = findTorchPython();
@@ -26,4 +27,18 @@ describe('examples/scale-out: recur → PyTorch DistributedDataParallel → recu
     },
     300_000,
   );
+
+  for (const which of ['tagger', 'classifier'] as const) {
+    it.runIf(!!python)(
+      `a Keras-door ${which === 'tagger' ? 'Bidirectional LSTM tagger' : 'GRU classifier'} makes the same round trip (PyTorch form, DDP, back)`,
+      async () => {
+        const r = await kerasRoundTrip({ python: python as string, jsSteps: 0, ddpSteps: 4, processes: 2 }, which);
+        expect(r.ddpLosses).toHaveLength(4);
+        r.ddpLosses.forEach((l, i) => expect(Math.abs(l - r.singleLosses[i])).toBeLessThan(1e-5 * Math.max(1, l)));
+        expect(r.ddpLosses[3]).toBeLessThan(r.ddpLosses[0]);
+        expect(r.predictDiff).toBeLessThan(1e-5);
+      },
+      300_000,
+    );
+  }
 });

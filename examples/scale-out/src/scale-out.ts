@@ -41,8 +41,18 @@ export interface ScaleOutResult {
   dir: string;
 }
 
-function python(o: ScaleOutOptions, args: string[]): void {
-  execFileSync(o.python, args, { cwd: PYTHON_DIR, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+/** Runs `python3 -m recur_torch.…` from python/; a failure carries Python's own message. */
+export function runPython(o: ScaleOutOptions, args: string[]): void {
+  try {
+    execFileSync(o.python, args, { cwd: PYTHON_DIR, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  } catch (e) {
+    const err = String((e as { stderr?: string }).stderr ?? e)
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
+    throw new Error(`python3 ${args.slice(0, 2).join(' ')} failed: ${err}`);
+  }
 }
 
 /**
@@ -85,7 +95,7 @@ export async function scaleOut(o: ScaleOutOptions): Promise<ScaleOutResult> {
   const run = (processes: number, out: string) => {
     const common = ['-m', 'recur_torch.train_ddp', '--checkpoint', start, '--data', join(dir, 'corpus.txt')];
     const sizes = ['--steps', String(o.ddpSteps), '--batch-size', '32', '--seq-len', '32', '--lr', '0.01'];
-    python(o, [
+    runPython(o, [
       ...common,
       ...sizes,
       '--out',
@@ -109,7 +119,7 @@ export async function scaleOut(o: ScaleOutOptions): Promise<ScaleOutResult> {
   again.eval();
   const probe = [vocab.encode('Marianne\nJo'), vocab.encode('Elisabeth\nA')].map((r) => r.slice(0, 10));
   writeFileSync(join(dir, 'probe.json'), JSON.stringify(probe));
-  python(o, [
+  runPython(o, [
     '-m',
     'recur_torch.logits',
     '--checkpoint',

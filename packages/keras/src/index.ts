@@ -34,6 +34,7 @@ export { type KerasArchive, readKerasArchive } from './io/keras3-format';
 export { type LoadOptions, loadLayersModel, loadModel, type ModelArtifacts, type ModelSource } from './io/load';
 export { type SavedFiles, type SaveFormat, type SaveOptions, saveModel, serializeModel } from './io/save';
 export { type ModelJson, tfjsWeightNames, type WeightSpec, writeModelJson } from './io/tfjs-format';
+export { fromTorchForm, type TorchForm, type TorchLayerSpec, toTorchForm } from './io/torch-form';
 export * from './layers';
 export * as layers from './layers';
 export {
