@@ -23,6 +23,7 @@ describe('examples/scale-out: recur → PyTorch DistributedDataParallel → recu
       r.ddpLosses.forEach((l, i) => expect(Math.abs(l - r.singleLosses[i])).toBeLessThan(1e-5 * Math.max(1, l)));
       expect(r.ddpLosses[3]).toBeLessThan(r.ddpLosses[0]);
       expect(r.logitsDiff).toBeLessThan(1e-5);
+      expect(r.servingDiff).toBeLessThan(1e-5);
       expect(r.samples.some((s) => s.length > 1)).toBe(true);
     },
     300_000,

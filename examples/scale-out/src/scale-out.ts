@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { OrtModel } from '@recur/backend-ort';
 import { lmWindows, Vocab } from '@recur/data';
+import { exportOnnx } from '@recur/onnx';
 import { manualSeed, tensor, tidy } from '@recur/tensor';
 import { Adam, crossEntropy, fit, generate, RecurrentLM, type RecurrentLMConfig } from '@recur/train';
 import { loadCheckpoint, saveCheckpoint } from '@recur/train/node';
@@ -37,6 +39,8 @@ export interface ScaleOutResult {
   singleLosses: number[];
   /** Largest |recur logit − PyTorch logit| on the weights that came back. */
   logitsDiff: number;
+  /** Largest |recur logit − onnxruntime logit| for the exported ONNX (fed with sequence_lens). */
+  servingDiff: number;
   samples: string[];
   dir: string;
 }
@@ -134,6 +138,22 @@ export async function scaleOut(o: ScaleOutOptions): Promise<ScaleOutResult> {
     const mine = again.forward(tensor(probe, { dtype: 'int32' })).logits.dataSync();
     return Math.max(...Array.from(mine, (v, i) => Math.abs(v - torchLogits[i])));
   });
+  // Serving: the returned model as ONNX (symbolic batch and sequence, sequence_lens), in onnxruntime.
+  const onnxFile = join(dir, 'lm.onnx');
+  writeFileSync(onnxFile, exportOnnx(again, { sequenceLens: true }));
+  const served = await OrtModel.fromOnnx(onnxFile);
+  const lens = probe.map((r) => r.length);
+  const { output: ortLogits } = await served.run({
+    tokens: tensor(probe, { dtype: 'int32' }),
+    sequence_lens: tensor(lens, { dtype: 'int32' }),
+  });
+  const servingDiff = tidy(() => {
+    const mine = again.forward(tensor(probe, { dtype: 'int32' })).logits.dataSync();
+    return Math.max(...Array.from(ortLogits.dataSync(), (v, i) => Math.abs(v - mine[i])));
+  });
+  ortLogits.dispose();
+  await served.release();
+  log(`served by onnxruntime-node from ${onnxFile}: logits within ${servingDiff.toExponential(1)} of recur's`);
   const vocabBack = Vocab.fromJSON(JSON.stringify(back.vocab));
   const samples = [0, 1, 2].map(
     (seed) =>
@@ -143,5 +163,5 @@ export async function scaleOut(o: ScaleOutOptions): Promise<ScaleOutResult> {
         .filter(Boolean)[0] ?? '',
   );
   log(`back in recur: logits equal PyTorch's within ${logitsDiff.toExponential(1)}; samples: ${samples.join(', ')}`);
-  return { ddpLosses, singleLosses, logitsDiff, samples, dir };
+  return { ddpLosses, singleLosses, logitsDiff, servingDiff, samples, dir };
 }
