@@ -202,7 +202,8 @@ async function run(s: TrainSettings): Promise<void> {
   }
   const stopped = now() === 'stopped';
   state = 'stopped';
-  if (saveRequested || !stopped) checkpoint(t);
+  // Finished or stopped, the run's weights are kept: the page can download or continue them.
+  checkpoint(t);
   saveRequested = false;
   post({ type: 'state', state: stopped ? 'stopped' : 'done' });
 }

@@ -57,6 +57,10 @@ function onMessage(m: FromWorker): void {
     const d = document.body.dataset;
     d.progressCount = String(Number(d.progressCount ?? 0) + 1);
     if (d.firstLoss === undefined) d.firstLoss = String(m.loss);
+    if (m.valPerplexity !== null) {
+      if (d.firstVal === undefined) d.firstVal = String(m.valPerplexity);
+      d.lastVal = String(m.valPerplexity);
+    }
     $('progress').textContent =
       `step ${m.step}/${m.steps} · loss ${m.loss.toFixed(3)}` +
       (m.valPerplexity ? ` · validation perplexity ${m.valPerplexity.toFixed(2)}` : '') +
@@ -112,6 +116,8 @@ $('start').addEventListener('click', () => {
   worker?.terminate();
   plot.clear();
   delete document.body.dataset.firstLoss;
+  delete document.body.dataset.firstVal;
+  delete document.body.dataset.lastVal;
   delete document.body.dataset.checkpoint;
   document.body.dataset.progressCount = '0';
   document.body.dataset.state = 'starting';
