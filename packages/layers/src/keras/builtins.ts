@@ -15,6 +15,7 @@ import type { LayerClass } from './registry';
 import { RepeatVector } from './repeat-vector';
 import { Flatten, Permute, Reshape } from './reshaping';
 import { RNN } from './rnn';
+import { StackedRNNCells } from './stacked-cells';
 import { TimeDistributed } from './time-distributed';
 
 /** recur's own Keras-door classes by the class names configs use (built on first lookup). */
@@ -32,6 +33,7 @@ export function builtinLayerClasses(): Map<string, LayerClass> {
     ['SimpleRNNCell', SimpleRNNCell],
     ['LSTMCell', LSTMCell],
     ['GRUCell', GRUCell],
+    ['StackedRNNCells', StackedRNNCells],
     ['Bidirectional', Bidirectional],
     ['TimeDistributed', TimeDistributed],
     ['Masking', Masking],

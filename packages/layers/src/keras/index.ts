@@ -64,6 +64,7 @@ export {
 export { RepeatVector, type RepeatVectorOptions } from './repeat-vector';
 export { Flatten, type FlattenOptions, Permute, type PermuteOptions, Reshape, type ReshapeOptions } from './reshaping';
 export { maskPlan, maskRows, RNN, type RNNCallOptions, type RNNOptions } from './rnn';
+export { StackedRNNCells } from './stacked-cells';
 export { formatOutputShape, type SummaryRow, summaryTable } from './summary';
 export {
   formatSymbolicShape,

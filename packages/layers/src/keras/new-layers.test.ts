@@ -4,12 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Activation } from './activation-layer';
 import { Functional } from './functional';
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from './global-pooling';
-import { Dense, Embedding, LSTM } from './index';
+import { Dense, Embedding, LSTM, LSTMCell, RNN, SimpleRNNCell } from './index';
 import { Input } from './input-layer';
 import type { Layer } from './layer';
 import { LayerNormalization } from './layer-normalization';
 import { Masking } from './masking';
 import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from './merge';
+import { deserializeLayer, serializeLayer } from './registry';
 import { RepeatVector } from './repeat-vector';
 import { Flatten, Permute, Reshape } from './reshaping';
 import { copyWeights, maxDiffTf, tf, tfjsReady, tfl, toTf } from './tfjs-reference';
@@ -121,6 +122,46 @@ describe('new Keras layers match tfjs-layers 4.22 on the same inputs and weights
       expect(y.shape).toEqual([2, 4, 5]);
       expect(maxDiffTf(y, ref.apply(toTf(x)) as tf.Tensor)).toBeLessThan(1e-6);
       expect(td.countParams()).toBe(ref.countParams());
+    });
+  });
+
+  it('RNN([cells]) stacks them (Keras StackedRNNCells): the same as the layers stacked, in tfjs-layers', () => {
+    tidy(() => {
+      const x = x3();
+      const rnn = new RNN([new LSTMCell({ units: 4 }), new SimpleRNNCell({ units: 3 })], {
+        returnSequences: true,
+        returnState: true,
+      });
+      const [y, h1, c1, h2] = rnn.apply(x) as Tensor[];
+      // Per step, a stack of cells is the recurrent layers stacked: LSTM(4) then SimpleRNN(3) in tfjs-layers.
+      // (tfjs' LSTM defaults to hardSigmoid gates, Keras 3's and recur's to sigmoid.)
+      const lower = tfl.layers.lstm({
+        units: 4,
+        recurrentActivation: 'sigmoid',
+        returnSequences: true,
+        returnState: true,
+        ...ZERO_INIT,
+      });
+      const upper = tfl.layers.simpleRNN({ units: 3, returnSequences: true, returnState: true, ...ZERO_INIT });
+      upper.apply((lower.apply(toTf(x)) as tf.Tensor[])[0]); // builds both (a tfjs RNN layer cannot be built twice)
+      const w = rnn.getWeights();
+      copyWeights(w.slice(0, 3), lower);
+      copyWeights(w.slice(3), upper);
+      const [ly, lh, lc] = lower.apply(toTf(x)) as tf.Tensor[];
+      const [uy, uh] = upper.apply(ly) as tf.Tensor[];
+      expect(y.shape).toEqual([2, 4, 3]);
+      // States in cell order, as Keras 3 returns them.
+      [
+        [y, uy],
+        [h1, lh],
+        [c1, lc],
+        [h2, uh],
+      ].forEach(([a, b], i) => expect(maxDiffTf(a as Tensor, b as tf.Tensor), `output ${i}`).toBeLessThan(1e-5));
+      // Saved and rebuilt from its config, it is the same layer.
+      const again = deserializeLayer(serializeLayer(rnn)) as RNN;
+      again.build([2, 4, 3]);
+      again.setWeights(w);
+      expect(maxDiffTf((again.apply(x) as Tensor[])[0], uy)).toBeLessThan(1e-5);
     });
   });
 

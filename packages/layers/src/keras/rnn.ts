@@ -27,6 +27,7 @@ import { runRecurrent } from '../recurrent/recurrent-op';
 import type { Cell } from './cell';
 import { type CallArgs, type ConfigContext, Layer, type LayerArgs, type LayerSpec, type Mask, specOf } from './layer';
 import { checkOptions, LAYER_ARG_KEYS } from './options';
+import { StackedRNNCells } from './stacked-cells';
 import type { ShapeArg, SymbolicShape } from './symbolic';
 
 export interface RNNOptions<S extends boolean = boolean> extends LayerArgs {
@@ -76,7 +77,8 @@ export interface RNNCallOptions {
 /**
  * Keras' RNN layer: runs a cell over the time axis of [B, T, I]. With a built-in cell and no
  * recurrent dropout it runs the backend's fused whole-sequence kernel; any other cell runs step by
- * step on composed ops. The cell is built once, on the first input.
+ * step on composed ops. The cell is built once, on the first input. A list of cells is Keras'
+ * StackedRNNCells: each step runs them in order, the states are every cell's in cell order.
  *
  * @example
  * ```ts
@@ -107,9 +109,11 @@ export class RNN<S extends boolean = boolean> extends Layer {
   private readonly useFused: boolean;
   private states: Tensor[] | null = null;
 
-  constructor(cell: Cell, options: RNNOptions<S> = {}) {
+  constructor(cell: Cell | Cell[], options: RNNOptions<S> = {}) {
     checkOptions(options?.name ?? 'RNN', options, RNN_OPTION_KEYS);
     super(options);
+    // Keras: a list of cells is one StackedRNNCells.
+    if (Array.isArray(cell)) cell = new StackedRNNCells(cell);
     if (!cell || typeof (cell as Cell).call !== 'function' || !Array.isArray((cell as Cell).stateSize)) {
       throw new ConfigError(`${this.name}: the first argument must be a cell (keras.LSTMCell, a Cell subclass, ...)`);
     }
