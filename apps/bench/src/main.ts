@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { wasmVariant } from '@recur/backend-js';
 import { benchKeras } from './keras';
 import { benchMatMul } from './mat-mul';
 import { benchOrtOverhead } from './ort-overhead';
@@ -12,9 +14,28 @@ import { benchCharLMTraining } from './train';
  * the machines are shared.
  */
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  // `--node 22,24`: the same tables under each of those Node versions (the npm registry's `node`
+  // package), one after the other in this run, so their ratios sit side by side.
+  const at = args.indexOf('--node');
+  if (at >= 0) {
+    const versions = (args[at + 1] ?? '').split(',').filter(Boolean);
+    if (versions.length === 0 || versions.some((v) => !/^\d+$/.test(v))) {
+      console.error(`bench: --node takes major versions, e.g. --node 20,24; got '${args[at + 1] ?? ''}'`);
+      process.exit(2);
+    }
+    const rest = args.filter((_, i) => i !== at && i !== at + 1);
+    for (const v of versions) {
+      const r = spawnSync('npx', ['-y', `node@${v}`, '--import', 'tsx', 'src/main.ts', ...rest], { stdio: 'inherit' });
+      if (r.status !== 0) process.exit(r.status ?? 1);
+    }
+    return;
+  }
+  const only = args;
   const want = (name: string) => only.length === 0 || only.includes(name);
-  console.log(`recur benchmarks — node ${process.version}, ${new Date().toISOString()}`);
+  console.log(
+    `recur benchmarks — node ${process.version}, backend-js WebAssembly: ${wasmVariant() ?? 'off'}, ${new Date().toISOString()}`,
+  );
   if (want('matmul')) printTable('matMul, float32', await benchMatMul(), 'GFLOP/s', 'recur backend-js');
   if (want('lstm'))
     printTable(

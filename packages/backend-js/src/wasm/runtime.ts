@@ -1,4 +1,9 @@
-import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels-binary.generated';
+import {
+  KERNELS_RELAXED_WASM_BASE64,
+  KERNELS_SHARED_RELAXED_WASM_BASE64,
+  KERNELS_SHARED_WASM_BASE64,
+  KERNELS_WASM_BASE64,
+} from './kernels-binary.generated';
 import { type KernelCall, ThreadPool } from './thread-pool';
 
 /** The part of the WebAssembly API used here (ES2022's lib has none; no DOM or Node types are needed). */
@@ -241,6 +246,40 @@ function bytes(base64: string): Uint8Array {
 }
 
 /**
+ * Which build of the kernels runs: 'relaxed' (relaxed SIMD: fused multiply-adds, one rounding per
+ * product-sum; Node ≥ 22, current browsers) or 'simd' (WebAssembly SIMD 128; Node 20). The results
+ * differ by float32 rounding only. `RECUR_WASM_SIMD=plain` in the environment forces 'simd'.
+ */
+export type WasmVariant = 'relaxed' | 'simd';
+const BUILDS: Record<WasmVariant, { single: string; shared: string }> = {
+  relaxed: { single: KERNELS_RELAXED_WASM_BASE64, shared: KERNELS_SHARED_RELAXED_WASM_BASE64 },
+  simd: { single: KERNELS_WASM_BASE64, shared: KERNELS_SHARED_WASM_BASE64 },
+};
+let variant: WasmVariant | null = null;
+
+function wanted(): WasmVariant[] {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.RECUR_WASM_SIMD;
+  return env === 'plain' || env === 'simd' ? ['simd'] : ['relaxed', 'simd'];
+}
+
+/** The builds this engine can run (validated), best first. */
+export function wasmVariantsAvailable(): WasmVariant[] {
+  if (typeof WebAssembly === 'undefined') return [];
+  return (['relaxed', 'simd'] as const).filter((v) => WebAssembly.validate(bytes(BUILDS[v].single)));
+}
+
+/** The build in use (after the kernels load), or null when the TypeScript kernels run. */
+export function wasmVariant(): WasmVariant | null {
+  return wasmKernels() ? variant : null;
+}
+
+/** A fresh single-thread instance of one build (tests and benchmarks compare the two); null if the engine refuses it. */
+export function wasmKernelsOf(v: WasmVariant): WasmKernels | null {
+  const code = bytes(BUILDS[v].single);
+  return WebAssembly.validate(code) ? singleThreadKernels(code) : null;
+}
+
+/**
  * The SIMD kernels, or null where WebAssembly SIMD is unavailable. Compiles synchronously on first
  * use; where a browser refuses synchronous compilation on its main thread, compiles in the
  * background and answers null (the TypeScript kernels run) until `wasmReady()` resolves.
@@ -249,10 +288,12 @@ export function wasmKernels(): WasmKernels | null {
   if (loaded !== undefined) return loaded;
   if (pending) return null;
   if (typeof WebAssembly === 'undefined') return (loaded = null);
-  const code = bytes(KERNELS_WASM_BASE64);
-  if (!WebAssembly.validate(code)) return (loaded = null); // no SIMD in this engine
+  const v = wanted().find((w) => WebAssembly.validate(bytes(BUILDS[w].single)));
+  if (!v) return (loaded = null); // no SIMD in this engine
+  variant = v;
+  const code = bytes(BUILDS[v].single);
   try {
-    loaded = sharedMemoryKernels() ?? singleThreadKernels(code);
+    loaded = sharedMemoryKernels(v) ?? singleThreadKernels(code);
   } catch {
     void wasmReady();
     return null;
@@ -271,7 +312,7 @@ export async function wasmReady(threads = 1): Promise<boolean> {
   if (loaded !== undefined) return loaded !== null;
   const started: Promise<WasmKernels | null> =
     pending ??
-    WebAssembly.instantiate(bytes(KERNELS_WASM_BASE64), {}).then(
+    WebAssembly.instantiate(bytes(BUILDS[variant ?? 'simd'].single), {}).then(
       (r) => (loaded = new WasmKernels(r.instance.exports as unknown as KernelExports)),
       () => (loaded = null),
     );
@@ -290,10 +331,10 @@ function singleThreadKernels(code: Uint8Array): WasmKernels {
 }
 
 /** The shared-memory build, where threads can exist (Node; cross-origin isolated pages); else null. */
-function sharedMemoryKernels(): WasmKernels | null {
+function sharedMemoryKernels(v: WasmVariant): WasmKernels | null {
   const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean };
   if (typeof g.SharedArrayBuffer !== 'function' || g.crossOriginIsolated === false) return null;
-  const code = bytes(KERNELS_SHARED_WASM_BASE64);
+  const code = bytes(BUILDS[v].shared);
   if (!WebAssembly.validate(code)) return null;
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 32768, shared: true });
   const module = new WebAssembly.Module(code);

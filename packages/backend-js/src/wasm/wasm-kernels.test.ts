@@ -2,7 +2,7 @@ import type { RecurrentAttrs, RecurrentInputs, RecurrentKind, TypedArray } from 
 import { describe, expect, it } from 'vitest';
 import { createFusedKernels } from '../fused-recurrent';
 import { matMul } from '../kernels/mat-mul';
-import { wasmKernels, wasmReady } from './runtime';
+import { wasmKernels, wasmKernelsOf, wasmReady, wasmVariant, wasmVariantsAvailable } from './runtime';
 
 // The TypeScript kernels are the reference: the SIMD kernels must agree to float32 rounding.
 
@@ -26,6 +26,33 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('WebAssembly SIMD kernels', () => {
   it('load in Node 20 (SIMD is available; a silent fallback to TypeScript would fail here)', () => {
     expect(wasmKernels()).not.toBeNull();
+  });
+
+  it('run the relaxed-SIMD build (fused multiply-add) where the engine validates it: Node ≥ 22; else the SIMD build', () => {
+    const major = Number(process.versions.node.split('.')[0]);
+    const relaxedFlag = process.execArgv.some((a) => a.includes('relaxed-simd'));
+    const available = wasmVariantsAvailable();
+    expect(available).toContain('simd');
+    expect(available.includes('relaxed')).toBe(major >= 22 || relaxedFlag);
+    const forced = process.env.RECUR_WASM_SIMD === 'plain';
+    expect(wasmVariant()).toBe(available.includes('relaxed') && !forced ? 'relaxed' : 'simd');
+  });
+
+  it('the two builds agree with the TypeScript gemm and with each other to float32 rounding', () => {
+    const [M, K, N] = [64, 300, 70];
+    const a = random(M * K, 3);
+    const b = random(K * N, 4);
+    const ref = matMul(a, [M, K], b, [K, N], false, false, 'float32', null).data;
+    const results = wasmVariantsAvailable().map((v) => {
+      const got = matMul(a, [M, K], b, [K, N], false, false, 'float32', wasmKernelsOf(v)).data;
+      expect(maxDiff(got, ref), v).toBeLessThan(2e-6 * Math.sqrt(K));
+      return got;
+    });
+    if (results.length === 2) {
+      const d = maxDiff(results[0], results[1]);
+      console.log(`relaxed vs plain SIMD gemm ${M}×${K}·${K}×${N}: max |difference| ${d.toExponential(2)}`);
+      expect(d).toBeLessThan(2e-6 * Math.sqrt(K));
+    }
   });
 
   const shapes: [number, number, number][] = [
