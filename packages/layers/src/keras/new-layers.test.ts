@@ -161,7 +161,7 @@ describe('new Keras layers match tfjs-layers 4.22 on the same inputs and weights
       const again = deserializeLayer(serializeLayer(rnn)) as RNN;
       again.build([2, 4, 3]);
       again.setWeights(w);
-      expect(maxDiffTf((again.apply(x) as Tensor[])[0], uy)).toBeLessThan(1e-5);
+      expect(maxDiffTf((again.apply(x) as unknown as Tensor[])[0], uy)).toBeLessThan(1e-5);
     });
   });
 
