@@ -1,6 +1,6 @@
 /// <reference lib="webworker" />
 import { noGrad, valueAndGradsOf } from '@recur/autograd';
-import { JsBackend, wasmReady } from '@recur/backend-js';
+import { JsBackend, wasmReady, wasmVariant } from '@recur/backend-js';
 import { TfjsBackend } from '@recur/backend-tfjs';
 import { lmWindows, Vocab } from '@recur/data';
 import { exportOnnx } from '@recur/onnx';
@@ -50,7 +50,13 @@ async function useBackend(name: 'js' | 'tfjs'): Promise<{ backend: string; threa
   await wasmReady();
   // One thread: nested workers from a Worker are not available everywhere.
   setBackend(new JsBackend({ threads: 1 }));
-  return { backend: 'recur backend-js (WebAssembly SIMD)', threads: 'one thread in this Worker' };
+  const simd =
+    wasmVariant() === 'relaxed'
+      ? 'WebAssembly relaxed SIMD'
+      : wasmVariant()
+        ? 'WebAssembly SIMD'
+        : 'TypeScript kernels';
+  return { backend: `recur backend-js (${simd})`, threads: 'one thread in this Worker' };
 }
 
 function setUp(s: TrainSettings): Session {

@@ -69,6 +69,7 @@ function onMessage(m: FromWorker): void {
       step: String(m.step),
       loss: String(m.loss),
       tensors: String(m.liveTensors),
+      tokensPerSecond: String(m.tokensPerSecond),
     });
   } else if (m.type === 'sample') {
     const line = document.createElement('div');
