@@ -15,7 +15,7 @@ import {
 } from '@recur/keras';
 import { manualSeed, Rng, type Tensor, tensor, tidy } from '@recur/tensor';
 import { loadCheckpoint, saveCheckpoint } from '@recur/train/node';
-import { runPython, type ScaleOutOptions } from './scale-out';
+import { runPython, type ScaleOutOptions, torchOutputs } from './scale-out';
 
 export interface KerasRoundTrip {
   name: string;
@@ -111,18 +111,7 @@ export async function kerasRoundTrip(o: ScaleOutOptions, which: 'tagger' | 'clas
   const back = loadCheckpoint(join(dir, 'ddp.safetensors'));
   fromTorchForm(model, back.model);
   const probe = d.x.slice(0, 6);
-  writeFileSync(join(dir, 'probe.json'), JSON.stringify(probe));
-  runPython(o, [
-    '-m',
-    'recur_torch.logits',
-    '--checkpoint',
-    join(dir, 'ddp.safetensors'),
-    '--ids',
-    join(dir, 'probe.json'),
-    '--out',
-    join(dir, 'pred.json'),
-  ]);
-  const theirs = JSON.parse(readFileSync(join(dir, 'pred.json'), 'utf8')).data as number[];
+  const theirs = torchOutputs(o, join(dir, 'ddp.safetensors'), probe, dir);
   const predictDiff = tidy(() => {
     const mine = (model.predict(tensor(probe, { dtype: 'int32' })) as Tensor).dataSync();
     if (mine.length !== theirs.length) throw new Error(`predict gave ${mine.length} values, PyTorch ${theirs.length}`);

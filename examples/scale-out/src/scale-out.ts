@@ -59,6 +59,22 @@ export function runPython(o: ScaleOutOptions, args: string[]): void {
   }
 }
 
+/** PyTorch's outputs (`recur_torch.logits`) for token-id rows, from a recur checkpoint. */
+export function torchOutputs(o: ScaleOutOptions, checkpoint: string, rows: number[][], dir: string): number[] {
+  writeFileSync(join(dir, 'probe.json'), JSON.stringify(rows));
+  runPython(o, [
+    '-m',
+    'recur_torch.logits',
+    '--checkpoint',
+    checkpoint,
+    '--ids',
+    join(dir, 'probe.json'),
+    '--out',
+    join(dir, 'outputs.json'),
+  ]);
+  return JSON.parse(readFileSync(join(dir, 'outputs.json'), 'utf8')).data as number[];
+}
+
 /**
  * recur → PyTorch DDP → recur, on first names: a char-LM trains a few steps here, its checkpoint
  * (weights with PyTorch's names, the vocabulary, the model config) goes to
@@ -122,18 +138,7 @@ export async function scaleOut(o: ScaleOutOptions): Promise<ScaleOutResult> {
   again.loadStateDict(back.model);
   again.eval();
   const probe = [vocab.encode('Marianne\nJo'), vocab.encode('Elisabeth\nA')].map((r) => r.slice(0, 10));
-  writeFileSync(join(dir, 'probe.json'), JSON.stringify(probe));
-  runPython(o, [
-    '-m',
-    'recur_torch.logits',
-    '--checkpoint',
-    join(dir, 'ddp.safetensors'),
-    '--ids',
-    join(dir, 'probe.json'),
-    '--out',
-    join(dir, 'logits.json'),
-  ]);
-  const torchLogits = JSON.parse(readFileSync(join(dir, 'logits.json'), 'utf8')).data as number[];
+  const torchLogits = torchOutputs(o, join(dir, 'ddp.safetensors'), probe, dir);
   const logitsDiff = tidy(() => {
     const mine = again.forward(tensor(probe, { dtype: 'int32' })).logits.dataSync();
     return Math.max(...Array.from(mine, (v, i) => Math.abs(v - torchLogits[i])));

@@ -27,6 +27,29 @@ function forEachCoord(shape: readonly number[], f: (coord: number[], flat: numbe
   }
 }
 
+/**
+ * A tensor of `shape` whose element at each coordinate is x's element at `source(axis, j)` along
+ * every axis (Tile, Pad); a source index of -1 on any axis gives `fill`.
+ */
+function fromSourceIndex(x: Tensor, shape: number[], source: (axis: number, j: number) => number, fill = 0): Tensor {
+  const src = x.dataSync();
+  const xs = stridesOf(x.shape);
+  const out = arrayFor(
+    x.dtype,
+    shape.reduce((a, b) => a * b, 1),
+  );
+  forEachCoord(shape, (coord, flat) => {
+    let o = 0;
+    for (let k = 0; k < coord.length; k++) {
+      const j = source(k, coord[k]);
+      if (j < 0) return void (out[flat] = fill);
+      o += j * xs[k];
+    }
+    out[flat] = src[o];
+  });
+  return fromHost(out, shape, x.dtype);
+}
+
 function checkSameRank(c: OpContext, data: Tensor, indices: Tensor): void {
   if (indices.rank !== data.rank)
     throw new ShapeError(
@@ -176,18 +199,7 @@ function tile(c: OpContext): Tensor[] {
   if (repeats.length !== x.rank || repeats.some((r) => r < 0))
     throw new ShapeError(`${c.node}: repeats [${repeats.join(', ')}] should be ${x.rank} non-negative counts`);
   const shape = x.shape.map((d, i) => d * repeats[i]);
-  const src = x.dataSync();
-  const xs = stridesOf(x.shape);
-  const out = arrayFor(
-    x.dtype,
-    shape.reduce((a, b) => a * b, 1),
-  );
-  forEachCoord(shape, (coord, flat) => {
-    let o = 0;
-    for (let k = 0; k < coord.length; k++) o += (coord[k] % x.shape[k]) * xs[k];
-    out[flat] = src[o];
-  });
-  return [fromHost(out, shape, x.dtype)];
+  return [fromSourceIndex(x, shape, (k, j) => j % x.shape[k])];
 }
 
 function trilu(c: OpContext): Tensor[] {
@@ -246,32 +258,18 @@ function onnxPad(c: OpContext): Tensor[] {
   if (mode !== 'constant' && mode !== 'edge' && mode !== 'reflect' && mode !== 'wrap')
     throw new UnsupportedError(`${c.node}: Pad mode '${mode}' is not one of constant, edge, reflect, wrap`);
   const shape = x.shape.map((d, i) => d + before[i] + after[i]);
-  const src = x.dataSync();
-  const xs = stridesOf(x.shape);
-  const out = arrayFor(
-    x.dtype,
-    shape.reduce((a, b) => a * b, 1),
-  );
-  forEachCoord(shape, (coord, flat) => {
-    let o = 0;
-    for (let k = 0; k < coord.length; k++) {
-      const d = x.shape[k];
-      let j = coord[k] - before[k];
-      if (j < 0 || j >= d) {
-        if (mode === 'constant') return void (out[flat] = value);
-        if (mode === 'edge') j = Math.min(Math.max(j, 0), d - 1);
-        else if (mode === 'wrap') j = ((j % d) + d) % d;
-        else {
-          const period = 2 * (d - 1) || 1;
-          j = ((j % period) + period) % period;
-          if (j >= d) j = period - j;
-        }
-      }
-      o += j * xs[k];
-    }
-    out[flat] = src[o];
-  });
-  return [fromHost(out, shape, x.dtype)];
+  const source = (k: number, at: number): number => {
+    const d = x.shape[k];
+    const j = at - before[k];
+    if (j >= 0 && j < d) return j;
+    if (mode === 'constant') return -1;
+    if (mode === 'edge') return Math.min(Math.max(j, 0), d - 1);
+    if (mode === 'wrap') return ((j % d) + d) % d;
+    const period = 2 * (d - 1) || 1; // reflect
+    const r = ((j % period) + period) % period;
+    return r >= d ? period - r : r;
+  };
+  return [fromSourceIndex(x, shape, source, value)];
 }
 
 export const indexingOps: Record<string, OpImpl> = {
