@@ -28,6 +28,7 @@ export class Tape implements OpRecorder {
       this.watched.add(t);
       this.held.add(t);
     }
+    for (const t of op.saved) this.held.add(t);
   }
 
   holds(t: Tensor): boolean {

@@ -1,6 +1,7 @@
 import { gradcheck } from '@recur/autograd';
 import { type DType, type OpRecorder, Rng, type Tensor, tensor, tidy, withRecorder } from '@recur/tensor';
-import { type InputSpec, OP_CASES, type OpCase } from './op-cases';
+import { FUSED_OP_CASES } from './fused-op-cases';
+import { type InputSpec, OP_CASES as TENSOR_OP_CASES, type OpCase } from './op-cases';
 import { type NDArray, nd } from './reference';
 
 export interface OpCaseResult {
@@ -61,4 +62,5 @@ export function kernelsUsedBy(c: OpCase): Set<string> {
   return seen;
 }
 
-export { OP_CASES };
+/** Every op case: the tensor ops, then the kernels layers run as one fused op. */
+export const OP_CASES: OpCase[] = [...TENSOR_OP_CASES, ...FUSED_OP_CASES];

@@ -1,4 +1,3 @@
-import { registerGradRule } from '@recur/autograd';
 import {
   ConfigError,
   cast,
@@ -11,7 +10,6 @@ import {
   type Rng,
   reshape,
   runKernel,
-  scatterAdd,
   type Tensor,
   tensor,
   tidy,
@@ -22,24 +20,6 @@ import { Layer, type LayerArgs, type Mask } from './keras/layer';
 import { checkOptions, LAYER_ARG_KEYS } from './keras/options';
 import type { ShapeArg, SymbolicShape } from './keras/symbolic';
 import { Module } from './module';
-
-let ruleRegistered = false;
-
-/** Gather's gradient, except that the padding row gets none (PyTorch's padding_idx). */
-function ensureGradRule(): void {
-  if (ruleRegistered) return;
-  ruleRegistered = true;
-  registerGradRule('embedding', ({ inputs: [weight, ids], attrs }, [dy]) => {
-    const dW = scatterAdd(weight.shape, ids, dy, 0);
-    const paddingIdx = attrs.paddingIdx as number | null;
-    if (paddingIdx === null) return [dW, null];
-    const keepRow = cast(
-      reshape(notEqual(tensor(range(weight.shape[0]), { dtype: 'int32' }), paddingIdx), [-1, 1]),
-      dW.dtype,
-    );
-    return [mul(dW, keepRow), null];
-  });
-}
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
@@ -60,7 +40,7 @@ export function embeddingLookup(layer: string, weight: Tensor, ids: Tensor, padd
       );
     }
   }
-  ensureGradRule();
+  // The gradient rule is autograd's rules/embedding.ts.
   return tidy(() => {
     const idx = ids.dtype === 'int32' ? ids : cast(ids, 'int32');
     return runKernel('embedding', [weight, idx], { paddingIdx }, (b, w, i) => b.gather(w, i, 0));

@@ -8,6 +8,11 @@ export interface RecordedOp {
   readonly kernel: string;
   readonly inputs: readonly Tensor[];
   readonly outputs: readonly Tensor[];
+  /**
+   * Tensors a kernel made only for its own gradient rule (a fused kernel's workspace): the tape
+   * holds them until the gradient is done; they never receive a gradient themselves.
+   */
+  readonly saved: readonly Tensor[];
   readonly attrs: Readonly<Record<string, unknown>>;
 }
 
@@ -215,15 +220,27 @@ export function runKernel(
   return runKernelMulti(kernel, inputs, attrs, (b, ...s) => [compute(b, ...s)])[0];
 }
 
+/**
+ * Like runKernel for a kernel with several results. The last `saved` results are what the kernel
+ * keeps for its gradient rule (see RecordedOp.saved); they are returned after the outputs, and
+ * the caller disposes them when no gradient is being taken (`currentRecorder()?.holds(t)`).
+ */
 export function runKernelMulti(
   kernel: string,
   inputs: readonly Tensor[],
   attrs: Record<string, unknown>,
   compute: (backend: Backend, ...storage: BackendTensor[]) => BackendTensor[],
+  saved = 0,
 ): Tensor[] {
   const backend = backendOf(kernel, inputs);
   const results = compute(backend, ...inputs.map((t) => t.storage));
-  const outputs = results.map((r) => new Tensor(r, backend));
-  state.recorder?.record({ kernel, inputs, outputs, attrs });
-  return outputs;
+  const tensors = results.map((r) => new Tensor(r, backend));
+  state.recorder?.record({
+    kernel,
+    inputs,
+    outputs: saved ? tensors.slice(0, -saved) : tensors,
+    saved: saved ? tensors.slice(-saved) : [],
+    attrs,
+  });
+  return tensors;
 }

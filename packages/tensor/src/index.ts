@@ -1,4 +1,13 @@
-export type { Backend, BackendTensor, DType, Shape, TypedArray } from '@recur/backend-api';
+export type {
+  Backend,
+  BackendTensor,
+  DType,
+  RecurrentAttrs,
+  RecurrentInputs,
+  RecurrentOutputs,
+  Shape,
+  TypedArray,
+} from '@recur/backend-api';
 export {
   ConfigError,
   checkBytes,

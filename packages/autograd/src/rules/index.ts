@@ -1,14 +1,24 @@
 import { elementwiseRules } from './elementwise';
+import { embeddingRule } from './embedding';
 import { matMulRules } from './mat-mul';
 import { movementRules } from './movement';
+import { recurrentRule } from './recurrent';
 import { reduceRules } from './reduce';
 import type { GradRule } from './rule';
 
+/** Every kernel's gradient rule, the fused kernels' (recurrent, embedding) included. */
 const rules = new Map<string, GradRule>(
-  Object.entries({ ...elementwiseRules, ...reduceRules, ...matMulRules, ...movementRules }),
+  Object.entries({
+    ...elementwiseRules,
+    ...reduceRules,
+    ...matMulRules,
+    ...movementRules,
+    recurrent: recurrentRule,
+    embedding: embeddingRule,
+  }),
 );
 
-/** Adds or replaces the gradient rule of a kernel (fused kernels register theirs this way). */
+/** Adds or replaces the gradient rule of a kernel (a user's own kernel registers its rule this way). */
 export function registerGradRule(kernel: string, rule: GradRule): void {
   rules.set(kernel, rule);
 }
