@@ -1,6 +1,6 @@
 export { grad, grads, noGrad, type ValueAndGrads, valueAndGrad, valueAndGrads, valueAndGradsOf } from './grad';
 export { type GradcheckOptions, type GradcheckResult, gradcheck } from './gradcheck';
 export { differentiableKernels, type GradRule, gradRuleOf, registerGradRule } from './rules';
-export { RECURRENT_SLOTS, type RecurrentSlot } from './rules/recurrent';
 export { unbroadcast } from './rules/helpers';
+export { RECURRENT_SLOTS, type RecurrentSlot } from './rules/recurrent';
 export { Tape } from './tape';

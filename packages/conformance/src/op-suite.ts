@@ -1,7 +1,7 @@
 import { gradcheck } from '@recur/autograd';
 import { type DType, type OpRecorder, Rng, type Tensor, tensor, tidy, withRecorder } from '@recur/tensor';
 import { FUSED_OP_CASES } from './fused-op-cases';
-import { type InputSpec, OP_CASES as TENSOR_OP_CASES, type OpCase } from './op-cases';
+import { type InputSpec, type OpCase, OP_CASES as TENSOR_OP_CASES } from './op-cases';
 import { type NDArray, nd } from './reference';
 
 export interface OpCaseResult {
