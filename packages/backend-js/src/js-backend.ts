@@ -19,6 +19,7 @@ import { binaryLoop, castArray, compareLoop, expandTo, unaryLoop } from './kerne
 import { matMul } from './kernels/mat-mul';
 import { broadcastTo, concat, gather, pad, scatterAdd, slice, transpose } from './kernels/movement';
 import { argReduce, reduce } from './kernels/reduce';
+import { isBlockTensor } from './wasm/block-tensor';
 import { type WasmKernels, wasmKernels } from './wasm/runtime';
 
 /** A tensor on backend-js: the values live in a typed array of the tensor's dtype. */
@@ -95,8 +96,10 @@ export class JsBackend implements Backend {
     return values(x);
   }
 
-  dispose(_x: BackendTensor): void {
-    // Typed arrays are reclaimed by the garbage collector once no tensor refers to them.
+  dispose(x: BackendTensor): void {
+    // Typed arrays are reclaimed by the garbage collector once no tensor refers to them; a
+    // workspace kept in kernel memory gives its block back.
+    if (isBlockTensor(x)) x.block.release();
   }
 
   unary(op: UnaryOp, x: BackendTensor): JsTensor {

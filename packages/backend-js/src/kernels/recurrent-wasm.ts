@@ -1,5 +1,5 @@
 import type { RecurrentAttrs, RecurrentInputs, TypedArray } from '@recur/backend-api';
-import { WasmKernels } from '../wasm/runtime';
+import { type WasmBlock, WasmKernels } from '../wasm/runtime';
 import type { RecurrentBackwardResult } from './recurrent-backward';
 import { type RecurrentLayout, recurrentLayout, timeIndex } from './recurrent-layout';
 
@@ -48,8 +48,8 @@ export interface WasmRecurrentForward {
   y: Float32Array;
   hN: Float32Array;
   cN?: Float32Array;
-  /** [rows, width] in processing order; empty when nothing was saved for backward. */
-  workspace: Float32Array;
+  /** [rows, width] in processing order, kept in wasm memory for backward; null when nothing was saved. */
+  workspace: WasmBlock | null;
   layout: RecurrentLayout;
 }
 
@@ -76,6 +76,9 @@ export function wasmRecurrentForward(
   const fn = k.fn;
 
   k.reset();
+  // The workspace stays where the kernels write it until backward reads it.
+  const wsBlock = save ? k.retain(rows * wsW) : null;
+  const ws = wsBlock ? wsBlock.at : 0;
   // W_ihᵀ and W_hhᵀ (read through strides), packed once per weight array and kept.
   const packedIh = k.packedWeights(data(inputs.wIh) as Float32Array, I, GH, 1, I);
   const packedHh = k.packedWeights(data(inputs.wHh) as Float32Array, H, GH, 1, H);
@@ -86,7 +89,6 @@ export function wasmRecurrentForward(
   const scratch = k.scratch(usable);
   const h = k.alloc(B * H);
   const c = k.alloc(B * H);
-  const ws = save ? k.alloc(rows * wsW) : 0;
   const bIh = inputs.bIh ? k.put(data(inputs.bIh) as Float32Array) : 0;
   const bHh = inputs.bHh ? k.put(data(inputs.bHh) as Float32Array) : 0;
   const hw = k.alloc(B * GH);
@@ -135,8 +137,7 @@ export function wasmRecurrentForward(
 
   const cN = lstm ? new Float32Array(B * H) : undefined;
   for (let r = 0; r < B; r++) cN?.set(f.subarray(c / 4 + r * H, c / 4 + (r + 1) * H), order[r] * H);
-  const workspace = save ? k.take(ws, rows * wsW) : new Float32Array(0);
-  return { y, hN, cN, workspace, layout: L };
+  return { y, hN, cN, workspace: wsBlock, layout: L };
 }
 
 /** Backpropagation through time for `wasmRecurrentForward`, from its workspace. */
@@ -144,7 +145,7 @@ export function wasmRecurrentBackward(
   k: WasmKernels,
   inputs: RecurrentInputs,
   attrs: RecurrentAttrs,
-  workspace: Float32Array,
+  workspace: WasmBlock,
   dy: TypedArray,
   dhN: TypedArray,
   dcN: TypedArray | undefined,
@@ -162,7 +163,8 @@ export function wasmRecurrentBackward(
   // W_hh [G·H, H] for dh_prev = dG·W_hh and W_ih [G·H, I] for dx = dA·W_ih, as they are (row-major).
   const packedHh = k.packedWeights(data(inputs.wHh) as Float32Array, GH, H, H, 1);
   const packedIh = k.packedWeights(data(inputs.wIh) as Float32Array, GH, I, I, 1);
-  const ws = k.put(workspace);
+  if (workspace.released) throw new Error('backend-js: the recurrent workspace was released before backward');
+  const ws = workspace.at;
   const dG = k.alloc(rows * GH);
   const dA = gru ? k.alloc(rows * GH) : dG; // LSTM and RNN: the input side sees the same gradients
   const dh = k.alloc(B * H);

@@ -50,14 +50,45 @@ const PACK_CACHE_BYTES = 64 << 20;
 const MAX_PAGES = 32768; // 2 GiB: pointers stay positive i32s
 
 /**
- * The instantiated kernels plus a bump arena over their memory. A kernel call resets the arena,
- * allocates what it needs, then takes a view: memory only grows (never shrinks), so a training
- * loop reaches its high-water mark in the first step and allocates nothing after it.
+ * A region of kernel memory that outlives the call that made it: a forward's workspace, kept in
+ * place until its backward has read it, so it is never copied out of wasm memory and back.
+ * Released when the tensor that owns it is disposed.
+ */
+export class WasmBlock {
+  released = false;
+
+  constructor(
+    private readonly owner: WasmKernels,
+    /** Byte offset into the kernels' memory. */
+    readonly at: number,
+    readonly floats: number,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.owner.releaseBlock(this);
+  }
+
+  /** A copy of the values (for inspection; kernels read them in place). */
+  copy(): Float32Array {
+    return this.owner.take(this.at, this.floats);
+  }
+}
+
+/**
+ * The instantiated kernels plus a bump arena over their memory. Memory is, from the bottom: the
+ * module's own page, packed weights cached between calls, blocks retained across calls
+ * (workspaces), then the call arena. A kernel call resets the arena, allocates what it needs,
+ * then takes a view: memory only grows (never shrinks), so a training loop reaches its high-water
+ * mark in the first step and allocates nothing after it.
  */
 export class WasmKernels {
   private top = ARENA_START;
-  /** End of the packed-weight cache; each call's arena starts here. */
+  /** End of the packed-weight cache; retained blocks, then each call's arena, start here. */
   private cacheTop = ARENA_START;
+  /** Retained blocks, in address order from cacheTop; released ones leave holes until the ones above go. */
+  private blocks: WasmBlock[] = [];
   private packs = new WeakMap<Float32Array, Map<string, number>>();
   private view: Float32Array;
   private pool: ThreadPool | null = null;
@@ -169,24 +200,57 @@ export class WasmKernels {
    * stay, below the call arena, until they pass PACK_CACHE_BYTES; then the next call starts over.
    */
   reset(): void {
-    if (this.cacheTop - ARENA_START > PACK_CACHE_BYTES) {
+    if (this.blocks.length === 0 && this.cacheTop - ARENA_START > PACK_CACHE_BYTES) {
       this.cacheTop = ARENA_START;
       this.packs = new WeakMap();
     }
-    this.top = this.cacheTop;
+    this.top = this.arenaStart();
+  }
+
+  private arenaStart(): number {
+    const last = this.blocks[this.blocks.length - 1];
+    return last ? last.at + Math.ceil((last.floats * 4) / 16) * 16 : this.cacheTop;
+  }
+
+  /**
+   * Room for `floats` values that stays valid after this call, until `release()`. Call right
+   * after `reset`, before anything else of the call allocates.
+   */
+  retain(floats: number): WasmBlock {
+    if (this.top !== this.arenaStart()) throw new Error('backend-js: retain must come before the call allocates');
+    const block = new WasmBlock(this, this.alloc(floats), floats);
+    this.blocks.push(block);
+    return block;
+  }
+
+  /** @internal WasmBlock.release: drops released blocks from the top down. */
+  releaseBlock(_block: WasmBlock): void {
+    while (this.blocks.length && this.blocks[this.blocks.length - 1].released) this.blocks.pop();
+  }
+
+  /** Retained blocks not yet released (tests check that workspaces are given back). */
+  get retainedBlocks(): number {
+    return this.blocks.filter((b) => !b.released).length;
   }
 
   /**
    * A weight matrix B (K×N read through element strides rs, cs) packed for gemm, cached per source
    * array: inference calls with the same weights (sampling one token at a time) pack them once.
    * Tensors are immutable, so the array identifies the values. Call right after `reset`, before
-   * any `alloc` of the call.
+   * any `alloc` of the call (after `retain`).
    */
   packedWeights(source: Float32Array, K: number, N: number, rs: number, cs: number): number {
     const key = `${K},${N},${rs},${cs}`;
     let byShape = this.packs.get(source);
     const hit = byShape?.get(key);
     if (hit !== undefined) return hit;
+    if (this.blocks.length > 0) {
+      // Retained blocks sit above the cache, so it cannot grow: pack into this call's arena. (Only
+      // while a gradient is being taken, when the weights are new every step and a cache would miss.)
+      const at = this.alloc(this.fn.packedSize(K, N) / 4);
+      this.fn.packB(K, N, this.put(source), rs, cs, at);
+      return at;
+    }
     if (this.top !== this.cacheTop) throw new Error('backend-js: packedWeights must come before the call allocates');
     const at = this.alloc(this.fn.packedSize(K, N) / 4);
     this.cacheTop = this.top;

@@ -1,7 +1,9 @@
 import type { RecurrentAttrs, RecurrentInputs, RecurrentKind, TypedArray } from '@recur/backend-api';
 import { describe, expect, it } from 'vitest';
 import { createFusedKernels } from '../fused-recurrent';
+import { JsBackend } from '../js-backend';
 import { matMul } from '../kernels/mat-mul';
+import { isBlockTensor } from './block-tensor';
 import { wasmKernels, wasmKernelsOf, wasmReady, wasmVariant, wasmVariantsAvailable } from './runtime';
 
 // The TypeScript kernels are the reference: the SIMD kernels must agree to float32 rounding.
@@ -93,6 +95,7 @@ describe('WebAssembly SIMD kernels', () => {
 
   const simd = createFusedKernels(true);
   const scalar = createFusedKernels(false);
+  const backend = new JsBackend();
   const activations: Record<RecurrentKind, RecurrentAttrs['activations']> = {
     rnn: ['tanh'],
     lstm: ['sigmoid', 'tanh', 'tanh'],
@@ -130,7 +133,8 @@ describe('WebAssembly SIMD kernels', () => {
         };
         const a = simd.recurrent(inputs, attrs);
         const b = scalar.recurrent(inputs, attrs);
-        expect(a.workspace.data).toBeInstanceOf(Float32Array); // the SIMD path ran
+        expect(isBlockTensor(a.workspace)).toBe(true); // the SIMD path ran; its workspace stays in wasm memory
+        expect(a.workspace.data).toBeInstanceOf(Float32Array);
         expect(b.workspace.data).toBeInstanceOf(Float64Array);
         expect(maxDiff(a.y.data as TypedArray, b.y.data as TypedArray)).toBeLessThan(1e-6);
         expect(maxDiff(a.hN.data as TypedArray, b.hN.data as TypedArray)).toBeLessThan(1e-6);
@@ -146,6 +150,7 @@ describe('WebAssembly SIMD kernels', () => {
           expect(got === undefined, key).toBe(want === undefined);
           if (want && got) expect(maxDiff(got.data as TypedArray, want.data as TypedArray), key).toBeLessThan(2e-6);
         }
+        backend.dispose(a.workspace);
       });
     }
   }
@@ -165,8 +170,11 @@ describe('WebAssembly SIMD kernels', () => {
       wHh: { data: random(64, 3), shape: [16, 4], dtype: 'float32' as const },
       h0: { data: new Float32Array(4), shape: [1, 4], dtype: 'float32' as const },
     });
-    const kernelOf = (attrs: RecurrentAttrs, dtype: 'float32' | 'float64' = 'float32') =>
-      (simd.recurrent(inputs(dtype), attrs).workspace.data as object).constructor;
+    const kernelOf = (attrs: RecurrentAttrs, dtype: 'float32' | 'float64' = 'float32') => {
+      const { workspace } = simd.recurrent(inputs(dtype), attrs);
+      backend.dispose(workspace);
+      return (workspace.data as object).constructor;
+    };
     expect(kernelOf(base)).toBe(Float32Array);
     expect(kernelOf(base, 'float64')).toBe(Float64Array);
     expect(kernelOf({ ...base, activations: ['hardSigmoid', 'tanh', 'tanh'] })).toBe(Float64Array);
@@ -198,12 +206,51 @@ describe('WebAssembly SIMD kernels', () => {
         t(random(B * T * H, 4), [B, T, H]),
         t(new Float32Array(B * H), [B, H]),
       );
+      return out.workspace;
     };
-    step();
+    backend.dispose(step());
     const k = wasmKernels();
     const bytes = k?.memoryBytes;
-    for (let i = 0; i < 50; i++) step();
+    for (let i = 0; i < 500; i++) backend.dispose(step());
     expect(k?.memoryBytes).toBe(bytes);
+    expect(k?.retainedBlocks).toBe(0);
+  });
+
+  it('keeps a workspace in wasm memory from forward to backward, and gives it back when disposed', () => {
+    const [B, T, I, H] = [3, 5, 4, 8];
+    const inputs: RecurrentInputs = {
+      x: t(random(B * T * I, 1), [B, T, I]),
+      wIh: t(random(3 * H * I, 2), [3 * H, I]),
+      wHh: t(random(3 * H * H, 3), [3 * H, H]),
+      h0: t(random(B * H, 4), [B, H]),
+    };
+    const attrs: RecurrentAttrs = {
+      kind: 'gru',
+      hiddenSize: H,
+      projSize: 0,
+      reverse: false,
+      activations: activations.gru,
+      linearBeforeReset: true,
+    };
+    const k = wasmKernels();
+    const dy = t(random(B * T * H, 5), [B, T, H]);
+    const dh = t(random(B * H, 6), [B, H]);
+    // Two forwards before either backward (a stacked or bidirectional layer), backward in reverse order.
+    const first = simd.recurrent(inputs, attrs);
+    const second = simd.recurrent(inputs, attrs);
+    expect(k?.retainedBlocks).toBe(2);
+    const g2 = simd.recurrentBackward(inputs, attrs, second, dy, dh);
+    const g1 = simd.recurrentBackward(inputs, attrs, first, dy, dh);
+    // Each backward read its own workspace, untouched by the calls in between.
+    expect(maxDiff(g1.dWHh.data as TypedArray, g2.dWHh.data as TypedArray)).toBe(0);
+    const ref = scalar.recurrentBackward(inputs, attrs, scalar.recurrent(inputs, attrs), dy, dh);
+    expect(maxDiff(g1.dWHh.data as TypedArray, ref.dWHh.data as TypedArray)).toBeLessThan(2e-6);
+    backend.dispose(first.workspace);
+    expect(k?.retainedBlocks).toBe(1);
+    backend.dispose(second.workspace);
+    backend.dispose(second.workspace); // twice is harmless
+    expect(k?.retainedBlocks).toBe(0);
+    expect(() => simd.recurrentBackward(inputs, attrs, first, dy, dh)).toThrow(/released before backward/);
   });
 
   it('keeps packed weights between calls, and starts over instead of growing when weights keep changing', () => {
@@ -294,6 +341,8 @@ describe('WebAssembly SIMD kernels', () => {
         for (const key of ['dx', 'dh0', 'dWIh', 'dWHh', 'dBIh', 'dBHh'] as const) {
           expect(maxDiff(gb[key]?.data as TypedArray, ga[key]?.data as TypedArray), key).toBe(0);
         }
+        backend.dispose(a.workspace);
+        backend.dispose(b.workspace);
       });
     }
   });
