@@ -25,6 +25,8 @@ export type {
   ActivationName,
   AdamAttrs,
   FusedKernels,
+  LinearCrossEntropyAttrs,
+  LinearCrossEntropyInputs,
   RecurrentAttrs,
   RecurrentGrads,
   RecurrentInputs,

@@ -4,6 +4,8 @@
 // TypeScript side chose, so the kernels allocate nothing. All values are float32.
 //
 // One entry, one concept per file: gemm.ts (matrix multiply), simd-math.ts (four-lane helpers,
-// the multiply-add that relaxed SIMD fuses), recurrent.ts (the fused RNN / LSTM / GRU steps).
+// the multiply-add that relaxed SIMD fuses), recurrent.ts (the fused RNN / LSTM / GRU steps),
+// cross-entropy.ts (softmax cross-entropy rows for the fused Linear + loss kernel).
+export { scaleRows, xentRows } from './cross-entropy';
 export { gemm, gemmScratchSize, packB, packedSize } from './gemm';
 export { broadcastRows, colSums, gruBackRows, gruRows, lstmBackRows, lstmRows, rnnBackRows, rnnRows } from './recurrent';

@@ -14,7 +14,7 @@ import {
   type TypedArray,
   type UnaryOp,
 } from '@recur/backend-api';
-import { createFusedKernels } from './fused-recurrent';
+import { createFusedKernels } from './fused-kernels';
 import { binaryLoop, castArray, compareLoop, expandTo, unaryLoop } from './kernels/elementwise';
 import { matMul } from './kernels/mat-mul';
 import { broadcastTo, concat, gather, pad, scatterAdd, slice, transpose } from './kernels/movement';

@@ -1,13 +1,15 @@
 import type { RecurrentAttrs, RecurrentKind } from '@recur/backend-api';
 import { embeddingLookup, runRecurrent } from '@recur/layers';
-import { concat, reshape, tensor } from '@recur/tensor';
+import { concat, mul, reshape, sum, tensor } from '@recur/tensor';
+import { linearCrossEntropy } from '@recur/train';
 import type { OpCase } from './op-cases';
 import { type NDArray, nd } from './reference';
 
 /**
- * Op cases for the kernels that layers call as one fused op (`embedding`, `recurrent`): the
- * forward against plain loops written from PyTorch's equations, and gradcheck of their rules in
- * autograd's table. Each runs whatever path the backend offers (fused kernel or composed).
+ * Op cases for the kernels that layers and losses call as one fused op (`embedding`, `recurrent`,
+ * `linearCrossEntropy`): the forward against plain loops written from PyTorch's equations, and
+ * gradcheck of their rules in autograd's table. Each runs whatever path the backend offers
+ * (fused kernel or composed).
  */
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
@@ -107,7 +109,53 @@ function recurrentCase(kind: RecurrentKind, reverse: boolean, lengths: number[] 
   };
 }
 
+/**
+ * Per-row softmax cross-entropy of x·Wᵀ + b with label smoothing ε (PyTorch's formula), target
+ * `ignore` giving 0, weighted by row w[n] = 1 + n / N and summed (so every row's gradient shows).
+ */
+function linearCrossEntropyReference(
+  x: NDArray,
+  w: NDArray,
+  b: NDArray,
+  targets: number[],
+  eps: number,
+  ignore: number,
+): NDArray {
+  const [N, K] = x.shape;
+  const C = w.shape[0];
+  let total = 0;
+  for (let n = 0; n < N; n++) {
+    if (targets[n] === ignore) continue;
+    const z = Array.from({ length: C }, (_, c) => dotRow(w, c, x.data.slice(n * K, (n + 1) * K)) + b.data[c]);
+    const m = Math.max(...z);
+    const lse = m + Math.log(z.reduce((s, v) => s + Math.exp(v - m), 0));
+    const mean = z.reduce((s, v) => s + v, 0) / C;
+    total += (1 + n / N) * ((1 - eps) * (lse - z[targets[n]]) + eps * (lse - mean));
+  }
+  return nd([], [total]);
+}
+
+function linearCrossEntropyCase(eps: number): OpCase {
+  const targets = [2, -100, 0, 4, 4, 1];
+  const [N, K, C] = [targets.length, 3, 5];
+  const rowWeights = Array.from({ length: N }, (_, n) => 1 + n / N);
+  return {
+    name: `linearCrossEntropy (per row, an ignored target${eps ? `, label smoothing ${eps}` : ''})`,
+    inputs: [{ shape: [N, K] }, { shape: [C, K] }, { shape: [C] }],
+    run: (x, w, b) =>
+      sum(
+        mul(
+          linearCrossEntropy(x, w, b, tensor(targets, { dtype: 'int32' }), { reduction: 'none', labelSmoothing: eps }),
+          tensor(rowWeights, { dtype: x.dtype }),
+        ),
+      ),
+    reference: (x, w, b) => linearCrossEntropyReference(x, w, b, targets, eps, -100),
+  };
+}
+
 export const FUSED_OP_CASES: OpCase[] = [
+  linearCrossEntropyCase(0),
+  linearCrossEntropyCase(0.2),
   {
     name: 'embedding (repeated ids)',
     inputs: [{ shape: [5, 3] }, { shape: [2, 3], int: [4, 1, 4, 0, 1, 2] }],

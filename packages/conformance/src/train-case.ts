@@ -50,8 +50,19 @@ const series = (values: number[]): FixtureTensor => ({ shape: [values.length], d
 /**
  * Replays a training trajectory: the same start, batch, optimizer and clipping as PyTorch; every
  * step's loss, every clipping norm, the final weights and the greedy continuation of "hello".
+ * Twice: with the loss as `model.loss` (the head and cross-entropy fused where the backend has
+ * the kernel) and as `crossEntropy` of the logits; the second's comparisons are marked so.
  */
 export function runTrainCase(c: TrainCase, options: CaseOptions = {}): Comparison[] {
+  return [
+    ...replay(c, options, (m, x, y) => m.loss(x, y).loss, ''),
+    ...replay(c, options, (m, x, y) => crossEntropy(m.forward(x).logits, y), ' (crossEntropy of the logits)'),
+  ];
+}
+
+type LossOf = (model: RecurrentLM, x: Tensor, y: Tensor) => Tensor;
+
+function replay(c: TrainCase, options: CaseOptions, lossOf: LossOf, suffix: string): Comparison[] {
   const dtype = options.dtype ?? 'float32';
   const cfg = c.config;
   const model = new RecurrentLM({
@@ -74,7 +85,7 @@ export function runTrainCase(c: TrainCase, options: CaseOptions = {}): Compariso
     const params = model.parameters();
     for (let k = 0; k < cfg.steps; k++) {
       const { value, grads } = valueAndGradsOf(
-        () => crossEntropy(model.forward(x).logits, y),
+        () => lossOf(model, x, y),
         params.map((p) => p.value),
       );
       losses.push(value.item());
@@ -117,7 +128,7 @@ export function runTrainCase(c: TrainCase, options: CaseOptions = {}): Compariso
           ? 'same text'
           : `got ${JSON.stringify(text)}, want ${JSON.stringify(c.greedy_from_hello)}`,
     });
-    return results;
+    return results.map((r) => ({ ...r, name: r.name + suffix }));
   } finally {
     optimizer.dispose();
     model.dispose();

@@ -16,7 +16,7 @@ import { torchUniform } from './initializers';
 import { type ArrayInput, Layer, type LayerArgs } from './keras/layer';
 import { checkOptions, LAYER_ARG_KEYS } from './keras/options';
 import type { ShapeArg, SymbolicShape } from './keras/symbolic';
-import { Module } from './module';
+import { Module, type Parameter } from './module';
 
 /**
  * A fully connected layer, y = act(x·Wᵀ + b), on the last axis. The PyTorch door is `Linear`
@@ -47,6 +47,16 @@ export class Linear extends Module {
     const o = { dtype: options.dtype ?? 'float32', rng: options.rng };
     this.registerParameter('weight', torchUniform(bound)([outFeatures, inFeatures], o));
     if (options.bias ?? true) this.registerParameter('bias', torchUniform(bound)([outFeatures], o));
+  }
+
+  /** weight [out, in], as nn.Linear.weight. */
+  get weight(): Parameter {
+    return this.parameter('weight');
+  }
+
+  /** bias [out], or null when built with `bias: false` (nn.Linear.bias is None then). */
+  get bias(): Parameter | null {
+    return this.hasParameter('bias') ? this.parameter('bias') : null;
   }
 
   forward(x: Tensor): Tensor {

@@ -2,6 +2,8 @@ export type {
   Backend,
   BackendTensor,
   DType,
+  LinearCrossEntropyAttrs,
+  LinearCrossEntropyInputs,
   RecurrentAttrs,
   RecurrentInputs,
   RecurrentOutputs,

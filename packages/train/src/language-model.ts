@@ -10,6 +10,8 @@ import {
   type Tensor,
   tidy,
 } from '@recur/tensor';
+import type { CrossEntropyOptions } from './losses/cross-entropy';
+import { linearCrossEntropy } from './losses/linear-cross-entropy';
 
 export interface LMState {
   h: Tensor;
@@ -80,12 +82,52 @@ export class RecurrentLM extends Module implements SequenceModel {
   }
 
   forward(ids: Tensor, state?: LMState): { logits: Tensor; state: LMState } {
-    if (ids.rank !== 2)
-      throw new ShapeError(`${this.name}: token ids should be [batch, time], got ${formatShape(ids.shape)}`);
     return tidy(() => {
-      const r = this.rnn.forward(this.embedding.forward(ids), { h0: state?.h, c0: state?.c });
+      const r = this.hidden(ids, state);
       return { logits: this.head.forward(r.output), state: { h: r.hN, c: r.cN } };
     });
+  }
+
+  /**
+   * The training loss of next-token targets [B, T] (softmax cross-entropy, PyTorch's
+   * `cross_entropy(logits, targets)`, with its ignoreIndex, labelSmoothing and reduction) and
+   * the next state: the same numbers as `crossEntropy(lm.forward(ids, state).logits, targets)`,
+   * with the head and the loss run as one fused kernel where the backend has it, so the [B, T, V]
+   * logits are never materialised.
+   *
+   * @example
+   * ```ts
+   * import { valueAndGradsOf } from '@recur/autograd';
+   * import { tensor } from '@recur/tensor';
+   * import { Adam, RecurrentLM } from '@recur/train';
+   * const lm = new RecurrentLM({ vocabSize: 10, embeddingDim: 8, hiddenSize: 16, cell: 'GRU' });
+   * const optimizer = new Adam(lm.parameters(), { lr: 1e-2 });
+   * const x = tensor([[1, 2, 3, 4]], { dtype: 'int32' });
+   * const y = tensor([[2, 3, 4, 5]], { dtype: 'int32' });
+   * const { value, grads } = valueAndGradsOf(() => lm.loss(x, y).loss, optimizer.params.map((p) => p.value));
+   * optimizer.step(grads);
+   * console.log(value.item() > 0, grads.length); // true 5
+   * ```
+   */
+  loss(
+    ids: Tensor,
+    targets: Tensor,
+    options: CrossEntropyOptions & { state?: LMState } = {},
+  ): { loss: Tensor; state: LMState } {
+    const { state, ...lossOptions } = options;
+    return tidy(() => {
+      const r = this.hidden(ids, state);
+      const { weight, bias } = this.head;
+      const loss = linearCrossEntropy(r.output, weight.value, bias?.value, targets, lossOptions);
+      return { loss, state: { h: r.hN, c: r.cN } };
+    });
+  }
+
+  /** Embedding and recurrent layers: the hidden states the head reads. */
+  private hidden(ids: Tensor, state?: LMState) {
+    if (ids.rank !== 2)
+      throw new ShapeError(`${this.name}: token ids should be [batch, time], got ${formatShape(ids.shape)}`);
+    return this.rnn.forward(this.embedding.forward(ids), { h0: state?.h, c0: state?.c });
   }
 }
 

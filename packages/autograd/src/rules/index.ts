@@ -1,12 +1,13 @@
 import { elementwiseRules } from './elementwise';
 import { embeddingRule } from './embedding';
+import { linearCrossEntropyRule } from './linear-cross-entropy';
 import { matMulRules } from './mat-mul';
 import { movementRules } from './movement';
 import { recurrentRule } from './recurrent';
 import { reduceRules } from './reduce';
 import type { GradRule } from './rule';
 
-/** Every kernel's gradient rule, the fused kernels' (recurrent, embedding) included. */
+/** Every kernel's gradient rule, the fused kernels' (recurrent, embedding, linearCrossEntropy) included. */
 const rules = new Map<string, GradRule>(
   Object.entries({
     ...elementwiseRules,
@@ -15,6 +16,7 @@ const rules = new Map<string, GradRule>(
     ...movementRules,
     recurrent: recurrentRule,
     embedding: embeddingRule,
+    linearCrossEntropy: linearCrossEntropyRule,
   }),
 );
 

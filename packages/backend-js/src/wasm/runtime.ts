@@ -40,6 +40,18 @@ export interface KernelExports {
   ): void;
   colSums(rows: number, cols: number, src: number, stride: number, dst: number): void;
   broadcastRows(rows: number, cols: number, bias: number, dst: number): void;
+  xentRows(
+    rows: number,
+    C: number,
+    z: number,
+    ld: number,
+    targets: number,
+    ignore: number,
+    epsBits: number,
+    loss: number,
+    grad: number,
+  ): void;
+  scaleRows(rows: number, C: number, src: number, ld: number, g: number, dst: number): void;
 }
 
 const PAGE = 65536;
@@ -384,6 +396,15 @@ export async function wasmReady(threads = 1): Promise<boolean> {
   return (await started) !== null;
 }
 
+/**
+ * The kernels' memory: its size in bytes (it only grows, to a training loop's high-water mark) and
+ * the workspaces held in it for a backward still to come. null when the kernels are not loaded.
+ */
+export function wasmMemory(): { bytes: number; retainedBlocks: number } | null {
+  const k = loaded ?? null;
+  return k ? { bytes: k.memoryBytes, retainedBlocks: k.retainedBlocks } : null;
+}
+
 /** Whether the WebAssembly SIMD kernels are loaded and in use for float32 work. */
 export function wasmAvailable(): boolean {
   return wasmKernels() !== null;
@@ -407,7 +428,16 @@ function sharedMemoryKernels(v: WasmVariant): WasmKernels | null {
 }
 
 /** Names of the exports a worker may be asked to run. */
-const WORKER_CALLS = ['gemm', 'lstmRows', 'gruRows', 'rnnRows', 'lstmBackRows', 'gruBackRows', 'rnnBackRows'];
+const WORKER_CALLS = [
+  'gemm',
+  'xentRows',
+  'lstmRows',
+  'gruRows',
+  'rnnRows',
+  'lstmBackRows',
+  'gruBackRows',
+  'rnnBackRows',
+];
 
 async function startPool(module: object, memory: WasmMemory): Promise<ThreadPool> {
   return ThreadPool.start(module, memory, WORKER_CALLS, (await availableCores()) - 1);

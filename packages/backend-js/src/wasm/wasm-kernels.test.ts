@@ -1,6 +1,6 @@
 import type { RecurrentAttrs, RecurrentInputs, RecurrentKind, TypedArray } from '@recur/backend-api';
 import { describe, expect, it } from 'vitest';
-import { createFusedKernels } from '../fused-recurrent';
+import { createFusedKernels } from '../fused-kernels';
 import { JsBackend } from '../js-backend';
 import { matMul } from '../kernels/mat-mul';
 import { isBlockTensor } from './block-tensor';

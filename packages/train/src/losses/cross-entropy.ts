@@ -32,6 +32,25 @@ export interface CrossEntropyOptions {
 }
 
 /**
+ * Integer class targets in [0, C) or equal to ignoreIndex, and a label smoothing in [0, 1]: a
+ * clear error naming the first offending target otherwise.
+ */
+export function checkClassTargets(name: string, targets: Tensor, C: number, ignore: number, eps: number): void {
+  if (targets.dtype === 'float32' || targets.dtype === 'float64') {
+    throw new DTypeError(`${name}: targets must be integer class indices, got ${targets.dtype}`);
+  }
+  if (!(eps >= 0 && eps <= 1)) throw new ValueError(`${name}: labelSmoothing must be in [0, 1], got ${eps}`);
+  const t = targets.dataSync();
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] !== ignore && (t[i] < 0 || t[i] >= C)) {
+      throw new ValueError(
+        `${name}: target ${t[i]} at flat position ${i} is outside 0..${C - 1} (and is not ignoreIndex ${ignore})`,
+      );
+    }
+  }
+}
+
+/**
  * Softmax cross-entropy from logits, as torch.nn.functional.cross_entropy with class indices,
  * but with the classes on the last axis (logits [..., C], targets [...] integer).
  *
@@ -53,20 +72,9 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
       `crossEntropy: targets ${formatShape(targets.shape)} should match the logits ${formatShape(logits.shape)} without the class axis (${formatShape(lead)})`,
     );
   }
-  if (targets.dtype === 'float32' || targets.dtype === 'float64') {
-    throw new DTypeError(`crossEntropy: targets must be integer class indices, got ${targets.dtype}`);
-  }
   const ignore = options.ignoreIndex ?? -100;
   const eps = options.labelSmoothing ?? 0;
-  if (!(eps >= 0 && eps <= 1)) throw new ValueError(`crossEntropy: labelSmoothing must be in [0, 1], got ${eps}`);
-  const t = targets.dataSync();
-  for (let i = 0; i < t.length; i++) {
-    if (t[i] !== ignore && (t[i] < 0 || t[i] >= C)) {
-      throw new ValueError(
-        `crossEntropy: target ${t[i]} at flat position ${i} is outside 0..${C - 1} (and is not ignoreIndex ${ignore})`,
-      );
-    }
-  }
+  checkClassTargets('crossEntropy', targets, C, ignore, eps);
   if (options.weight && (options.weight.rank !== 1 || options.weight.shape[0] !== C)) {
     throw new ShapeError(`crossEntropy: weight should be [${C}], got ${formatShape(options.weight.shape)}`);
   }

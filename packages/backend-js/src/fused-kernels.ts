@@ -8,6 +8,12 @@ import type {
   TypedArray,
 } from '@recur/backend-api';
 import { adamStep } from './kernels/adam';
+import {
+  linearCrossEntropyBackwardTs,
+  linearCrossEntropyDims,
+  linearCrossEntropyForward,
+} from './kernels/linear-cross-entropy';
+import { wasmLinearCrossEntropy, wasmLinearCrossEntropyBackward } from './kernels/linear-cross-entropy-wasm';
 import { type RecurrentBackwardResult, recurrentBackward } from './kernels/recurrent-backward';
 import { recurrentForward } from './kernels/recurrent-forward';
 import { type RecurrentLayout, recurrentLayout } from './kernels/recurrent-layout';
@@ -16,9 +22,9 @@ import { blockTensor, isBlockTensor } from './wasm/block-tensor';
 import { type WasmKernels, wasmKernels } from './wasm/runtime';
 
 /**
- * backend-js's fused kernels: Adam's update in one pass, and the whole-sequence recurrent kernels
- * (forward and BPTT): the WebAssembly SIMD
- * kernels for the float32 cases they cover when `useWasm` and the engine allow, else TypeScript.
+ * backend-js's fused kernels: Adam's update in one pass, the whole-sequence recurrent kernels
+ * (forward and BPTT) and Linear + softmax cross-entropy (forward and backward): the WebAssembly
+ * SIMD kernels for the float32 cases they cover when `useWasm` and the engine allow, else TypeScript.
  * The workspace records which kernel made it, so backward always matches forward: the SIMD
  * kernel's stays in wasm memory (a block tensor), the TypeScript kernel's is float64.
  */
@@ -53,6 +59,46 @@ export function createFusedKernels(useWasm: boolean, threads = 1): FusedKernels 
     },
 
     adamStep,
+
+    linearCrossEntropy(inputs, attrs) {
+      const k = useWasm && inputs.x.dtype === 'float32' ? wasmKernels() : null;
+      const N = linearCrossEntropyDims(inputs, attrs).N;
+      if (k) {
+        const r = wasmLinearCrossEntropy(k, inputs, attrs, threads);
+        return {
+          loss: { data: r.loss, shape: [N], dtype: 'float32' },
+          workspace: r.workspace
+            ? blockTensor(r.workspace)
+            : { data: new Float32Array(0), shape: [0], dtype: 'float32' },
+        };
+      }
+      const r = linearCrossEntropyForward(inputs, attrs);
+      const dLogits = r.dLogits ?? new Float64Array(0);
+      return {
+        loss: { data: r.loss, shape: [N], dtype: inputs.x.dtype },
+        workspace: { data: dLogits, shape: [dLogits.length], dtype: 'float64' },
+      };
+    },
+
+    linearCrossEntropyBackward(inputs, attrs, workspace, dLoss) {
+      const dL = dLoss.data as TypedArray;
+      let g: { dx: TypedArray; dWeight: TypedArray; dBias?: TypedArray };
+      if (isBlockTensor(workspace)) {
+        const k = wasmKernels();
+        if (!k) throw new Error('backend-js: a WebAssembly workspace reached backward without the kernels');
+        g = wasmLinearCrossEntropyBackward(k, inputs, attrs, workspace.block, dL, threads);
+      } else if (workspace.dtype === 'float64' && workspace.shape[0] > 0) {
+        g = linearCrossEntropyBackwardTs(inputs, attrs, (workspace as { data: Float64Array }).data, dL);
+      } else {
+        throw new Error('backend-js: linearCrossEntropyBackward needs the workspace of a forward that saved one');
+      }
+      const dtype = inputs.x.dtype;
+      return {
+        dx: { data: g.dx, shape: [...inputs.x.shape], dtype },
+        dWeight: { data: g.dWeight, shape: [...inputs.weight.shape], dtype },
+        dBias: g.dBias && inputs.bias ? { data: g.dBias, shape: [...inputs.bias.shape], dtype } : undefined,
+      };
+    },
 
     recurrentBackward(inputs, attrs, outputs, dy, dhN, dcN): RecurrentGrads {
       const ws = outputs.workspace;
