@@ -4,6 +4,7 @@ import { TfjsBackend } from '@recur/backend-tfjs';
 import { GRU, LSTM } from '@recur/layers';
 import { dispose, getBackend, randomNormal, registerBackend, setBackend, sum, tidy, toBackend } from '@recur/tensor';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { gemmFraction, gemmReferenceGflops } from './gemm-reference';
 import { JS_VARIANTS, registerJsVariants } from './js-variants';
 import { benchModel, ort, ortSession } from './ort';
 import { tf, useTfjsBackend } from './tfjs';
@@ -139,8 +140,18 @@ export async function benchLstmTrainStep(): Promise<Row[]> {
   const rows: Row[] = [];
   const [B, T] = [32, 64];
   const workload = `LSTM train step ${B}×${T}`;
+  // 3 × the forward's products: the input projection and the recurrent product of every step.
+  const flops = 3 * 2 * B * T * 4 * H * (I + H);
+  const gemm = await gemmReferenceGflops();
   const add = (contender: string, ms: number | null, note?: string) =>
-    rows.push({ workload, contender, ms, rate: ms ? ((B * T) / ms) * 1000 : undefined, note });
+    rows.push({
+      workload,
+      contender,
+      ms,
+      rate: ms ? ((B * T) / ms) * 1000 : undefined,
+      note,
+      extra: gemmFraction(flops, ms, gemm),
+    });
   await registerJsVariants();
   setBackend('js');
   const layer = new LSTM(I, H, { batchFirst: true });

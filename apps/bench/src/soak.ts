@@ -13,7 +13,7 @@ import { JsBackend } from '@recur/backend-js';
 import { TfjsBackend } from '@recur/backend-tfjs';
 import { lmWindows } from '@recur/data';
 import { getBackend, manualSeed, numTensors, Rng, setBackend } from '@recur/tensor';
-import { Adam, crossEntropy, fit, generate, RecurrentLM, StateCarry } from '@recur/train';
+import { Adam, fit, generate, RecurrentLM, StateCarry } from '@recur/train';
 import { tf, useTfjsBackend } from './tfjs';
 
 interface Options {
@@ -92,9 +92,9 @@ async function soak(backend: string, o: Options): Promise<void> {
         }
       },
       loss: (w) => {
-        const out = lm.forward(w.x, carry.take(w.index === 0));
+        const out = lm.loss(w.x, w.y, { state: carry.take(w.index === 0) });
         carry.put(out.state);
-        const loss = crossEntropy(out.logits, w.y);
+        const loss = out.loss;
         w.x.dispose();
         w.y.dispose();
         return loss;

@@ -3,28 +3,44 @@ import { TfjsBackend } from '@recur/backend-tfjs';
 import { dispose, Rng, registerBackend, setBackend, tensor } from '@recur/tensor';
 import { Adam, crossEntropy, RecurrentLM } from '@recur/train';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { gemmFraction, gemmReferenceGflops } from './gemm-reference';
 import { JS_VARIANTS, registerJsVariants } from './js-variants';
 import { tf, useTfjsBackend } from './tfjs';
 import { type Row, timeMedian } from './timing';
 
 /**
  * Char-LM training throughput: Embedding(65, 64) → LSTM(256) → Dense(65), B = 32, T = 64, Adam,
- * one full step (forward, backward, update) per batch.
+ * one full step (forward, backward, update) per batch: `lm.loss` (the head and the loss fused
+ * where the backend has the kernel), and on backend-js also `crossEntropy(lm.forward(x).logits)`.
+ * FLOPs per step: 3 × the forward's products (backward costs two forwards), 3 · 2BT(4H(E + H) + HV).
  */
 export async function benchCharLMTraining(): Promise<Row[]> {
   const [V, E, H, B, T] = [65, 64, 256, 32, 64];
+  const flops = 3 * 2 * B * T * (4 * H * (E + H) + H * V);
+  const gemm = await gemmReferenceGflops();
   const rng = new Rng(9);
   const ids = Array.from({ length: B * T }, () => rng.int(V));
   const next = Array.from({ length: B * T }, () => rng.int(V));
   const workload = 'char-LM train step 32×64 (Adam)';
   const rows: Row[] = [];
   const add = (contender: string, ms: number | null, note?: string) =>
-    rows.push({ workload, contender, ms, rate: ms ? (B * T * 1000) / ms : undefined, note });
+    rows.push({
+      workload,
+      contender,
+      ms,
+      rate: ms ? (B * T * 1000) / ms : undefined,
+      note,
+      extra: gemmFraction(flops, ms, gemm),
+    });
 
   await registerJsVariants();
   registerBackend('tfjs', () => new TfjsBackend());
-  const contenders = [...JS_VARIANTS, { backend: 'tfjs', label: 'recur backend-tfjs on tfjs-wasm' }];
-  for (const { backend, label } of contenders) {
+  const contenders = [
+    ...JS_VARIANTS.map((v) => ({ ...v, composedHead: false })),
+    { backend: 'js', label: 'recur backend-js, crossEntropy of lm.forward logits', composedHead: true },
+    { backend: 'tfjs', label: 'recur backend-tfjs on tfjs-wasm', composedHead: false },
+  ];
+  for (const { backend, label, composedHead } of contenders) {
     if (backend === 'tfjs' && !(await useTfjsBackend('wasm'))) {
       add(label, null, 'unavailable');
       continue;
@@ -36,7 +52,7 @@ export async function benchCharLMTraining(): Promise<Row[]> {
     const y = tensor(next, { shape: [B, T], dtype: 'int32' });
     const step = () => {
       const { value, grads } = valueAndGradsOf(
-        () => crossEntropy(lm.forward(x).logits, y),
+        () => (composedHead ? crossEntropy(lm.forward(x).logits, y) : lm.loss(x, y).loss),
         optimizer.params.map((p) => p.value),
       );
       optimizer.step(grads);

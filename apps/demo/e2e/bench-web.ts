@@ -6,7 +6,7 @@ import { valueAndGradsOf } from '@recur/autograd';
 import { JsBackend, wasmReady, wasmVariant } from '@recur/backend-js';
 import { lmWindows, Vocab } from '@recur/data';
 import { setBackend, tidy } from '@recur/tensor';
-import { Adam, crossEntropy, RecurrentLM } from '@recur/train';
+import { Adam, RecurrentLM } from '@recur/train';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
 import { loadNames } from '../src/corpus';
@@ -31,7 +31,7 @@ async function nodeTokensPerSecond(threads: number): Promise<number> {
     if (!w) break;
     tidy(() => {
       const { grads } = valueAndGradsOf(
-        () => crossEntropy(lm.forward(w.x).logits, w.y),
+        () => lm.loss(w.x, w.y).loss,
         lm.parameters().map((p) => p.value),
       );
       optimizer.step(grads);

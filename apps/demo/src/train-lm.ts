@@ -3,16 +3,7 @@ import { join } from 'node:path';
 import { shuffleInPlace, Vocab } from '@recur/data';
 import { atomicWriteFile } from '@recur/data/node';
 import { Rng } from '@recur/tensor';
-import {
-  Adam,
-  type Callback,
-  crossEntropy,
-  type EpochLogs,
-  fit,
-  generate,
-  RecurrentLM,
-  StateCarry,
-} from '@recur/train';
+import { Adam, type Callback, type EpochLogs, fit, generate, RecurrentLM, StateCarry } from '@recur/train';
 import cliProgress from 'cli-progress';
 import { loadNames } from './corpus';
 import { type LMCell, type LMMeta, saveLM } from './lm-checkpoint';
@@ -142,9 +133,10 @@ export async function trainLM(o: TrainLMOptions, out: Output, signal?: AbortSign
     validation: () => lmWindowsOf(valStream, Math.min(o.batch, 8), o.seqLen),
     loss: (w, { training }) => {
       const start = training ? carry.take(w.index === 0) : undefined;
-      const r = lm.forward(w.x, start);
+      // The head and the loss as one fused kernel (the logits are never materialised).
+      const r = lm.loss(w.x, w.y, { state: start });
       if (training) carry.put(r.state);
-      return { loss: crossEntropy(r.logits, w.y), count: w.y.size };
+      return { loss: r.loss, count: w.y.size };
     },
     clipGradNorm: 1,
     callbacks: [progress],

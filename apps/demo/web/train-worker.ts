@@ -5,15 +5,7 @@ import { TfjsBackend } from '@recur/backend-tfjs';
 import { lmWindows, Vocab } from '@recur/data';
 import { exportOnnx } from '@recur/onnx';
 import { numTensors, registerBackend, setBackend, tidy } from '@recur/tensor';
-import {
-  Adam,
-  crossEntropy,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  generate,
-  RecurrentLM,
-  type RecurrentLMConfig,
-} from '@recur/train';
+import { Adam, decodeCheckpoint, encodeCheckpoint, generate, RecurrentLM, type RecurrentLMConfig } from '@recur/train';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
@@ -107,7 +99,7 @@ function validationPerplexity(t: Session, s: TrainSettings): number {
   noGrad(() => {
     for (const w of lmWindows(t.held, { batchSize: s.batch, seqLen: s.seqLen })) {
       tidy(() => {
-        const loss = crossEntropy(t.lm.forward(w.x).logits, w.y);
+        const loss = t.lm.loss(w.x, w.y).loss;
         total += loss.item() * w.y.size;
         count += w.y.size;
       });
@@ -168,7 +160,7 @@ async function run(s: TrainSettings): Promise<void> {
         break outer;
       }
       const loss = tidy(() => {
-        const { value, grads } = valueAndGradsOf(() => crossEntropy(t.lm.forward(w.x).logits, w.y), params());
+        const { value, grads } = valueAndGradsOf(() => t.lm.loss(w.x, w.y).loss, params());
         t.optimizer.step(grads, { skipNonFinite: true });
         return value.item();
       });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lmWindows, shuffleInPlace, Vocab } from '@recur/data';
 import { manualSeed, Rng } from '@recur/tensor';
-import { Adam, crossEntropy, evaluate, fit, generate, RecurrentLM, StateCarry } from '@recur/train';
+import { Adam, evaluate, fit, generate, RecurrentLM, StateCarry } from '@recur/train';
 import { loadCheckpoint, saveCheckpoint } from '@recur/train/node';
 
 export interface NamesOptions {
@@ -58,9 +58,9 @@ export async function trainNames(o: NamesOptions): Promise<NamesResult> {
   const optimizer = new Adam(lm.parameters(), { lr: 0.004 });
   const carry = new StateCarry();
   const loss = (w: { x: import('@recur/tensor').Tensor; y: import('@recur/tensor').Tensor; index: number }) => {
-    const out = lm.forward(w.x, carry.take(w.index === 0));
+    const out = lm.loss(w.x, w.y, { state: carry.take(w.index === 0) });
     carry.put(out.state);
-    const l = crossEntropy(out.logits, w.y);
+    const l = out.loss;
     w.x.dispose();
     w.y.dispose();
     return l;

@@ -7,7 +7,7 @@ import { OrtModel } from '@recur/backend-ort';
 import { lmWindows, Vocab } from '@recur/data';
 import { exportOnnx } from '@recur/onnx';
 import { manualSeed, tensor, tidy } from '@recur/tensor';
-import { Adam, crossEntropy, fit, generate, RecurrentLM, type RecurrentLMConfig } from '@recur/train';
+import { Adam, fit, generate, RecurrentLM, type RecurrentLMConfig } from '@recur/train';
 import { loadCheckpoint, saveCheckpoint } from '@recur/train/node';
 
 const require = createRequire(import.meta.url);
@@ -104,7 +104,7 @@ export async function scaleOut(o: ScaleOutOptions): Promise<ScaleOutResult> {
         yield w;
       }
     },
-    loss: (w) => crossEntropy(lm.forward(w.x).logits, w.y),
+    loss: (w) => lm.loss(w.x, w.y).loss,
     clipGradNorm: 1,
   });
   const start = join(dir, 'recur.safetensors');

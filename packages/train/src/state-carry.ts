@@ -8,7 +8,7 @@ import type { LMState } from './language-model';
  * @example
  * ```ts
  * import { lmWindows } from '@recur/data';
- * import { Adam, crossEntropy, fit, RecurrentLM, StateCarry } from '@recur/train';
+ * import { Adam, fit, RecurrentLM, StateCarry } from '@recur/train';
  * const ids = Array.from({ length: 400 }, (_, i) => i % 7);
  * const lm = new RecurrentLM({ vocabSize: 7, embeddingDim: 4, hiddenSize: 16, cell: 'GRU' });
  * const carry = new StateCarry(); // truncated BPTT: the state flows on, the gradient stops at the window
@@ -18,9 +18,9 @@ import type { LMState } from './language-model';
  *   epochs: 2,
  *   train: () => lmWindows(ids, { batchSize: 4, seqLen: 10 }),
  *   loss: (w) => {
- *     const out = lm.forward(w.x, carry.take(w.index === 0));
+ *     const out = lm.loss(w.x, w.y, { state: carry.take(w.index === 0) }); // cross-entropy of the next tokens
  *     carry.put(out.state);
- *     return crossEntropy(out.logits, w.y);
+ *     return out.loss;
  *   },
  * });
  * console.log(history.epochs[1].loss < history.epochs[0].loss); // true
