@@ -106,7 +106,8 @@ export class RecurrentLM extends Module implements SequenceModel {
    * const y = tensor([[2, 3, 4, 5]], { dtype: 'int32' });
    * const { value, grads } = valueAndGradsOf(() => lm.loss(x, y).loss, optimizer.params.map((p) => p.value));
    * optimizer.step(grads);
-   * console.log(value.item() > 0, grads.length); // true 7 (embedding, GRU weights and biases, head)
+   * // 7 gradients: embedding, the GRU's weights and biases, the head's weight and bias
+   * console.log(value.item() > 0, grads.length); // true 7
    * ```
    */
   loss(
