@@ -121,6 +121,17 @@ export interface FusedKernels {
     expAvgSq: BackendTensor | undefined,
     attrs: AdamAttrs,
   ): { param: BackendTensor; expAvg: BackendTensor; expAvgSq: BackendTensor };
+  /**
+   * `adamStep` over every parameter of an optimizer in one call (one dispatch a step, not one a
+   * parameter). Moments are all absent (the first step) or all present.
+   */
+  adamSteps(
+    params: readonly BackendTensor[],
+    grads: readonly BackendTensor[],
+    expAvgs: readonly BackendTensor[] | undefined,
+    expAvgSqs: readonly BackendTensor[] | undefined,
+    attrs: AdamAttrs,
+  ): { param: BackendTensor; expAvg: BackendTensor; expAvgSq: BackendTensor }[];
 }
 
 /**
@@ -165,4 +176,5 @@ export const FUSED_KERNEL_NAMES = [
   'linearCrossEntropy',
   'linearCrossEntropyBackward',
   'adamStep',
+  'adamSteps',
 ] as const;

@@ -7,7 +7,7 @@ import type {
   RecurrentOutputs,
   TypedArray,
 } from '@recur/backend-api';
-import { adamStep } from './kernels/adam';
+import { adamStep, adamSteps } from './kernels/adam';
 import {
   linearCrossEntropyBackwardTs,
   linearCrossEntropyDims,
@@ -59,6 +59,7 @@ export function createFusedKernels(useWasm: boolean, threads = 1): FusedKernels 
     },
 
     adamStep,
+    adamSteps,
 
     linearCrossEntropy(inputs, attrs) {
       const k = useWasm && inputs.x.dtype === 'float32' ? wasmKernels() : null;

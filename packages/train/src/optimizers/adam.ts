@@ -81,10 +81,55 @@ export class Adam extends Optimizer {
     this.epsilonForm = h.epsilonRaw ? 'raw' : 'biasCorrected';
   }
 
+  /** Whether the backend's one-pass kernel applies to this parameter (it has no AMSGrad). */
+  private fusable(p: Tensor, g: Tensor): boolean {
+    return !this.amsgrad && p.dtype === g.dtype && (p.dtype === 'float32' || p.dtype === 'float64');
+  }
+
+  /** All parameters through the backend's `adamSteps` in one call, when they share a backend that has it. */
+  protected override updateAll(params: readonly Tensor[], grads: readonly Tensor[], slots: readonly Slots[]) {
+    const backend = params[0].backend;
+    const first = !slots[0].exp_avg;
+    if (
+      !backend.fused?.adamSteps ||
+      params.some((p, i) => p.backend !== backend || !this.fusable(p, grads[i]) || !slots[i].exp_avg !== first)
+    ) {
+      return null;
+    }
+    const n = params.length;
+    const moments = first ? [] : [...slots.map((s) => s.exp_avg), ...slots.map((s) => s.exp_avg_sq)];
+    const attrs = this.kernelAttrs();
+    const out = runKernelMulti('adamSteps', [...params, ...grads, ...moments], attrs, (b, ...storage) => {
+      const r = b.fused?.adamSteps?.(
+        storage.slice(0, n),
+        storage.slice(n, 2 * n),
+        first ? undefined : storage.slice(2 * n, 3 * n),
+        first ? undefined : storage.slice(3 * n),
+        attrs,
+      );
+      if (!r) throw new Error(`Adam: backend ${b.name} lost its adamSteps kernel`);
+      return r.flatMap((u) => [u.param, u.expAvg, u.expAvgSq]);
+    });
+    return params.map((_, i) => ({
+      value: out[3 * i],
+      slots: { exp_avg: out[3 * i + 1], exp_avg_sq: out[3 * i + 2] },
+    }));
+  }
+
+  private kernelAttrs() {
+    return {
+      lr: this.lr,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.stepEps(),
+      weightDecay: this.weightDecay,
+      decoupled: this.decoupled,
+      step: this.stepCount,
+    };
+  }
+
   protected update(p: Tensor, g: Tensor, slots: Slots) {
-    const fused = p.backend.fused?.adamStep;
-    if (fused && !this.amsgrad && p.dtype === g.dtype && (p.dtype === 'float32' || p.dtype === 'float64'))
-      return this.fusedUpdate(p, g, slots);
+    if (p.backend.fused?.adamStep && this.fusable(p, g)) return this.fusedUpdate(p, g, slots);
     let param = p;
     let grad = g;
     if (this.weightDecay) {
@@ -115,15 +160,7 @@ export class Adam extends Optimizer {
   /** The backend's one-pass kernel (same rule): one array per result instead of a dozen temporaries. */
   private fusedUpdate(p: Tensor, g: Tensor, slots: Slots) {
     const inputs = [p, g, ...(slots.exp_avg ? [slots.exp_avg, slots.exp_avg_sq] : [])];
-    const attrs = {
-      lr: this.lr,
-      beta1: this.beta1,
-      beta2: this.beta2,
-      eps: this.stepEps(),
-      weightDecay: this.weightDecay,
-      decoupled: this.decoupled,
-      step: this.stepCount,
-    };
+    const attrs = this.kernelAttrs();
     const [value, expAvg, expAvgSq] = runKernelMulti('adamStep', inputs, attrs, (backend, param, grad, m, v) => {
       const r = backend.fused?.adamStep?.(param, grad, m, v, attrs);
       if (!r) throw new Error(`Adam: backend ${backend.name} lost its adamStep kernel`);

@@ -66,6 +66,18 @@ export abstract class Optimizer {
   protected abstract update(param: Tensor, grad: Tensor, slots: Slots): { value: Tensor; slots: Slots };
 
   /**
+   * Every parameter's update at once, where a subclass has a kernel for that (Adam); null to
+   * update them one by one with `update`.
+   */
+  protected updateAll(
+    _params: readonly Tensor[],
+    _grads: readonly Tensor[],
+    _slots: readonly Slots[],
+  ): { value: Tensor; slots: Slots }[] | null {
+    return null;
+  }
+
+  /**
    * Applies one update. A gradient with NaN or Inf is an error naming it (nothing changes), or,
    * with `skipNonFinite`, a skipped step (returns false).
    */
@@ -90,7 +102,10 @@ export abstract class Optimizer {
     this.stepCount++;
     const results = tidy(() => {
       const clipped = this.clipGrads(grads);
-      return clipped.map((g, i) => this.update(this.params[i].value, g, this.slots[i]));
+      const values = this.params.map((p) => p.value);
+      return (
+        this.updateAll(values, clipped, this.slots) ?? clipped.map((g, i) => this.update(values[i], g, this.slots[i]))
+      );
     });
     results.forEach((r, i) => {
       const old = this.slots[i];

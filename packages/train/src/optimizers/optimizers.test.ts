@@ -1,6 +1,6 @@
 import { JsBackend } from '@recur/backend-js';
 import { Parameter } from '@recur/layers';
-import { dispose, getBackend, Rng, setBackend, type Tensor, tensor } from '@recur/tensor';
+import { dispose, getBackend, Rng, setBackend, type Tensor, tensor, withRecorder } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
 import { Adagrad } from './adagrad';
 import { Adam, AdamW } from './adam';
@@ -139,6 +139,43 @@ describe('optimizers follow PyTorch update rules', () => {
         opt.dispose();
       });
     }
+
+  it('Adam updates every parameter in one adamSteps call, bit for bit as one adamStep per parameter', () => {
+    const previous = getBackend();
+    const shapes = [[3, 4], [4], [2, 2, 5]];
+    const rng = new Rng(4);
+    const values = shapes.map((shape) =>
+      Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform(-1, 1)),
+    );
+    const grads = [0, 1, 2].map(() => values.map((v) => v.map(() => rng.uniform(-1, 1))));
+    const trajectory = (backend: JsBackend) => {
+      setBackend(backend);
+      const params = values.map((v, i) => new Parameter(tensor(v, { shape: shapes[i] })));
+      const opt = new AdamW(params, { lr: 0.05, weightDecay: 0.1 });
+      const kernels: string[] = [];
+      for (const step of grads) {
+        const g = step.map((v, i) => tensor(v, { shape: shapes[i] }));
+        withRecorder({ record: (op) => kernels.push(op.kernel), holds: () => false }, () => opt.step(g));
+        g.forEach((t) => t.dispose());
+      }
+      const out = params.map((p) => Array.from(p.value.dataSync()));
+      opt.dispose();
+      params.forEach((p) => p.dispose());
+      return { out, kernels };
+    };
+    try {
+      const all = trajectory(new JsBackend());
+      const single = new JsBackend();
+      delete (single.fused as { adamSteps?: unknown }).adamSteps;
+      const each = trajectory(single);
+      expect(all.kernels.filter((k) => k === 'adamSteps')).toHaveLength(3);
+      expect(all.kernels).not.toContain('adamStep');
+      expect(each.kernels.filter((k) => k === 'adamStep')).toHaveLength(9);
+      expect(all.out).toEqual(each.out);
+    } finally {
+      setBackend(previous);
+    }
+  });
 
   it('state() / loadState() continue exactly where they left off', () => {
     const make = (ps: Parameter[]) => new Adam(ps, { lr: 0.05 });
