@@ -55,7 +55,13 @@ async function main(): Promise<void> {
       'raw InferenceSession',
     );
   if (want('packed'))
-    printTable('Packed against padded', await benchPackedVsPadded(), 'tokens/s', 'recur backend-js, padded');
+    printTable(
+      'Packed against padded',
+      await benchPackedVsPadded(),
+      'tokens/s',
+      'recur backend-js, padded',
+      'packed / padded time (token ratio)',
+    );
   if (want('train') || want('charlm')) {
     // The ceiling the training tables measure themselves against, in this run.
     console.log(

@@ -20,7 +20,7 @@ import {
 import * as tfl from '@tensorflow/tfjs-layers';
 import { ort, ortSession } from './ort';
 import { tf, useTfjsBackend } from './tfjs';
-import { type Row, timeMedian } from './timing';
+import { type Row, timeMedian, timePairs } from './timing';
 
 const [B, T, I, H] = [32, 64, 128, 256];
 
@@ -40,14 +40,22 @@ export async function benchPackedVsPadded(): Promise<Row[]> {
   const train = `LSTM fwd+bwd 32×64, ${padding}`;
   const infer = `LSTM forward 32×64, ${padding}`;
   const rows: Row[] = [];
-  const add = (workload: string, contender: string, ms: number | null, packed: boolean, note?: string) =>
+  const tokenRatio = realTokens / (B * T);
+  // Each contender's padded time, for its packed row's packed / padded column.
+  const paddedMs = new Map<string, number>();
+  const add = (workload: string, contender: string, ms: number | null, packed: boolean, note?: string) => {
+    const base = contender.replace(/, (padded|packed)$/, '');
+    if (!packed && ms) paddedMs.set(`${workload}|${base}`, ms);
+    const padded = paddedMs.get(`${workload}|${base}`);
     rows.push({
       workload,
       contender,
       ms,
       rate: ms ? ((packed ? realTokens : B * T) * 1000) / ms : undefined,
       note: note ?? (packed ? 'real tokens/s' : undefined),
+      extra: packed && ms && padded ? `${(ms / padded).toFixed(2)} (tokens ${tokenRatio.toFixed(2)})` : undefined,
     });
+  };
 
   const layer = new LSTM(I, H, { batchFirst: true });
   const x = randomNormal([B, T, I], 0, 1, { seed: 6 });
@@ -70,13 +78,24 @@ export async function benchPackedVsPadded(): Promise<Row[]> {
     setBackend(backend);
     const xb = toBackend(x, getBackend());
     const params = layer.parameters().map((p) => p.value);
-    const [budget, runs] = backend === 'js' ? [6000, 5] : [0, 2];
-    for (const [how, forward, isPacked] of both) {
-      const step = () => tidy(() => void valueAndGradsOf(() => sum(forward(xb)), params));
-      add(train, `${label}, ${how}`, await timeMedian(step, budget, runs), isPacked);
-      const fwd = () => tidy(() => void forward(xb).dataSync());
-      add(infer, `${label}, ${how}`, await timeMedian(fwd, budget / 2, runs), isPacked);
-    }
+    // Padded and packed alternate, so both see the same machine load and their ratio is fair.
+    const pairs = backend === 'js' ? 15 : 2;
+    const [paddedStep, packedStep] = both.map(
+      ([, forward]) =>
+        async () =>
+          tidy(() => void valueAndGradsOf(() => sum(forward(xb)), params)),
+    );
+    const [trainPadded, trainPacked] = await timePairs(paddedStep, packedStep, pairs);
+    const [paddedFwd, packedFwd] = both.map(
+      ([, forward]) =>
+        async () =>
+          tidy(() => void forward(xb).dataSync()),
+    );
+    const [inferPadded, inferPacked] = await timePairs(paddedFwd, packedFwd, 2 * pairs);
+    add(train, `${label}, padded`, trainPadded, false);
+    add(train, `${label}, packed`, trainPacked, true);
+    add(infer, `${label}, padded`, inferPadded, false);
+    add(infer, `${label}, packed`, inferPacked, true);
     xb.dispose();
   }
   layer.to('js');

@@ -29,6 +29,13 @@ export interface RecurrentAttrs {
   linearBeforeReset: boolean;
   /** false when no gradient will be taken: the kernel may skip saving what backward needs (default true). */
   saveForBackward?: boolean;
+  /**
+   * x is [N, I], the real steps of the batch in PyTorch's packed layout for `seqLengths` (which is
+   * then required): time-major, at each time step the sequences still running, longest first
+   * (ties in batch order); y is [N, Hout] in the same layout. A backend that cannot take it says
+   * so through `supportsRecurrent`, and layers unpack around the kernel instead.
+   */
+  packedInput?: boolean;
 }
 
 /**

@@ -83,6 +83,7 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
   supportsRecurrent(attrs: RecurrentAttrs): boolean {
     const forwardOnly = attrs.activations.every((a) => a in ACT);
     return (
+      !attrs.packedInput && // layers unpack a PackedSequence around this kernel
       attrs.projSize === 0 &&
       (attrs.kind !== 'gru' || attrs.linearBeforeReset) &&
       (attrs.saveForBackward === false ? forwardOnly : standardActivations(attrs))
@@ -90,6 +91,7 @@ export const tfjsFusedKernels: Partial<FusedKernels> = {
   },
 
   recurrent(inputs: RecurrentInputs, attrs: RecurrentAttrs): RecurrentOutputs {
+    if (attrs.packedInput) throw new Error('backend-tfjs: the recurrent kernel takes padded input, not packed');
     const [B, Tn, I] = inputs.x.shape;
     const save = attrs.saveForBackward ?? true;
     const [fA, fB, fC] = attrs.activations.map((a) => ACT[a]);

@@ -21,6 +21,7 @@ export { Dense, type DenseOptions, Linear } from './linear';
 export { Module, Parameter, type StateDictOptions, uniqueName } from './module';
 export { composedRecurrent } from './recurrent/composed';
 export {
+  fusedRecurrentUsable,
   type RecurrentResult,
   type RecurrentState,
   type RecurrentWeights,

@@ -1,5 +1,22 @@
-import { packPaddedSequence, padPackedSequence, padSequences } from '@recur/data';
-import { numTensors, randomUniform, slice, type Tensor, tensor, tidy } from '@recur/tensor';
+import { valueAndGrads } from '@recur/autograd';
+import { JsBackend } from '@recur/backend-js';
+import { PackedSequence, packPaddedSequence, padPackedSequence, padSequences } from '@recur/data';
+import {
+  add,
+  gather,
+  getBackend,
+  mul,
+  numTensors,
+  randomUniform,
+  setBackend,
+  slice,
+  sum,
+  type Tensor,
+  tensor,
+  tidy,
+  toBackend,
+  withRecorder,
+} from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
 import { keras } from './index';
 import { GRU, LSTM, RNN } from './recurrent/torch-recurrent';
@@ -53,6 +70,68 @@ describe('PyTorch-style layers on a PackedSequence', () => {
     r.hN.dispose();
     r.cN?.dispose();
     expect(numTensors()).toBe(before);
+  });
+});
+
+describe('packed rows go straight into the fused kernel', () => {
+  const make = () => new GRU(3, 4, { batchFirst: true, bidirectional: true, numLayers: 2 });
+  const backends: [string, JsBackend][] = [
+    ['SIMD kernel', new JsBackend()],
+    ['TypeScript kernel (unpacked around it)', new JsBackend({ wasm: false })],
+    ['composed (unpacked around the layer)', new JsBackend({ fused: false })],
+  ];
+  for (const [label, backend] of backends) {
+    it(`${label}: output, h_n and every gradient equal those of the padded batch with lengths`, () => {
+      const previous = getBackend();
+      setBackend(backend);
+      try {
+        const layer = make();
+        const xb = toBackend(x, backend);
+        const weights = randomUniform([3, 5, 8], -1, 1, { seed: 3 });
+        const hWeights = randomUniform([4, 3, 4], -1, 1, { seed: 4 });
+        const params = layer.parameters().map((p) => p.value);
+        const objective = (out: Tensor, hN: Tensor) => add(sum(mul(out, weights)), sum(mul(hN, hWeights)));
+        const viaPacked = valueAndGrads((input, ..._ps) => {
+          const r = layer.forward(packPaddedSequence(input, lengths, { batchFirst: true, enforceSorted: false }));
+          return objective(padPackedSequence(r.output, { batchFirst: true }).output, r.hN);
+        })([xb, ...params]);
+        const viaPadded = valueAndGrads((input, ..._ps) => {
+          const r = layer.forward(input, { seqLengths: tensor(lengths, { dtype: 'int32' }) });
+          return objective(r.output, r.hN);
+        })([xb, ...params]);
+        expect(Math.abs(viaPacked.value.item() - viaPadded.value.item())).toBeLessThan(1e-5);
+        viaPacked.grads.forEach((g, i) => expect(maxDiff(g, viaPadded.grads[i]), `gradient ${i}`).toBeLessThan(1e-5));
+        // With the kernel, the layer itself gathers nothing: the packed rows are the kernel's rows.
+        const packed = packPaddedSequence(xb, lengths, { batchFirst: true, enforceSorted: false });
+        const kernels: string[] = [];
+        withRecorder({ record: (op) => kernels.push(op.kernel), holds: () => false }, () => layer.forward(packed));
+        expect(kernels.includes('gather')).toBe(label.startsWith('composed'));
+      } finally {
+        setBackend(previous);
+      }
+    });
+  }
+
+  it('a packing that orders ties otherwise (torch.sort is not stable) is unpacked around the kernel', () => {
+    const layer = new LSTM(3, 4, { batchFirst: true });
+    tidy(() => {
+      const tieLengths = [4, 2, 4];
+      const reference = packPaddedSequence(x, tieLengths, { batchFirst: true, enforceSorted: false });
+      expect(reference.sortedIndices).toEqual([0, 2, 1]);
+      // The same batch packed with sequence 2 ahead of sequence 0: pack a copy with rows 0 and 2
+      // swapped, then say so in the indices.
+      const swappedX = gather(x, tensor([2, 1, 0], { dtype: 'int32' }), 0);
+      const swapped = packPaddedSequence(swappedX, tieLengths, { batchFirst: true, enforceSorted: false });
+      const handMade = new PackedSequence(swapped.data, swapped.batchSizes, [2, 0, 1], [1, 2, 0]);
+      const kernels: string[] = [];
+      const r = withRecorder({ record: (op) => kernels.push(op.kernel), holds: () => false }, () =>
+        layer.forward(handMade),
+      );
+      expect(kernels).toContain('gather');
+      const a = padPackedSequence(r.output, { batchFirst: true }).output;
+      const b = padPackedSequence(layer.forward(reference).output, { batchFirst: true }).output;
+      expect(maxDiff(a, b)).toBeLessThan(1e-6);
+    });
   });
 });
 

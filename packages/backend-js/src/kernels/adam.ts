@@ -78,9 +78,14 @@ function update(
 ): Result {
   const n = data(param).length;
   const [p1, m1, v1] = [0, 1, 2].map(() => allocTypedArray(param.dtype, n));
-  const args = [data(param), data(grad), m ? data(m) : null, v ? data(v) : null, p1, m1, v1] as const;
-  if (param.dtype === 'float64') updateF64(...(args as unknown as Parameters<typeof updateF64>), k);
-  else updateF32(...(args as unknown as Parameters<typeof updateF32>), k);
+  const [p0, g0, m0, v0] = [data(param), data(grad), m ? data(m) : null, v ? data(v) : null];
+  if (param.dtype === 'float64') {
+    const f = (a: TypedArray | null) => a as Float64Array;
+    updateF64(f(p0), f(g0), m0 && f(m0), v0 && f(v0), f(p1), f(m1), f(v1), k);
+  } else {
+    const f = (a: TypedArray | null) => a as Float32Array;
+    updateF32(f(p0), f(g0), m0 && f(m0), v0 && f(v0), f(p1), f(m1), f(v1), k);
+  }
   const like = (values: TypedArray) => ({ data: values, shape: [...param.shape], dtype: param.dtype });
   return { param: like(p1), expAvg: like(m1), expAvgSq: like(v1) };
 }

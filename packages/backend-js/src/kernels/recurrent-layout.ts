@@ -1,4 +1,11 @@
-import { GATE_COUNT, type RecurrentAttrs, type RecurrentInputs, type TypedArray } from '@recur/backend-api';
+import {
+  allocTypedArray,
+  dtypeOfTypedArray,
+  GATE_COUNT,
+  type RecurrentAttrs,
+  type RecurrentInputs,
+  type TypedArray,
+} from '@recur/backend-api';
 
 /** Sizes and the processing order shared by the forward and backward recurrent kernels. */
 export interface RecurrentLayout {
@@ -23,6 +30,8 @@ export interface RecurrentLayout {
   realRows: Int32Array;
   /** b·T + t → its index in realRows, or -1 for padding. */
   rowOf: Int32Array;
+  /** x and y are PyTorch-packed ([N, features], time t's rows from stepStart[t]) rather than [B, T, features]. */
+  packed: boolean;
 }
 
 /** Copies the given rows of a row-major [*, width] matrix (all of them: the matrix itself). */
@@ -37,12 +46,18 @@ export function selectRows(m: TypedArray, rows: Int32Array, width: number, total
 }
 
 export function recurrentLayout(inputs: RecurrentInputs, attrs: RecurrentAttrs): RecurrentLayout {
-  const [B, T, I] = inputs.x.shape;
+  const packed = attrs.packedInput ?? false;
+  if (packed && !inputs.seqLengths) throw new Error('backend-js: packed recurrent input needs seqLengths');
+  const given = inputs.seqLengths?.data as TypedArray | undefined;
+  // Packed: x is [N, I] and the lengths give B and T (the longest sequence).
+  const [B, T, I] = packed
+    ? [inputs.seqLengths?.shape[0] ?? 0, Math.max(0, ...(given ?? [])), inputs.x.shape[1]]
+    : inputs.x.shape;
   const H = attrs.hiddenSize;
   const Hout = attrs.projSize > 0 ? attrs.projSize : H;
   const G = GATE_COUNT[attrs.kind];
   const lengths = new Int32Array(B).fill(T);
-  if (inputs.seqLengths) lengths.set(inputs.seqLengths.data as TypedArray);
+  if (given) lengths.set(given);
   const order = Int32Array.from([...Array(B).keys()].sort((a, b) => lengths[b] - lengths[a] || a - b));
   const active = new Int32Array(T);
   for (let s = 0; s < T; s++) {
@@ -81,10 +96,49 @@ export function recurrentLayout(inputs: RecurrentInputs, attrs: RecurrentAttrs):
     wsWidth,
     realRows: Int32Array.from(real),
     rowOf,
+    packed,
   };
+}
+
+/**
+ * The row of x and y (and of dy, dx) that sorted row `r` reads and writes at processing step `s`:
+ * b·T + t in a [B, T, ·] batch; packed, the row of (r, t) in PyTorch's layout, whose time step t
+ * starts at stepStart[t] with the running sequences in sorted order.
+ */
+export function dataRow(layout: RecurrentLayout, r: number, s: number, reverse: boolean): number {
+  const t = timeIndex(layout, r, s, reverse);
+  return layout.packed ? layout.stepStart[t] + r : layout.order[r] * layout.T + t;
 }
 
 /** The time index row `r` (in sorted order) reads at processing step `s`. */
 export function timeIndex(layout: RecurrentLayout, r: number, s: number, reverse: boolean): number {
   return reverse ? layout.lengths[layout.order[r]] - 1 - s : s;
+}
+
+/**
+ * Packed rows [N, width] (layout.packed) to a zero-padded [B, T, width] batch, for the
+ * TypeScript kernels, which work on padded batches; `packRows` is the way back.
+ */
+export function unpackRows(data: TypedArray, layout: RecurrentLayout, width: number): TypedArray {
+  const { B, T, order, lengths, stepStart } = layout;
+  const out = allocTypedArray(dtypeOfTypedArray(data), B * T * width);
+  for (let r = 0; r < B; r++) {
+    for (let t = 0; t < lengths[order[r]]; t++) {
+      const src = (stepStart[t] + r) * width;
+      out.set(data.subarray(src, src + width), (order[r] * T + t) * width);
+    }
+  }
+  return out;
+}
+
+export function packRows(padded: TypedArray, layout: RecurrentLayout, width: number): TypedArray {
+  const { T, order, lengths, stepStart } = layout;
+  const out = allocTypedArray(dtypeOfTypedArray(padded), stepStart[T] * width);
+  for (let r = 0; r < order.length; r++) {
+    for (let t = 0; t < lengths[order[r]]; t++) {
+      const src = (order[r] * T + t) * width;
+      out.set(padded.subarray(src, src + width), (stepStart[t] + r) * width);
+    }
+  }
+  return out;
 }

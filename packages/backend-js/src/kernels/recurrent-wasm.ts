@@ -1,7 +1,7 @@
 import type { RecurrentAttrs, RecurrentInputs, TypedArray } from '@recur/backend-api';
 import { type WasmBlock, WasmKernels } from '../wasm/runtime';
 import type { RecurrentBackwardResult } from './recurrent-backward';
-import { type RecurrentLayout, recurrentLayout, timeIndex } from './recurrent-layout';
+import { dataRow, type RecurrentLayout, recurrentLayout } from './recurrent-layout';
 
 /**
  * The float32 recurrent kernels on WebAssembly SIMD: the same algorithm as recurrent-forward.ts
@@ -27,22 +27,29 @@ function workspaceWidth(attrs: RecurrentAttrs): number {
 
 const data = (t: { data: unknown } | undefined) => (t ? (t.data as Float32Array) : undefined);
 
-/** Visits every (processing row, step) with the batch row b and time t it stands for. */
-function forEachRow(L: RecurrentLayout, reverse: boolean, visit: (row: number, b: number, t: number) => void): void {
+/** Visits every (processing row, step) with the row of x / y it stands for (see dataRow). */
+function forEachRow(L: RecurrentLayout, reverse: boolean, visit: (row: number, data: number) => void): void {
   for (let s = 0; s < L.T; s++) {
-    for (let r = 0; r < L.active[s]; r++) {
-      const b = L.order[r];
-      visit(L.stepStart[s] + r, b, timeIndex(L, r, s, reverse));
-    }
+    for (let r = 0; r < L.active[s]; r++) visit(L.stepStart[s] + r, dataRow(L, r, s, reverse));
   }
 }
 
-/** Copies x's real rows into wasm memory in processing order. */
+/**
+ * Copies x's real rows into wasm memory in processing order. Packed input in the forward
+ * direction already is in that order: one copy.
+ */
 function putInputsInStepOrder(k: WasmKernels, L: RecurrentLayout, reverse: boolean, x: Float32Array, at: number): void {
   const f = k.f32();
-  const { I, T } = L;
-  forEachRow(L, reverse, (row, b, t) => f.set(x.subarray((b * T + t) * I, (b * T + t + 1) * I), at / 4 + row * I));
+  const { I } = L;
+  if (L.packed && !reverse) {
+    f.set(x.subarray(0, L.stepStart[L.T] * I), at / 4);
+    return;
+  }
+  forEachRow(L, reverse, (row, d) => f.set(x.subarray(d * I, (d + 1) * I), at / 4 + row * I));
 }
+
+/** Rows of y (and dy): N packed, else B·T. */
+const dataRows = (L: RecurrentLayout) => (L.packed ? L.stepStart[L.T] : L.B * L.T);
 
 export interface WasmRecurrentForward {
   y: Float32Array;
@@ -107,7 +114,7 @@ export function wasmRecurrentForward(
     else f.fill(0, c / 4 + r * H, c / 4 + (r + 1) * H);
   }
 
-  const y = new Float32Array(B * T * H);
+  const y = new Float32Array(dataRows(L) * H);
   const hN = new Float32Array(B * H);
   for (let s = 0; s < T; s++) {
     const na = active[s];
@@ -125,10 +132,8 @@ export function wasmRecurrentForward(
         return lstm ? [kernel, n, H, ...rowState, c + r0 * H * 4, ...saved] : [kernel, n, H, ...rowState, ...saved];
       }),
     );
-    for (let r = 0; r < na; r++) {
-      const t = timeIndex(L, r, s, attrs.reverse);
-      y.set(f.subarray(h / 4 + r * H, h / 4 + (r + 1) * H), (order[r] * T + t) * H);
-    }
+    for (let r = 0; r < na; r++)
+      y.set(f.subarray(h / 4 + r * H, h / 4 + (r + 1) * H), dataRow(L, r, s, attrs.reverse) * H);
     // Rows that end here keep this state: later steps never touch them again.
     for (let r = s + 1 < T ? active[s + 1] : 0; r < na; r++) {
       hN.set(f.subarray(h / 4 + r * H, h / 4 + (r + 1) * H), order[r] * H);
@@ -194,7 +199,7 @@ export function wasmRecurrentBackward(
     if (na === 0) continue;
     const step = stepStart[s];
     for (let r = 0; r < na; r++) {
-      const src = (order[r] * T + timeIndex(L, r, s, attrs.reverse)) * H;
+      const src = dataRow(L, r, s, attrs.reverse) * H;
       const dst = dh / 4 + r * H;
       for (let j = 0; j < H; j++) f[dst + j] += dy[src + j];
     }
@@ -224,10 +229,8 @@ export function wasmRecurrentBackward(
   fn.colSums(rows, GH, dA, GH, dBias);
   fn.colSums(rows, GH, dG, GH, dBias + GH * 4);
 
-  const dx = new Float32Array(B * T * I);
-  forEachRow(L, attrs.reverse, (row, b, t) =>
-    dx.set(f.subarray(dxRows / 4 + row * I, dxRows / 4 + (row + 1) * I), (b * T + t) * I),
-  );
+  const dx = new Float32Array(dataRows(L) * I);
+  forEachRow(L, attrs.reverse, (row, d) => dx.set(f.subarray(dxRows / 4 + row * I, dxRows / 4 + (row + 1) * I), d * I));
   const dh0 = new Float32Array(B * H);
   const dc0 = lstm ? new Float32Array(B * H) : undefined;
   for (let r = 0; r < B; r++) {

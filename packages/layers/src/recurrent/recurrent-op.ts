@@ -25,10 +25,24 @@ export interface RecurrentResult {
   cN?: Tensor;
 }
 
+/** Whether `runRecurrent` would run the backend's fused kernel for these attributes on x's backend. */
+export function fusedRecurrentUsable(x: Tensor, attrs: RecurrentAttrs, options: { fused?: boolean } = {}): boolean {
+  const fused = x.backend.fused;
+  const kernelAttrs = { ...attrs, saveForBackward: currentRecorder() !== null };
+  return (
+    options.fused !== false &&
+    !!fused?.recurrent &&
+    (fused.supportsRecurrent?.(kernelAttrs) ?? true) &&
+    (!kernelAttrs.saveForBackward || !!fused.recurrentBackward)
+  );
+}
+
 /**
  * One recurrent layer in one direction over a whole batch-first sequence. Runs the backend's
  * fused kernel when it has one (and `fused` is not false), else the composed per-step path;
- * both are differentiable and agree to float rounding.
+ * both are differentiable and agree to float rounding. With `attrs.packedInput`, x and y are
+ * PyTorch-packed rows (see RecurrentAttrs): only for a kernel that takes them
+ * (`fusedRecurrentUsable`); a PackedSequence is otherwise unpacked around this call.
  */
 export function runRecurrent(
   x: Tensor,
@@ -40,11 +54,8 @@ export function runRecurrent(
   const fused = x.backend.fused;
   // Only a gradient being taken needs the workspace; inference skips writing it.
   const kernelAttrs = { ...attrs, saveForBackward: currentRecorder() !== null };
-  const usable =
-    fused?.recurrent &&
-    (fused.supportsRecurrent?.(kernelAttrs) ?? true) &&
-    (!kernelAttrs.saveForBackward || fused.recurrentBackward);
-  if (options.fused === false || !usable || !fused?.recurrent) {
+  if (!fusedRecurrentUsable(x, attrs, options) || !fused?.recurrent) {
+    if (attrs.packedInput) throw new Error(`runRecurrent: backend '${x.backend.name}' has no kernel for packed input`);
     return composedRecurrent(x, weights, state, attrs);
   }
   const named: Partial<Record<RecurrentSlot, Tensor>> = { x, ...weights, ...state };

@@ -24,7 +24,7 @@ import { dropout } from '../dropout';
 import { torchUniform } from '../initializers';
 import { checkOptions } from '../keras/options';
 import { Module } from '../module';
-import { type RecurrentWeights, runRecurrent } from './recurrent-op';
+import { fusedRecurrentUsable, type RecurrentWeights, runRecurrent } from './recurrent-op';
 
 export interface TorchRecurrentOptions {
   numLayers?: number;
@@ -187,6 +187,7 @@ export abstract class TorchRecurrent extends Module {
     if (isPackedSequence(input)) {
       if (state.seqLengths)
         throw new RecurError(`${this.name}: a PackedSequence carries its lengths; do not pass seqLengths too`);
+      if (this.kernelTakesPacked(input)) return this.runPacked(input, state);
       const { output: padded, lengths } = padPackedSequence(input, { batchFirst: true });
       const lengthTensor = tensor(lengths, { dtype: 'int32' });
       try {
@@ -200,6 +201,32 @@ export abstract class TorchRecurrent extends Module {
       }
     }
     return this.run(input, state, this.batchFirst);
+  }
+
+  /**
+   * Whether the packed rows can go straight into the backend's kernel (no unpacking around it):
+   * the kernel takes them, and the packing orders sequences as the kernel does (longest first,
+   * ties in batch order — packPaddedSequence's order; a hand-made packing may differ).
+   */
+  private kernelTakesPacked(input: PackedSequence): boolean {
+    const probe = { ...this.attrs(false), packedInput: true };
+    if (!fusedRecurrentUsable(input.data, probe, { fused: this.useFused })) return false;
+    if (this.bidirectional && !fusedRecurrentUsable(input.data, { ...probe, reverse: true }, { fused: this.useFused }))
+      return false;
+    const lengths = input.lengths;
+    const order = [...lengths.keys()].sort((a, b) => lengths[b] - lengths[a] || a - b);
+    return order.every((b, i) => b === input.sortedIndices[i]);
+  }
+
+  /** A PackedSequence through the stack with every layer on its packed rows [N, features]. */
+  private runPacked(input: PackedSequence, state: ForwardState): RecurrentOutput<PackedSequence> {
+    const lengths = tensor(input.lengths, { dtype: 'int32' });
+    try {
+      const r = this.runStack(input.data, { ...state, seqLengths: lengths }, true);
+      return { ...r, output: input.withData(r.output) };
+    } finally {
+      lengths.dispose();
+    }
   }
 
   /**
@@ -231,19 +258,35 @@ export abstract class TorchRecurrent extends Module {
       const layout = batchFirst ? '[batch, time, features]' : '[time, batch, features]';
       throw new ShapeError(`${this.name}: input should have rank 3 ${layout}, got ${formatShape(input.shape)}`);
     }
+    return tidy(() => {
+      const r = this.runStack(batchFirst ? input : swapAxes(input, 0, 1), state, false);
+      return { ...r, output: batchFirst ? r.output : swapAxes(r.output, 0, 1) };
+    });
+  }
+
+  /**
+   * The stack over x: [B, T, F], or with `packed` the rows [N, F] of a packing whose lengths are
+   * state.seqLengths (each layer's output is then packed the same way).
+   */
+  private runStack(input: Tensor, state: ForwardState, packed: boolean): RecurrentOutput<Tensor> {
+    const featureAxis = input.rank - 1;
+    if (packed && input.rank !== 2) {
+      throw new ShapeError(`${this.name}: packed data should be [steps, features], got ${formatShape(input.shape)}`);
+    }
     if (input.dtype !== 'float32' && input.dtype !== 'float64') {
       throw new DTypeError(
         `${this.name}: expected a float input ${formatShape(input.shape)}, got ${input.dtype} (token ids go through an Embedding first)`,
       );
     }
-    if (input.shape[2] !== this.inputSize) {
+    if (input.shape[featureAxis] !== this.inputSize) {
       throw new ShapeError(
-        `${this.name}: input has ${input.shape[2]} features, expected inputSize ${this.inputSize} (input ${formatShape(input.shape)})`,
+        `${this.name}: input has ${input.shape[featureAxis]} features, expected inputSize ${this.inputSize} (input ${formatShape(input.shape)})`,
       );
     }
     return tidy(() => {
-      let x = batchFirst ? input : swapAxes(input, 0, 1); // [B, T, F]
-      const [B, T] = x.shape;
+      let x = input;
+      const B = packed ? (state.seqLengths?.size ?? 0) : x.shape[0];
+      const T = packed ? Number.POSITIVE_INFINITY : x.shape[1];
       const dtype = this.parameter(`weight_ih_l0`).dtype;
       if (x.dtype !== dtype) x = cast(x, dtype);
       const lengths = state.seqLengths ? this.checkLengths(state.seqLengths, B, T) : undefined;
@@ -265,18 +308,18 @@ export abstract class TorchRecurrent extends Module {
             x,
             this.weightsOf(layer, d),
             { h0: stateAt(h0, k), c0: c0 ? stateAt(c0, k) : undefined, seqLengths: lengths },
-            this.attrs(d === 1),
+            { ...this.attrs(d === 1), packedInput: packed },
             { fused: this.useFused },
           );
           outs.push(r.y);
           hN.push(r.hN);
           if (r.cN) cN.push(r.cN);
         }
-        x = outs.length === 1 ? outs[0] : concat(outs, 2);
+        x = outs.length === 1 ? outs[0] : concat(outs, featureAxis);
         if (layer < this.numLayers - 1 && this.training && this.dropoutRate > 0) x = dropout(x, this.dropoutRate);
       }
       return {
-        output: batchFirst ? x : swapAxes(x, 0, 1),
+        output: x,
         hN: stack(hN, 0),
         cN: this.kind === 'lstm' ? stack(cN, 0) : undefined,
       };
