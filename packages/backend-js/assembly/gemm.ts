@@ -112,11 +112,11 @@ export function gemm(
       packA(a, ars, acs, M, i0, mc, k0, kc, pa);
       let jp = 0;
       if (mc == 1) {
-        // One row (a batch of one): four panels at a time, for eight independent accumulators.
+        // One row (a batch of one): three panels at a time, six independent accumulators.
         const panelBytes = <usize>(kc * NR) << 2;
-        for (; jp + 4 <= nPanels; jp += 4) {
+        for (; jp + 3 <= nPanels; jp += 3) {
           const cBlock = c + (<usize>(i0 * ldc + jp * NR) << 2);
-          micro1x4(kc, pa, block + <usize>jp * panelBytes, panelBytes, cBlock, overwrite);
+          micro1x3(kc, pa, block + <usize>jp * panelBytes, panelBytes, cBlock, overwrite);
         }
       }
       for (; jp < nPanels; jp++) {
@@ -235,6 +235,38 @@ function micro1x4(kc: i32, pa: usize, pb: usize, panelBytes: usize, c: usize, ov
   update(c + 80, c5, overwrite);
   update(c + 96, c6, overwrite);
   update(c + 112, c7, overwrite);
+}
+
+/** One row of C against three consecutive panels (24 columns): six accumulators, in registers. */
+function micro1x3(kc: i32, pa: usize, pb: usize, panelBytes: usize, c: usize, overwrite: bool): void {
+  let c0 = f32x4.splat(0);
+  let c1 = f32x4.splat(0);
+  let c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0);
+  let c5 = f32x4.splat(0);
+  let p0 = pb;
+  let p1 = pb + panelBytes;
+  let p2 = pb + 2 * panelBytes;
+  for (let kk = 0; kk < kc; kk++) {
+    const a = v128.load32_splat(pa);
+    c0 = madd(a, v128.load(p0), c0);
+    c1 = madd(a, v128.load(p0, 16), c1);
+    c2 = madd(a, v128.load(p1), c2);
+    c3 = madd(a, v128.load(p1, 16), c3);
+    c4 = madd(a, v128.load(p2), c4);
+    c5 = madd(a, v128.load(p2, 16), c5);
+    pa += MR << 2;
+    p0 += NR << 2;
+    p1 += NR << 2;
+    p2 += NR << 2;
+  }
+  update(c, c0, overwrite);
+  update(c + 16, c1, overwrite);
+  update(c + 32, c2, overwrite);
+  update(c + 48, c3, overwrite);
+  update(c + 64, c4, overwrite);
+  update(c + 80, c5, overwrite);
 }
 
 /** A single row of C (a batch of one): a quarter of the work of the 4×8 block. */

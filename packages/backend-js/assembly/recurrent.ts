@@ -9,13 +9,14 @@ import { expv, ld, sigd, sigmoidv, sq1m, st, tanhv } from './simd-math';
 
 /**
  * LSTM gates for units [0, Hu) of rows [0, na) (pointers already offset to the first unit):
- * xw rows of xwRow floats with gates H apart, hw rows of hwRow floats with gates Hu apart; state
- * rows H apart; reads h_prev from hIn and writes h to hOut (the same buffer when in place).
+ * xw rows of xwRow floats with gates xGate apart, hw rows of hwRow floats with gates Hu apart;
+ * state rows H apart; reads h_prev from hIn and writes h to hOut (the same buffer when in place).
  * ws row = [i f g o | c | tanh c | c_prev | h_prev], each H wide.
  */
-function lstmGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, hwRow: i32, bhh: usize, c: usize, hIn: usize, hOut: usize, ws: usize, wsW: i32): void {
+export function lstmGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, xGate: i32, hw: usize, hwRow: i32, bhh: usize, c: usize, hIn: usize, hOut: usize, ws: usize, wsW: i32): void {
   const h4 = <usize>H << 2;
   const u4 = <usize>Hu << 2;
+  const x4 = <usize>xGate << 2;
   for (let r = 0; r < na; r++) {
     const x = xw + (<usize>(r * xwRow) << 2);
     const y = hw + (<usize>(r * hwRow) << 2);
@@ -32,9 +33,9 @@ function lstmGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, h
       const bg = bhh ? ld(bhh + 2 * h4 + o, one) : f32x4.splat(0);
       const bo = bhh ? ld(bhh + 3 * h4 + o, one) : f32x4.splat(0);
       const gi = sigmoidv(f32x4.add(f32x4.add(ld(x + o, one), ld(y + o, one)), bi));
-      const gf = sigmoidv(f32x4.add(f32x4.add(ld(x + h4 + o, one), ld(y + u4 + o, one)), bf));
-      const gg = tanhv(f32x4.add(f32x4.add(ld(x + 2 * h4 + o, one), ld(y + 2 * u4 + o, one)), bg));
-      const go = sigmoidv(f32x4.add(f32x4.add(ld(x + 3 * h4 + o, one), ld(y + 3 * u4 + o, one)), bo));
+      const gf = sigmoidv(f32x4.add(f32x4.add(ld(x + x4 + o, one), ld(y + u4 + o, one)), bf));
+      const gg = tanhv(f32x4.add(f32x4.add(ld(x + 2 * x4 + o, one), ld(y + 2 * u4 + o, one)), bg));
+      const go = sigmoidv(f32x4.add(f32x4.add(ld(x + 3 * x4 + o, one), ld(y + 3 * u4 + o, one)), bo));
       const cPrev = ld(cr + o, one);
       const cNew = f32x4.add(f32x4.mul(gf, cPrev), f32x4.mul(gi, gg));
       const ac = tanhv(cNew);
@@ -57,7 +58,7 @@ function lstmGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, h
 
 /** LSTM step for whole rows, in place: hw is this step's h·W_hhᵀ (no bias). */
 function lstmStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, c: usize, h: usize, ws: usize, wsW: i32): void {
-  lstmGates(na, H, H, xw, 4 * H, hw, 4 * H, bhh, c, h, h, ws, wsW);
+  lstmGates(na, H, H, xw, 4 * H, H, hw, 4 * H, bhh, c, h, h, ws, wsW);
 }
 
 /** LSTM backward through one step: dG (na × 4H) from dh and dc; dc becomes dc_prev. */
@@ -92,9 +93,10 @@ function lstmBackStep(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dc: usize
 }
 
 /** GRU gates (reset after the product, ONNX linear_before_reset=1), laid out as lstmGates: ws row = [r z n | hn | h_prev]. */
-function gruGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, hwRow: i32, bhh: usize, hIn: usize, hOut: usize, ws: usize, wsW: i32): void {
+export function gruGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, xGate: i32, hw: usize, hwRow: i32, bhh: usize, hIn: usize, hOut: usize, ws: usize, wsW: i32): void {
   const h4 = <usize>H << 2;
   const u4 = <usize>Hu << 2;
+  const x4 = <usize>xGate << 2;
   for (let r = 0; r < na; r++) {
     const x = xw + (<usize>(r * xwRow) << 2);
     const y = hw + (<usize>(r * hwRow) << 2);
@@ -109,9 +111,9 @@ function gruGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, hw
       const bz = bhh ? ld(bhh + h4 + o, one) : f32x4.splat(0);
       const bn = bhh ? ld(bhh + 2 * h4 + o, one) : f32x4.splat(0);
       const gr = sigmoidv(f32x4.add(f32x4.add(ld(x + o, one), ld(y + o, one)), br));
-      const gz = sigmoidv(f32x4.add(f32x4.add(ld(x + h4 + o, one), ld(y + u4 + o, one)), bz));
+      const gz = sigmoidv(f32x4.add(f32x4.add(ld(x + x4 + o, one), ld(y + u4 + o, one)), bz));
       const hn = f32x4.add(ld(y + 2 * u4 + o, one), bn);
-      const gn = tanhv(f32x4.add(ld(x + 2 * h4 + o, one), f32x4.mul(gr, hn)));
+      const gn = tanhv(f32x4.add(ld(x + 2 * x4 + o, one), f32x4.mul(gr, hn)));
       const hPrev = ld(hi + o, one);
       if (ws) {
         st(w + o, gr, one);
@@ -128,7 +130,7 @@ function gruGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, hw
 }
 
 function gruStep(na: i32, H: i32, xw: usize, hw: usize, bhh: usize, h: usize, ws: usize, wsW: i32): void {
-  gruGates(na, H, H, xw, 3 * H, hw, 3 * H, bhh, h, h, ws, wsW);
+  gruGates(na, H, H, xw, 3 * H, H, hw, 3 * H, bhh, h, h, ws, wsW);
 }
 
 /**
@@ -170,7 +172,7 @@ function gruBackStep(na: i32, H: i32, ws: usize, wsW: i32, dh: usize, dG: usize,
 }
 
 /** Elman RNN with tanh, laid out as lstmGates: ws row = [h | h_prev]. */
-function rnnGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, hwRow: i32, bhh: usize, hIn: usize, hOut: usize, ws: usize, wsW: i32): void {
+export function rnnGates(na: i32, Hu: i32, H: i32, xw: usize, xwRow: i32, hw: usize, hwRow: i32, bhh: usize, hIn: usize, hOut: usize, ws: usize, wsW: i32): void {
   const h4 = <usize>H << 2;
   for (let r = 0; r < na; r++) {
     const x = xw + (<usize>(r * xwRow) << 2);

@@ -61,7 +61,8 @@ export interface GenerateOptions extends SamplingOptions {
 
 /**
  * Generates token by token: the prompt is run once, then each new token is fed with the carried
- * state (the prefix is never re-run). Returns the new tokens. The model runs in eval mode.
+ * state (the prefix is never re-run), through the model's `step` when it has one. Returns the new
+ * tokens. The model runs in eval mode.
  *
  * @example
  * ```ts
@@ -102,7 +103,9 @@ export function generate(
       options.onToken?.(id);
       if (id === options.eosId) break;
       const prev: LMState = state;
+      const step = model.step?.bind(model);
       const next = tidy(() => {
+        if (step) return step(tensor([id], { dtype: 'int32' }), prev);
         const r = model.forward(tensor([[id]], { dtype: 'int32' }), prev);
         return { logits: lastLogits(r.logits), state: r.state };
       });

@@ -21,6 +21,8 @@ export interface LMState {
 /** A model that maps token ids [B, T] and an optional carried state to logits [B, T, V] and the next state. */
 export interface SequenceModel {
   forward(ids: Tensor, state?: LMState): { logits: Tensor; state: LMState };
+  /** One token per row, ids [B] → logits [B, V]: what `generate` calls per token when a model has it. */
+  step?(ids: Tensor, state?: LMState): { logits: Tensor; state: LMState };
 }
 
 export interface RecurrentLMConfig {
@@ -121,6 +123,30 @@ export class RecurrentLM extends Module implements SequenceModel {
       const { weight, bias } = this.head;
       const loss = linearCrossEntropy(r.output, weight.value, bias?.value, targets, lossOptions);
       return { loss, state: { h: r.hN, c: r.cN } };
+    });
+  }
+
+  /**
+   * One token per sequence, ids [B] (int32), and the carried state → the next token's logits
+   * [B, V] and the state after it: `forward` of one step without the time axis, on the recurrent
+   * layer's `step`. What `generate` runs per token.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from '@recur/tensor';
+   * import { RecurrentLM } from '@recur/train';
+   * const lm = new RecurrentLM({ vocabSize: 20, embeddingDim: 8, hiddenSize: 16, cell: 'LSTM' });
+   * const first = lm.step(tensor([4], { dtype: 'int32' }));
+   * const second = lm.step(tensor([7], { dtype: 'int32' }), first.state);
+   * console.log(second.logits.shape, second.state.h.shape); // [1, 20] [1, 1, 16]
+   * ```
+   */
+  step(ids: Tensor, state?: LMState): { logits: Tensor; state: LMState } {
+    if (ids.rank !== 1)
+      throw new ShapeError(`${this.name}: step takes token ids [batch], got ${formatShape(ids.shape)}`);
+    return tidy(() => {
+      const r = this.rnn.step(this.embedding.forward(ids), { h0: state?.h, c0: state?.c });
+      return { logits: this.head.forward(r.output), state: { h: r.hN, c: r.cN } };
     });
   }
 

@@ -1,5 +1,6 @@
 import type { RecurrentAttrs, RecurrentInputs, TypedArray } from '@recur/backend-api';
 import { type WasmBlock, WasmKernels } from '../wasm/runtime';
+import type { KernelCall } from '../wasm/thread-pool';
 import type { RecurrentBackwardResult } from './recurrent-backward';
 import { dataRow, type RecurrentLayout, recurrentLayout } from './recurrent-layout';
 
@@ -68,6 +69,17 @@ function threadsFor(usable: number, rows: number, work: number): number {
   return rows >= 8 && rows * work >= 1 << 17 ? Math.min(usable, Math.floor(rows / 4)) : 1;
 }
 
+/**
+ * Threads for a step split by hidden units instead (a batch too small to split its rows): each
+ * thread then multiplies by its units' columns only — a share of W_hh small enough to stay in its
+ * core's cache between steps — and one barrier a step joins them. Worth it once the step's
+ * product is large (2^16 multiply-adds) and each thread keeps at least 32 units.
+ */
+function unitThreadsFor(usable: number, B: number, H: number, GH: number): number {
+  if (usable < 2 || B >= 8 || GH * H < 1 << 16) return 1;
+  return Math.max(1, Math.min(usable, Math.floor(H / 32)));
+}
+
 export function wasmRecurrentForward(
   k: WasmKernels,
   inputs: RecurrentInputs,
@@ -86,25 +98,34 @@ export function wasmRecurrentForward(
   // The workspace stays where the kernels write it until backward reads it.
   const wsBlock = save ? k.retain(rows * wsW) : null;
   const ws = wsBlock ? wsBlock.at : 0;
-  // W_ihᵀ and W_hhᵀ (read through strides), packed once per weight array and kept.
-  const packedIh = k.packedWeights(data(inputs.wIh) as Float32Array, I, GH, 1, I);
-  const packedHh = k.packedWeights(data(inputs.wHh) as Float32Array, H, GH, 1, H);
-  const px = k.alloc(rows * I);
-  const xw = k.alloc(rows * GH);
   // Fixed for the whole call: workers coming up halfway must not change the scratch count.
   const usable = k.threads(threads);
-  const scratch = k.scratch(usable);
-  const h = k.alloc(B * H);
+  const unitThreads = unitThreadsFor(usable, B, H, GH);
+  const units = unitThreads > 1 ? new UnitSplit(k, inputs, attrs, L, unitThreads) : null;
+  // W_ihᵀ and W_hhᵀ (read through strides), packed once per weight array and kept. A unit split
+  // packs each thread's columns instead, and with one step (token by token) projects the input
+  // in the same call.
+  const projectAhead = !units?.projects;
+  const packedIh = projectAhead ? k.packedWeights(data(inputs.wIh) as Float32Array, I, GH, 1, I) : 0;
+  const packedHh = units ? 0 : k.packedWeights(data(inputs.wHh) as Float32Array, H, GH, 1, H);
+  const bIh = inputs.bIh ? k.cachedCopy(data(inputs.bIh) as Float32Array) : 0;
+  const bHh = inputs.bHh ? k.cachedCopy(data(inputs.bHh) as Float32Array) : 0;
+  const px = k.alloc(rows * I);
+  const xw = projectAhead ? k.alloc(rows * GH) : 0;
+  const scratch = units ? units.scratch() : k.scratch(usable);
+  // h is double-buffered under a unit split (every thread reads all of h_prev).
+  const hBuffers = [k.alloc(B * H), units ? k.alloc(B * H) : 0];
+  let h = hBuffers[0];
   const c = k.alloc(B * H);
-  const bIh = inputs.bIh ? k.put(data(inputs.bIh) as Float32Array) : 0;
-  const bHh = inputs.bHh ? k.put(data(inputs.bHh) as Float32Array) : 0;
   const hw = k.alloc(B * GH);
   putInputsInStepOrder(k, L, attrs.reverse, data(inputs.x) as Float32Array, px);
   const f = k.f32();
 
   // Input projection of every real step at once: xw = x·W_ihᵀ + b_ih (W_ihᵀ read through strides).
-  if (bIh) fn.broadcastRows(rows, GH, bIh, xw);
-  k.gemmRows(threadsFor(usable, rows, GH * I), scratch, rows, GH, I, px, I, 1, packedIh, xw, GH, bIh ? 1 : 0);
+  if (projectAhead) {
+    if (bIh) fn.broadcastRows(rows, GH, bIh, xw);
+    k.gemmRows(threadsFor(usable, rows, GH * I), scratch, rows, GH, I, px, I, 1, packedIh, xw, GH, bIh ? 1 : 0);
+  }
 
   const h0 = data(inputs.h0) as Float32Array;
   const c0 = data(inputs.c0);
@@ -124,14 +145,21 @@ export function wasmRecurrentForward(
     // Each thread takes a block of rows through the recurrent product and the gates, in place:
     // row r's product reads only row r of h. (Splitting the hidden units instead was measured
     // slower: each thread then streams its share of W_hh through a cache it does not fit.)
-    const kernel = lstm ? 'lstmRows' : attrs.kind === 'gru' ? 'gruRows' : 'rnnRows';
-    k.parallel(
-      WasmKernels.blocks(na, threadsFor(usable, na, GH * H)).map(([r0, n], t) => {
-        const rowState = [h + r0 * H * 4, packedHh, hw + r0 * GH * 4, scratch[t], xwStep + r0 * GH * 4, bHh];
-        const saved = [wsStep ? wsStep + r0 * wsW * 4 : 0, wsW];
-        return lstm ? [kernel, n, H, ...rowState, c + r0 * H * 4, ...saved] : [kernel, n, H, ...rowState, ...saved];
-      }),
-    );
+    if (units) {
+      const hOut = h === hBuffers[0] ? hBuffers[1] : hBuffers[0];
+      const pxStep = px + stepStart[s] * I * 4;
+      k.parallel(units.calls(na, h, hOut, c, pxStep, bIh, bHh, projectAhead ? xwStep : 0, wsStep, wsW));
+      h = hOut;
+    } else {
+      const kernel = lstm ? 'lstmRows' : attrs.kind === 'gru' ? 'gruRows' : 'rnnRows';
+      k.parallel(
+        WasmKernels.blocks(na, threadsFor(usable, na, GH * H)).map(([r0, n], t) => {
+          const rowState = [h + r0 * H * 4, packedHh, hw + r0 * GH * 4, scratch[t], xwStep + r0 * GH * 4, bHh];
+          const saved = [wsStep ? wsStep + r0 * wsW * 4 : 0, wsW];
+          return lstm ? [kernel, n, H, ...rowState, c + r0 * H * 4, ...saved] : [kernel, n, H, ...rowState, ...saved];
+        }),
+      );
+    }
     for (let r = 0; r < na; r++)
       y.set(f.subarray(h / 4 + r * H, h / 4 + (r + 1) * H), dataRow(L, r, s, attrs.reverse) * H);
     // Rows that end here keep this state: later steps never touch them again.
@@ -143,6 +171,64 @@ export function wasmRecurrentForward(
   const cN = lstm ? new Float32Array(B * H) : undefined;
   for (let r = 0; r < B; r++) cN?.set(f.subarray(c / 4 + r * H, c / 4 + (r + 1) * H), order[r] * H);
   return { y, hN, cN, workspace: wsBlock, layout: L };
+}
+
+/**
+ * A forward split across threads by hidden units (see unitThreadsFor): each thread's columns of
+ * W_hh — and with a single step, of W_ih, which it then projects itself — gathered gate by gate
+ * and packed once per weight array, like packedWeights.
+ */
+class UnitSplit {
+  readonly blocks: [number, number][];
+  /** Whether each thread projects the input itself (one step: no projection ahead of the loop). */
+  readonly projects: boolean;
+  private readonly packedHh: number[];
+  private readonly packedIh: number[];
+  private scratchAt: number[] = [];
+  private readonly kernel: string;
+
+  constructor(
+    private readonly k: WasmKernels,
+    inputs: RecurrentInputs,
+    attrs: RecurrentAttrs,
+    private readonly L: RecurrentLayout,
+    threads: number,
+  ) {
+    this.blocks = WasmKernels.blocks(L.H, threads, 4);
+    this.projects = L.T === 1;
+    this.kernel = attrs.kind === 'lstm' ? 'lstmUnits' : attrs.kind === 'gru' ? 'gruUnits' : 'rnnUnits';
+    const wHh = data(inputs.wHh) as Float32Array;
+    const wIh = data(inputs.wIh) as Float32Array;
+    this.packedHh = this.blocks.map(([u0, Hu]) => k.packedUnits(wHh, L.G, L.H, L.H, u0, Hu));
+    this.packedIh = this.projects ? this.blocks.map(([u0, Hu]) => k.packedUnits(wIh, L.G, L.H, L.I, u0, Hu)) : [];
+  }
+
+  scratch(): number[] {
+    this.scratchAt = this.blocks.map(([, Hu]) => this.k.alloc(this.k.fn.unitsScratchSize(this.L.B, this.L.G, Hu) / 4));
+    return this.scratchAt;
+  }
+
+  /** One step's calls, a thread each. */
+  calls(
+    na: number,
+    hIn: number,
+    hOut: number,
+    c: number,
+    px: number,
+    bIh: number,
+    bHh: number,
+    xw: number,
+    ws: number,
+    wsW: number,
+  ): KernelCall[] {
+    const { H, I } = this.L;
+    return this.blocks.map(([u0, Hu], t) => {
+      const ih = this.projects ? [this.packedIh[t], px, bIh] : [0, 0, 0];
+      const head = [na, H, Hu, u0, I, hIn, hOut];
+      const tail = [this.packedHh[t], ...ih, bHh, xw, this.scratchAt[t], ws, wsW];
+      return this.kernel === 'lstmUnits' ? [this.kernel, ...head, c, ...tail] : [this.kernel, ...head, ...tail];
+    });
+  }
 }
 
 /** Backpropagation through time for `wasmRecurrentForward`, from its workspace. */

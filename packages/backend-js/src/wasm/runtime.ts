@@ -52,6 +52,7 @@ export interface KernelExports {
     grad: number,
   ): void;
   scaleRows(rows: number, C: number, src: number, ld: number, g: number, dst: number): void;
+  unitsScratchSize(na: number, G: number, Hu: number): number;
 }
 
 const PAGE = 65536;
@@ -252,25 +253,54 @@ export class WasmKernels {
    * any `alloc` of the call (after `retain`).
    */
   packedWeights(source: Float32Array, K: number, N: number, rs: number, cs: number): number {
-    const key = `${K},${N},${rs},${cs}`;
-    let byShape = this.packs.get(source);
-    const hit = byShape?.get(key);
+    return this.cachedPack(source, `${K},${N},${rs},${cs}`, this.fn.packedSize(K, N), (at) =>
+      this.fn.packB(K, N, this.put(source), rs, cs, at),
+    );
+  }
+
+  /**
+   * One thread's share of a recurrent weight [G·H, K] (PyTorch layout, gates stacked) for a step
+   * split by hidden units: rows g·H + u0 … g·H + u0 + Hu − 1 of every gate g, transposed and
+   * packed as the B (K × G·Hu) of that thread's product. Cached like packedWeights.
+   */
+  packedUnits(source: Float32Array, G: number, H: number, K: number, u0: number, Hu: number): number {
+    return this.cachedPack(source, `units ${G},${H},${K},${u0},${Hu}`, this.fn.packedSize(K, G * Hu), (at) => {
+      const gathered = this.alloc(G * Hu * K);
+      const f = this.f32();
+      for (let g = 0; g < G; g++) {
+        const from = (g * H + u0) * K;
+        f.set(source.subarray(from, from + Hu * K), gathered / 4 + g * Hu * K);
+      }
+      this.fn.packB(K, G * Hu, gathered, 1, K, at);
+    });
+  }
+
+  /** A copy of `source` (a bias) in kernel memory, cached like packedWeights. */
+  cachedCopy(source: Float32Array): number {
+    return this.cachedPack(source, 'copy', source.length * 4, (at) => this.f32().set(source, at / 4));
+  }
+
+  /**
+   * The pack of `source` named `key` (`bytes` long), made by `fill(at)` on a miss. Cached below
+   * the call arena while no block is retained; otherwise packed into this call's arena (only
+   * while a gradient is being taken, when weights are new every step and a cache would miss).
+   */
+  private cachedPack(source: Float32Array, key: string, bytes: number, fill: (at: number) => void): number {
+    let byKey = this.packs.get(source);
+    const hit = byKey?.get(key);
     if (hit !== undefined) return hit;
     if (this.blocks.length > 0) {
-      // Retained blocks sit above the cache, so it cannot grow: pack into this call's arena. (Only
-      // while a gradient is being taken, when the weights are new every step and a cache would miss.)
-      const at = this.alloc(this.fn.packedSize(K, N) / 4);
-      this.fn.packB(K, N, this.put(source), rs, cs, at);
+      const at = this.alloc(bytes / 4);
+      fill(at);
       return at;
     }
-    if (this.top !== this.cacheTop) throw new Error('backend-js: packedWeights must come before the call allocates');
-    const at = this.alloc(this.fn.packedSize(K, N) / 4);
+    if (this.top !== this.cacheTop) throw new Error('backend-js: packed weights must come before the call allocates');
+    const at = this.alloc(bytes / 4);
     this.cacheTop = this.top;
-    const raw = this.put(source); // scratch above the cache, dropped below
-    this.fn.packB(K, N, raw, rs, cs, at);
+    fill(at); // its scratch lies above the cache and is dropped below
     this.top = this.cacheTop;
-    if (!byShape) this.packs.set(source, (byShape = new Map()));
-    byShape.set(key, at);
+    if (!byKey) this.packs.set(source, (byKey = new Map()));
+    byKey.set(key, at);
     return at;
   }
 
@@ -431,6 +461,9 @@ function sharedMemoryKernels(v: WasmVariant): WasmKernels | null {
 const WORKER_CALLS = [
   'gemm',
   'xentRows',
+  'lstmUnits',
+  'gruUnits',
+  'rnnUnits',
   'lstmRows',
   'gruRows',
   'rnnRows',

@@ -9,7 +9,10 @@ const SLOT = 20; // words per worker: export index, argument count, up to 18 arg
 const GENERATION = 0;
 const PENDING = 1;
 const READY = 2;
-const HEADER = 4;
+/** Workers asleep in Atomics.wait, and whether the caller is: a notify (a system call) only when someone sleeps. */
+const WORKERS_ASLEEP = 3;
+const CALLER_ASLEEP = 4;
+const HEADER = 8;
 /** Polls before sleeping, on both sides of the barrier (tens of microseconds). */
 const SPIN = 20_000;
 /** A worker that does not finish within this long has died (a trap): fail instead of hanging. */
@@ -26,7 +29,13 @@ const WORKER_MAIN = `(d) => {
   for (;;) {
     // Spin a little first: steps come back to back, and waking a sleeping thread costs more than a step.
     for (let i = 0; i < ${SPIN} && Atomics.load(c, ${GENERATION}) === gen; i++);
-    Atomics.wait(c, ${GENERATION}, gen);
+    if (Atomics.load(c, ${GENERATION}) === gen) {
+      // Counted before waiting: a caller that bumps the generation after this sees a sleeper and
+      // notifies; one that bumped it before makes the wait return at once (the value differs).
+      Atomics.add(c, ${WORKERS_ASLEEP}, 1);
+      Atomics.wait(c, ${GENERATION}, gen);
+      Atomics.sub(c, ${WORKERS_ASLEEP}, 1);
+    }
     const now = Atomics.load(c, ${GENERATION});
     if (now === gen) continue;
     gen = now;
@@ -36,7 +45,7 @@ const WORKER_MAIN = `(d) => {
       for (let i = 0; i < n; i++) args.push(c[base + 2 + i]);
       fns[c[base]](...args);
     }
-    if (Atomics.sub(c, ${PENDING}, 1) === 1) Atomics.notify(c, ${PENDING});
+    if (Atomics.sub(c, ${PENDING}, 1) === 1 && Atomics.load(c, ${CALLER_ASLEEP}) > 0) Atomics.notify(c, ${PENDING});
   }
 }`;
 
@@ -118,7 +127,7 @@ export class ThreadPool {
     }
     Atomics.store(c, PENDING, n);
     Atomics.add(c, GENERATION, 1);
-    Atomics.notify(c, GENERATION);
+    if (Atomics.load(c, WORKERS_ASLEEP) > 0) Atomics.notify(c, GENERATION);
     here(calls[0]);
     waitForZero(c, PENDING);
   }
@@ -131,10 +140,14 @@ function waitForZero(c: Int32Array, at: number): void {
   for (;;) {
     const value = Atomics.load(c, at);
     if (value === 0) return;
+    // Counted before waiting, as the workers do: the last worker notifies only a sleeping caller.
+    Atomics.add(c, CALLER_ASLEEP, 1);
     try {
       Atomics.wait(c, at, value, 100);
     } catch {
       // Atomics.wait is not allowed on this thread: spin.
+    } finally {
+      Atomics.sub(c, CALLER_ASLEEP, 1);
     }
     if (Date.now() - start > STALL_MS) throw new Error('backend-js: a kernel worker thread stopped responding');
   }

@@ -294,6 +294,76 @@ describe('WebAssembly SIMD kernels', () => {
       expect(wasmKernels()?.threads(2)).toBe(2);
     });
 
+    // A batch too small to split by rows is split by hidden units: each thread multiplies by its
+    // units' columns (and with one step projects its own input); same sums in the same order.
+    for (const kind of ['lstm', 'gru', 'rnn'] as const) {
+      for (const [B, T] of [
+        [1, 9],
+        [3, 1],
+        [1, 1],
+      ] as const) {
+        it(`${kind} ${B}×${T}: a step split by hidden units equals one thread bit for bit, and BPTT reads its workspace`, () => {
+          const [I, H] = [20, 260]; // 260 units: two blocks of 132 and 128, one-lane tails
+          const G = { rnn: 1, lstm: 4, gru: 3 }[kind];
+          const inputs: RecurrentInputs = {
+            x: t(random(B * T * I, 1), [B, T, I]),
+            wIh: t(random(G * H * I, 2), [G * H, I]),
+            wHh: t(random(G * H * H, 3), [G * H, H]),
+            bIh: t(random(G * H, 4), [G * H]),
+            bHh: t(random(G * H, 5), [G * H]),
+            h0: t(random(B * H, 6), [B, H]),
+            c0: kind === 'lstm' ? t(random(B * H, 7), [B, H]) : undefined,
+            seqLengths:
+              B > 1
+                ? t(
+                    Int32Array.from({ length: B }, (_, i) => T - (i % T)),
+                    [B],
+                    'int32',
+                  )
+                : undefined,
+          };
+          const attrs: RecurrentAttrs = {
+            kind,
+            hiddenSize: H,
+            projSize: 0,
+            reverse: false,
+            activations: activations[kind],
+            linearBeforeReset: true,
+          };
+          const k = wasmKernels();
+          if (!k) throw new Error('no kernels');
+          const ran: string[] = [];
+          const parallel = k.parallel.bind(k);
+          k.parallel = (calls) => {
+            ran.push(...calls.map(([name]) => name));
+            parallel(calls);
+          };
+          try {
+            const one = createFusedKernels(true, 1);
+            const two = createFusedKernels(true, 2);
+            const a = one.recurrent(inputs, attrs);
+            ran.length = 0;
+            const b = two.recurrent(inputs, attrs);
+            expect(ran.filter((n) => n === `${kind}Units`).length).toBe(2 * T); // two threads a step
+            expect(maxDiff(b.y.data as TypedArray, a.y.data as TypedArray)).toBe(0);
+            expect(maxDiff(b.hN.data as TypedArray, a.hN.data as TypedArray)).toBe(0);
+            if (kind === 'lstm') expect(maxDiff(b.cN?.data as TypedArray, a.cN?.data as TypedArray)).toBe(0);
+            const dy = t(random(B * T * H, 8), [B, T, H]);
+            const dh = t(random(B * H, 9), [B, H]);
+            const ga = one.recurrentBackward(inputs, attrs, a, dy, dh);
+            const gb = two.recurrentBackward(inputs, attrs, b, dy, dh);
+            for (const key of ['dx', 'dh0', 'dWIh', 'dWHh', 'dBIh', 'dBHh'] as const) {
+              expect(maxDiff(gb[key]?.data as TypedArray, ga[key]?.data as TypedArray), key).toBe(0);
+            }
+            backend.dispose(a.workspace);
+            backend.dispose(b.workspace);
+          } finally {
+            k.parallel = parallel;
+          }
+        });
+      }
+    }
+
     it('matMul splits rows across threads with bit-identical results', () => {
       const [M, K, N] = [96, 200, 130];
       const a = random(M * K, 11);

@@ -9,6 +9,7 @@ import {
   formatShape,
   RecurError,
   type Rng,
+  reshape,
   ShapeError,
   slice,
   squeeze,
@@ -17,6 +18,7 @@ import {
   Tensor,
   tensor,
   tidy,
+  UnsupportedError,
   ValueError,
   zeros,
 } from '@recur/tensor';
@@ -204,6 +206,44 @@ export abstract class TorchRecurrent extends Module {
   }
 
   /**
+   * One time step, for token-by-token use (streaming, sampling): x [B, inputSize] and the state
+   * the previous step returned (absent: zeros) give the output [B, Hout] and the next state — the
+   * same numbers as `forward` over the whole sequence, one step per call, on the fused kernel.
+   * `forward(x_t[:, None], state)` does the same with the time axis; this skips it. A
+   * bidirectional layer has no step: its reverse direction needs the whole sequence.
+   *
+   * @example
+   * ```ts
+   * import { LSTM } from '@recur/layers';
+   * import { dispose, randomNormal } from '@recur/tensor';
+   * const lstm = new LSTM(3, 8, { batchFirst: true });
+   * let state: { hN: import('@recur/tensor').Tensor; cN?: import('@recur/tensor').Tensor } | undefined;
+   * for (let t = 0; t < 4; t++) {
+   *   const r = lstm.step(randomNormal([1, 3]), state && { h0: state.hN, c0: state.cN });
+   *   if (state) dispose(state);
+   *   state = { hN: r.hN, cN: r.cN };
+   *   r.output.dispose();
+   * }
+   * console.log(state?.hN.shape); // [1, 1, 8]
+   * ```
+   */
+  step(x: Tensor, state: { h0?: Tensor; c0?: Tensor } = {}): RecurrentOutput<Tensor> {
+    if (this.bidirectional) {
+      throw new UnsupportedError(
+        `${this.name}: step() runs one direction; a bidirectional layer needs the whole sequence`,
+      );
+    }
+    if (x.rank !== 2) {
+      throw new ShapeError(`${this.name}: step() takes x [batch, features], got ${formatShape(x.shape)}`);
+    }
+    checkOptions(this.name, state, ['h0', 'c0']);
+    return tidy(() => {
+      const r = this.runStack(reshape(x, [x.shape[0], 1, x.shape[1]]), state, false);
+      return { ...r, output: reshape(r.output, [x.shape[0], this.outputSize]) };
+    });
+  }
+
+  /**
    * Whether the packed rows can go straight into the backend's kernel (no unpacking around it):
    * the kernel takes them, and the packing orders sequences as the kernel does (longest first,
    * ties in batch order — packPaddedSequence's order; a hand-made packing may differ).
@@ -294,12 +334,15 @@ export abstract class TorchRecurrent extends Module {
       if (state.h0) this.checkState('h0', state.h0, B, this.outputSize);
       if (state.c0) this.checkState('c0', state.c0, B, this.hiddenSize);
       if (state.c0 && this.kind !== 'lstm') throw new RecurError(`${this.name}: c0 is only for LSTM`);
-      const h0 = state.h0 ? cast(state.h0, dtype) : zeros([L, B, this.outputSize], dtype);
-      const c0 =
-        this.kind === 'lstm' ? (state.c0 ? cast(state.c0, dtype) : zeros([L, B, this.hiddenSize], dtype)) : undefined;
+      const as = (t: Tensor) => (t.dtype === dtype ? t : cast(t, dtype));
+      const h0 = state.h0 ? as(state.h0) : zeros([L, B, this.outputSize], dtype);
+      const c0 = this.kind === 'lstm' ? (state.c0 ? as(state.c0) : zeros([L, B, this.hiddenSize], dtype)) : undefined;
       const hN: Tensor[] = [];
       const cN: Tensor[] = [];
-      const stateAt = (s: Tensor, k: number) => squeeze(slice(s, [k, 0, 0], [1, -1, -1]), 0);
+      // One layer and direction (the common case, and every step() call): a reshape shares the data.
+      const stateAt = (s: Tensor, k: number) =>
+        L === 1 ? reshape(s, s.shape.slice(1)) : squeeze(slice(s, [k, 0, 0], [1, -1, -1]), 0);
+      const stacked = (ts: Tensor[]) => (ts.length === 1 ? reshape(ts[0], [1, ...ts[0].shape]) : stack(ts, 0));
       for (let layer = 0; layer < this.numLayers; layer++) {
         const outs: Tensor[] = [];
         for (let d = 0; d < this.directions; d++) {
@@ -320,8 +363,8 @@ export abstract class TorchRecurrent extends Module {
       }
       return {
         output: x,
-        hN: stack(hN, 0),
-        cN: this.kind === 'lstm' ? stack(cN, 0) : undefined,
+        hN: stacked(hN),
+        cN: this.kind === 'lstm' ? stacked(cN) : undefined,
       };
     });
   }
