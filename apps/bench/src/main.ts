@@ -44,9 +44,16 @@ async function main(): Promise<void> {
       await benchRecurrentForward('lstm'),
       'tokens/s',
       'onnxruntime-node (1 thread)',
+      'token by token',
     );
   if (want('gru'))
-    printTable('GRU forward, I=128 H=256', await benchRecurrentForward('gru'), 'tokens/s', 'recur backend-js');
+    printTable(
+      'GRU forward, I=128 H=256',
+      await benchRecurrentForward('gru'),
+      'tokens/s',
+      'recur backend-js',
+      'token by token',
+    );
   if (want('ort'))
     printTable(
       'backend-ort against a raw InferenceSession, same .onnx file, 1 thread',

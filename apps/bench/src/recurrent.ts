@@ -2,13 +2,26 @@ import { valueAndGradsOf } from '@recur/autograd';
 import { compile, release } from '@recur/backend-ort';
 import { TfjsBackend } from '@recur/backend-tfjs';
 import { GRU, LSTM } from '@recur/layers';
-import { dispose, getBackend, randomNormal, registerBackend, setBackend, sum, tidy, toBackend } from '@recur/tensor';
+import {
+  dispose,
+  getBackend,
+  keep,
+  randomNormal,
+  registerBackend,
+  reshape,
+  setBackend,
+  slice,
+  sum,
+  type Tensor,
+  tidy,
+  toBackend,
+} from '@recur/tensor';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { gemmFraction, gemmReferenceGflops } from './gemm-reference';
 import { JS_VARIANTS, registerJsVariants } from './js-variants';
 import { benchModel, ort, ortSession } from './ort';
 import { tf, useTfjsBackend } from './tfjs';
-import { type Row, timeMedian } from './timing';
+import { type Row, timeMedian, timePairs } from './timing';
 
 const I = 128;
 const H = 256;
@@ -42,6 +55,25 @@ async function timeProductsOnly(kind: 'lstm' | 'gru', B: number, T: number): Pro
   return ms;
 }
 
+/** The time steps of x [1, T, F], each [1, F]. */
+function timeSteps(x: Tensor): Tensor[] {
+  const [, T, F] = x.shape;
+  return tidy(() => Array.from({ length: T }, (_, t) => keep(reshape(slice(x, [0, t, 0], [1, 1, F]), [1, F]))));
+}
+
+/** The steps through `layer.step`, one token per call, carrying the state (what a sampler does). */
+function stepThrough(layer: LSTM | GRU, steps: Tensor[]): void {
+  let state: { h0: Tensor; c0?: Tensor } | undefined;
+  for (const xt of steps) {
+    const r = layer.step(xt, state);
+    r.output.dataSync();
+    r.output.dispose();
+    if (state) dispose(state);
+    state = { h0: r.hN, c0: r.cN };
+  }
+  dispose(state);
+}
+
 export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]> {
   const rows: Row[] = [];
   setBackend('js');
@@ -66,6 +98,23 @@ export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]
     }
     layer.to('js');
     setBackend('js');
+    if (B === 1) {
+      // Token by token: step() per time step against the whole-sequence forward, alternating.
+      const steps = timeSteps(x);
+      const [whole, stepped] = await timePairs(
+        async () => tidy(() => void layer.forward(x).output.dataSync()),
+        async () => stepThrough(layer, steps),
+        60,
+      );
+      dispose(steps);
+      rows.push({
+        workload,
+        contender: 'recur backend-js, step() one token at a time',
+        ms: stepped,
+        rate: (tokens / stepped) * 1000,
+        extra: `step() ${((1000 * stepped) / T).toFixed(1)} µs/token = ${(stepped / whole).toFixed(2)} × the whole sequence's ${((1000 * whole) / T).toFixed(1)} µs/step`,
+      });
+    }
 
     for (const backend of ['cpu', 'wasm'] as const) {
       if (backend === 'cpu' && B * T > 32 * 64) {
