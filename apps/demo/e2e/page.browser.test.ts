@@ -170,6 +170,12 @@ describe('the Train page in Chromium: a Worker trains, the page stays free', () 
     console.log(`Train page: longest gap between animation frames while training ${maxGap.toFixed(0)} ms`);
     expect(maxGap).toBeLessThan(100);
     expect(await train.textContent('#status')).toMatch(/done/);
+    // backend-js trains on every core: kernel threads are Workers inside the training Worker.
+    const cores = await train.evaluate(() => navigator.hardwareConcurrency);
+    expect(await dataset('threads')).toBe(cores);
+    expect(await train.textContent('#engine')).toContain(
+      cores > 1 ? `${cores} threads (Workers inside this Worker)` : 'one thread',
+    );
     // The README's picture of the page after training, made here rather than by hand.
     await train.screenshot({ path: fileURLToPath(new URL('../train-page.png', import.meta.url)), fullPage: true });
   }, 120_000);
@@ -221,6 +227,29 @@ describe('the Train page in Chromium: a Worker trains, the page stays free', () 
     await train.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
     expect(await dataset('checkpoint')).toBe(kept + 5);
   }, 90_000);
+
+  it('a run continued from its checkpoint takes the same steps, with the same losses, as one that never stopped', async () => {
+    await train.setInputFiles('#resume-file', []); // fresh weights from the seed
+    await train.fill('#seed', '7');
+    const run = async (steps: number, how: '#start' | '#restore') => {
+      await train.fill('#steps', String(steps));
+      await train.click(how);
+      await train.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+      return JSON.parse((await train.evaluate(() => document.body.dataset.losses)) ?? '{}') as {
+        firstStep: number;
+        values: number[];
+      };
+    };
+    const whole = await run(12, '#start');
+    expect(whole.firstStep).toBe(1);
+    expect(whole.values).toHaveLength(12);
+    const first = await run(6, '#start');
+    expect(first.values).toEqual(whole.values.slice(0, 6)); // the seed fixes the start
+    await train.waitForSelector('body[data-saved="6"]');
+    const rest = await run(6, '#restore'); // from the checkpoint kept in IndexedDB
+    expect(rest.firstStep).toBe(7);
+    expect(rest.values).toEqual(whole.values.slice(6));
+  }, 120_000);
 
   it('raised no errors in the Train page', () => {
     expect(trainErrors).toEqual([]);

@@ -12,6 +12,8 @@ export interface TrainSettings {
   /** Generate a sample every this many steps. */
   sampleEvery: number;
   backend: 'js' | 'tfjs';
+  /** Seeds the initial weights (a continued run keeps its checkpoint's). */
+  seed: number;
   /** A checkpoint to continue from (bytes of a recur checkpoint), instead of fresh weights. */
   resume?: Uint8Array;
 }
@@ -43,7 +45,9 @@ export type FromWorker =
       tokens: number;
       parameters: number;
       backend: string;
+      /** How the backend runs, in words ("2 threads (Workers inside this Worker)"). */
       threads: string;
+      threadCount: number;
       step: number;
     }
   | Progress
@@ -51,6 +55,8 @@ export type FromWorker =
   | { type: 'state'; state: 'running' | 'paused' | 'stopped' | 'done' }
   | { type: 'checkpoint'; bytes: Uint8Array; step: number }
   | { type: 'onnx'; bytes: Uint8Array; step: number }
+  /** Every step's training loss of this run (steps firstStep, firstStep + 1, …), when it ends. */
+  | { type: 'losses'; firstStep: number; values: number[] }
   | { type: 'error'; message: string };
 
 /** How often the Worker reports at most (ms): the page stays smooth. */

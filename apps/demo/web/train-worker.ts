@@ -4,7 +4,7 @@ import { JsBackend, wasmReady, wasmVariant } from '@recur/backend-js';
 import { TfjsBackend } from '@recur/backend-tfjs';
 import { lmWindows, Vocab } from '@recur/data';
 import { exportOnnx } from '@recur/onnx';
-import { numTensors, registerBackend, setBackend, tidy } from '@recur/tensor';
+import { manualSeed, numTensors, registerBackend, setBackend, tidy } from '@recur/tensor';
 import { Adam, decodeCheckpoint, encodeCheckpoint, generate, RecurrentLM, type RecurrentLMConfig } from '@recur/train';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -14,7 +14,7 @@ import { type FromWorker, PROGRESS_INTERVAL_MS, type ToWorker, type TrainSetting
 // Training runs here, off the page's thread: the page only draws what this posts.
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
-let state: 'idle' | 'running' | 'paused' | 'stopped' = 'idle';
+let state: 'idle' | 'starting' | 'running' | 'paused' | 'stopped' = 'idle';
 /** The state as messages left it (read through a call: they change it between steps). */
 const now = () => state;
 let wake: (() => void) | null = null;
@@ -31,24 +31,37 @@ interface Session {
   step: number;
 }
 
-async function useBackend(name: 'js' | 'tfjs'): Promise<{ backend: string; threads: string }> {
+async function useBackend(name: 'js' | 'tfjs'): Promise<{ backend: string; threads: string; threadCount: number }> {
   if (name === 'tfjs') {
     const gl = await tf.setBackend('webgl').catch(() => false);
     if (!gl) await tf.setBackend('cpu');
     registerBackend('tfjs', () => new TfjsBackend());
     setBackend('tfjs');
-    return { backend: `TensorFlow.js (${tf.getBackend()})`, threads: '' };
+    return { backend: `TensorFlow.js (${tf.getBackend()})`, threads: '', threadCount: 1 };
   }
-  await wasmReady();
-  // One thread: nested workers from a Worker are not available everywhere.
-  setBackend(new JsBackend({ threads: 1 }));
+  // Kernel threads are Workers started from this Worker, sharing its WebAssembly memory: they need a
+  // cross-origin isolated page (SharedArrayBuffer) and nested Workers; otherwise one thread.
+  const g = self as unknown as { crossOriginIsolated?: boolean; Worker?: unknown };
+  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+  const wanted = g.crossOriginIsolated && typeof g.Worker === 'function' ? cores : 1;
+  const threads = await Promise.race([
+    wasmReady(wanted).then(() => wanted),
+    // Workers that never come up (a browser without nested Workers) leave us on one thread.
+    new Promise<number>((r) => setTimeout(() => r(1), 5000)),
+  ]);
+  setBackend(new JsBackend({ threads }));
   const simd =
     wasmVariant() === 'relaxed'
       ? 'WebAssembly relaxed SIMD'
       : wasmVariant()
         ? 'WebAssembly SIMD'
         : 'TypeScript kernels';
-  return { backend: `recur backend-js (${simd})`, threads: 'one thread in this Worker' };
+  const why = g.crossOriginIsolated ? 'nested Workers are not available here' : 'the page is not cross-origin isolated';
+  return {
+    backend: `recur backend-js (${simd})`,
+    threads: threads > 1 ? `${threads} threads (Workers inside this Worker)` : `one thread (${why})`,
+    threadCount: threads,
+  };
 }
 
 function setUp(s: TrainSettings): Session {
@@ -78,6 +91,7 @@ function setUp(s: TrainSettings): Session {
   }
   vocab = Vocab.build([s.corpus], { tokenizer: 'char', specials: { pad: null, bos: null, eos: null } });
   config = { vocabSize: vocab.size, embeddingDim: s.embedding, hiddenSize: s.hidden, cell: s.cell };
+  manualSeed(s.seed); // the same seed and settings start from the same weights
   lm = new RecurrentLM(config);
   const ids = vocab.encode(s.corpus);
   const cut = Math.floor(ids.length * 0.9);
@@ -123,7 +137,7 @@ function checkpoint(t: Session): void {
 }
 
 async function run(s: TrainSettings): Promise<void> {
-  const { backend, threads } = await useBackend(s.backend);
+  const { backend, threads, threadCount } = await useBackend(s.backend);
   const t = setUp(s);
   current = t;
   post({
@@ -133,20 +147,49 @@ async function run(s: TrainSettings): Promise<void> {
     parameters: t.lm.parameters().reduce((n, p) => n + p.value.size, 0),
     backend,
     threads,
+    threadCount,
     step: t.step,
   });
   if (t.train.length < s.seqLen + 1)
     throw new Error(`the corpus has ${t.train.length} training tokens, fewer than one window`);
-  state = 'running';
-  post({ type: 'state', state: 'running' });
+  // A Stop that came while the backend was starting ends the run before its first step.
+  if (now() !== 'stopped') {
+    state = 'running';
+    post({ type: 'state', state: 'running' });
+  }
   const params = () => t.lm.parameters().map((p) => p.value);
   let lastPost = 0;
   let valPerplexity: number | null = null;
   const started = performance.now();
   let stepsHere = 0;
+  let lastLoss = Number.NaN;
+  const report = (step: number, loss: number, clock: number) => {
+    const perStep = (clock - started) / 1000 / Math.max(1, stepsHere);
+    post({
+      type: 'progress',
+      step,
+      steps: end,
+      loss,
+      valPerplexity,
+      tokensPerSecond: (s.batch * s.seqLen) / perStep,
+      etaSeconds: perStep * (end - step),
+      liveTensors: numTensors(),
+    });
+  };
   const end = t.step + s.steps;
+  const losses: number[] = [];
+  // A run continued from a checkpoint picks up at the window where it stopped, so it takes the
+  // same steps, with the same losses, as one that never stopped.
+  const perEpoch = Math.ceil(Math.floor((t.train.length - 1) / s.batch) / s.seqLen);
+  let skip = t.step % perEpoch;
   outer: while (t.step < end) {
     for (const w of lmWindows(t.train, { batchSize: s.batch, seqLen: s.seqLen })) {
+      if (skip > 0) {
+        skip--;
+        w.x.dispose();
+        w.y.dispose();
+        continue;
+      }
       if (now() === 'paused') {
         post({ type: 'state', state: 'paused' });
         await new Promise<void>((r) => {
@@ -166,6 +209,8 @@ async function run(s: TrainSettings): Promise<void> {
       });
       w.x.dispose();
       w.y.dispose();
+      losses.push(loss);
+      lastLoss = loss;
       t.step++;
       stepsHere++;
       if (t.step % s.sampleEvery === 0 || t.step === end) {
@@ -178,17 +223,7 @@ async function run(s: TrainSettings): Promise<void> {
       const clock = performance.now();
       if (clock - lastPost >= PROGRESS_INTERVAL_MS || t.step === end) {
         lastPost = clock;
-        const perStep = (clock - started) / 1000 / stepsHere;
-        post({
-          type: 'progress',
-          step: t.step,
-          steps: end,
-          loss,
-          valPerplexity,
-          tokensPerSecond: (s.batch * s.seqLen) / perStep,
-          etaSeconds: perStep * (end - t.step),
-          liveTensors: numTensors(),
-        });
+        report(t.step, loss, clock);
       }
       if (saveRequested) {
         saveRequested = false;
@@ -200,6 +235,9 @@ async function run(s: TrainSettings): Promise<void> {
   }
   const stopped = now() === 'stopped';
   state = 'stopped';
+  // Stopped between two throttled reports: the page still learns the step the run ended on.
+  if (stopped && stepsHere > 0) report(t.step, lastLoss, performance.now());
+  post({ type: 'losses', firstStep: end - s.steps + 1, values: losses });
   // Finished or stopped, the run's weights are kept: the page can download or continue them.
   checkpoint(t);
   saveRequested = false;
@@ -209,6 +247,7 @@ async function run(s: TrainSettings): Promise<void> {
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const m = e.data;
   if (m.type === 'start') {
+    state = 'starting';
     run(m.settings).catch((err) => post({ type: 'error', message: (err as Error).message }));
   } else if (m.type === 'pause' && state === 'running') {
     state = 'paused';

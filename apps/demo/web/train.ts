@@ -48,10 +48,11 @@ function send(m: ToWorker, transfer: Transferable[] = []): void {
 
 function onMessage(m: FromWorker): void {
   if (m.type === 'ready') {
-    status(
-      `training ${m.parameters.toLocaleString('en-US')} parameters on ${m.backend}${m.threads ? `, ${m.threads}` : ''}; ${m.vocabSize} symbols, ${m.tokens.toLocaleString('en-US')} training characters`,
-    );
+    const engine = `${m.parameters.toLocaleString('en-US')} parameters on ${m.backend}${m.threads ? `, ${m.threads}` : ''}; ${m.vocabSize} symbols, ${m.tokens.toLocaleString('en-US')} training characters`;
+    $('engine').textContent = engine;
+    status(`training ${engine}`);
     document.body.dataset.backend = m.backend;
+    document.body.dataset.threads = String(m.threadCount);
   } else if (m.type === 'progress') {
     plot.add(m.step, m.loss, m.valPerplexity);
     const d = document.body.dataset;
@@ -80,6 +81,9 @@ function onMessage(m: FromWorker): void {
     document.body.dataset.state = m.state;
     buttons(m.state === 'running' ? 'running' : m.state === 'paused' ? 'paused' : 'idle');
     if (m.state === 'done' || m.state === 'stopped') status(`${m.state} — the last checkpoint can be downloaded`);
+  } else if (m.type === 'losses') {
+    // Each step's loss, for anyone comparing runs (the tests compare a continued run with an uninterrupted one).
+    document.body.dataset.losses = JSON.stringify({ firstStep: m.firstStep, values: m.values });
   } else if (m.type === 'onnx') {
     offer(m.bytes, `lm-step${m.step}.onnx`);
   } else if (m.type === 'checkpoint') {
@@ -120,6 +124,8 @@ $('start').addEventListener('click', () => {
   delete document.body.dataset.firstVal;
   delete document.body.dataset.lastVal;
   delete document.body.dataset.checkpoint;
+  delete document.body.dataset.losses;
+  delete document.body.dataset.step;
   document.body.dataset.progressCount = '0';
   document.body.dataset.state = 'starting';
   $('samples').textContent = '';
@@ -138,6 +144,7 @@ $('start').addEventListener('click', () => {
     steps: num('steps'),
     sampleEvery: Math.max(10, Math.round(num('steps') / 10)),
     backend: $<HTMLSelectElement>('backend').value as TrainSettings['backend'],
+    seed: num('seed'),
     resume: resumeBytes,
   };
   status('starting the Worker…');
@@ -146,8 +153,12 @@ $('start').addEventListener('click', () => {
 });
 $('onnx').addEventListener('click', () => send({ type: 'onnx' }));
 $('restore').addEventListener('click', async () => {
+  document.body.dataset.state = 'starting'; // before the wait: nothing may read the last run's state as this one's
   const run = await loadRun();
-  if (!run) return status('nothing saved in this browser yet');
+  if (!run) {
+    document.body.dataset.state = 'idle';
+    return status('nothing saved in this browser yet');
+  }
   resumeBytes = run.bytes;
   status(`continuing the run saved at step ${run.step}`);
   $('start').click();
