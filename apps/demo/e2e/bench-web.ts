@@ -1,6 +1,7 @@
 // `pnpm bench:web`: the char-LM training step in the Train page's Worker (headless Chromium,
-// Debian's) next to the same step in Node, in one run. Prints tokens/s and the ratio page / Node.
-// Speed is measured here, never asserted in a test.
+// Debian's) next to the same step in Node, and the same model on tfjs-layers in a Worker of the
+// same browser (bench.html), in one run. Prints tokens/s and the ratios. Speed is measured here,
+// never asserted in a test.
 import { fileURLToPath } from 'node:url';
 import { valueAndGradsOf } from '@recur/autograd';
 import { JsBackend, wasmReady, wasmVariant } from '@recur/backend-js';
@@ -13,6 +14,8 @@ import { loadNames } from '../src/corpus';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const STEPS = 30;
+/** tfjs-layers steps (seconds each on its CPU backend). */
+const TFJS_STEPS = 5;
 const [HIDDEN, EMBEDDING, SEQ, BATCH] = [256, 64, 64, 32];
 
 /** Tokens per second of STEPS training steps (after 3 warm-up steps) in this process. */
@@ -42,7 +45,13 @@ async function nodeTokensPerSecond(threads: number): Promise<number> {
   return (STEPS * BATCH * SEQ) / ((performance.now() - started) / 1000);
 }
 
-async function pageTokensPerSecond(): Promise<{ tokensPerSecond: number; backend: string }> {
+interface PageRate {
+  tokensPerSecond: number;
+  backend: string;
+  threads?: string;
+}
+
+async function inBrowser<T>(run: (page: import('playwright-core').Page, base: string) => Promise<T>): Promise<T> {
   const configFile = fileURLToPath(new URL('../web/vite.config.ts', import.meta.url));
   await build({ configFile, logLevel: 'error' });
   const server = await preview({ configFile, preview: { port: 0, strictPort: false }, logLevel: 'error' });
@@ -51,8 +60,16 @@ async function pageTokensPerSecond(): Promise<{ tokensPerSecond: number; backend
     args: ['--no-sandbox', '--disable-dev-shm-usage'],
   });
   try {
-    const page = await browser.newPage();
-    await page.goto(new URL('train.html', server.resolvedUrls?.local[0]).href);
+    return await run(await browser.newPage(), server.resolvedUrls?.local[0] ?? '');
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+async function pageTokensPerSecond(): Promise<PageRate> {
+  return inBrowser(async (page, base) => {
+    await page.goto(new URL('train.html', base).href);
     for (const [id, v] of [
       ['hidden', HIDDEN],
       ['embedding', EMBEDDING],
@@ -66,25 +83,48 @@ async function pageTokensPerSecond(): Promise<{ tokensPerSecond: number; backend
     // The page's own rate over the run (its ETA clock), from the last progress message.
     const tokensPerSecond = Number(await page.evaluate(() => document.body.dataset.tokensPerSecond));
     const backend = String(await page.evaluate(() => document.body.dataset.backend));
+    const threads = String(await page.evaluate(() => document.body.dataset.threads));
+    return { tokensPerSecond, backend, threads };
+  });
+}
+
+/** The same model on tfjs-layers in a Worker of the same browser (bench.html). */
+async function tfjsLayersTokensPerSecond(vocab: number): Promise<PageRate> {
+  return inBrowser(async (page, base) => {
+    const sizes = `hidden=${HIDDEN}&embedding=${EMBEDDING}&seqLen=${SEQ}&batch=${BATCH}&vocab=${vocab}&steps=${TFJS_STEPS}`;
+    await page.goto(new URL(`bench.html?${sizes}`, base).href);
+    await page.click('#run');
+    await page.waitForSelector('body[data-state="done"], body[data-state="error"]', { timeout: 1_200_000 });
+    if ((await page.evaluate(() => document.body.dataset.state)) === 'error')
+      throw new Error(String(await page.textContent('#result')));
+    const tokensPerSecond = Number(await page.evaluate(() => document.body.dataset.tokensPerSecond));
+    const backend = `tfjs-layers on TensorFlow.js ${await page.evaluate(() => document.body.dataset.backend)}`;
     return { tokensPerSecond, backend };
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  });
 }
 
 const page = await pageTokensPerSecond();
+const vocabSize = Vocab.build([`${loadNames(1).join('\n')}\n`], {
+  tokenizer: 'char',
+  specials: { pad: null, bos: null, eos: null },
+}).size;
+const tfjsPage = await tfjsLayersTokensPerSecond(vocabSize);
 const one = await nodeTokensPerSecond(1);
 const two = await nodeTokensPerSecond(2);
 console.log(
   `char-LM training step (Embedding ${EMBEDDING} → LSTM ${HIDDEN} → Dense, batch ${BATCH} × ${SEQ}, Adam), ${STEPS} steps`,
 );
 console.log(`Node ${process.version}, backend-js WebAssembly: ${wasmVariant()}\n`);
-console.log('| where | tokens/s | × Node (1 thread) |');
-console.log('|---|---:|---:|');
+const nodeSame = Number(page.threads) > 1 ? two : one;
+console.log(`| where | tokens/s | × Node (1 thread) | × Node (${page.threads} thread(s), as the page) |`);
+console.log('|---|---:|---:|---:|');
+const row = (where: string, rate: number) =>
+  console.log(`| ${where} | ${Math.round(rate)} | ${(rate / one).toFixed(2)} | ${(rate / nodeSame).toFixed(2)} |`);
+row(`Train page Worker, Chromium (${page.backend}, ${page.threads} thread(s))`, page.tokensPerSecond);
+row('Node, 1 thread', one);
+row('Node, 2 threads', two);
+row(`the same model, ${tfjsPage.backend}, in a Worker of the same Chromium`, tfjsPage.tokensPerSecond);
 console.log(
-  `| Train page Worker, Chromium (${page.backend}) | ${Math.round(page.tokensPerSecond)} | ${(page.tokensPerSecond / one).toFixed(2)} |`,
+  `\nrecur in the page is ${(page.tokensPerSecond / tfjsPage.tokensPerSecond).toFixed(1)}× tfjs-layers in the page (${TFJS_STEPS} tfjs-layers steps).`,
 );
-console.log(`| Node, 1 thread | ${Math.round(one)} | 1.00 |`);
-console.log(`| Node, 2 threads | ${Math.round(two)} | ${(two / one).toFixed(2)} |`);
 process.exit(0);

@@ -163,6 +163,13 @@ describe('the Train page in Chromium: a Worker trains, the page stays free', () 
     // Validation perplexity (held-out 10% of the names) falls by at least a quarter over the budget.
     expect(await dataset('lastVal')).toBeLessThan(0.75 * (await dataset('firstVal')));
     expect(await dataset('samples')).toBeGreaterThanOrEqual(1);
+    // The hidden-unit view: the newest sample coloured by the unit of this model that tracks the feature.
+    expect(await train.textContent('#unit-info')).toMatch(
+      /step \d+: unit \d+ tracks “line-end” with correlation -?\d\.\d\d/,
+    );
+    const colours = await train.$$eval('#units span', (els) => els.map((e) => (e as HTMLElement).style.background));
+    expect(colours.length).toBeGreaterThan(20);
+    expect(colours.every((c) => c.startsWith('rgb'))).toBe(true);
     // At most one progress message per 100 ms (plus the last), and no tensors piling up in the Worker.
     expect(await dataset('progressCount')).toBeLessThanOrEqual(Math.ceil(seconds * 10) + 2);
     expect(await dataset('tensors')).toBeLessThanOrEqual(tensorsEarly + 2);

@@ -1,5 +1,5 @@
 import { noGrad } from '@recur/autograd';
-import { tensor } from '@recur/tensor';
+import { tensor, tidy } from '@recur/tensor';
 import type { RecurrentLM } from '@recur/train';
 
 // The parts of the hidden-unit picture that run anywhere: the CLI's HTML page and the web page share them.
@@ -32,15 +32,15 @@ export type Feature = keyof typeof FEATURES;
 
 /** Hidden state after each character: [T][H]. */
 export function hiddenStates(lm: RecurrentLM, ids: number[]): number[][] {
-  return noGrad(() => {
-    const x = tensor([ids], { dtype: 'int32' });
-    const h = lm.rnn.forward(lm.embedding.forward(x)).output; // [1, T, H]
-    const v = h.dataSync();
-    const H = h.shape[2];
-    x.dispose();
-    h.dispose();
-    return ids.map((_, t) => Array.from(v.subarray(t * H, (t + 1) * H)));
-  });
+  return noGrad(() =>
+    tidy(() => {
+      const x = tensor([ids], { dtype: 'int32' });
+      const h = lm.rnn.forward(lm.embedding.forward(x)).output; // [1, T, H]; the rest is freed with the scope
+      const v = h.dataSync();
+      const H = h.shape[2];
+      return ids.map((_, t) => Array.from(v.subarray(t * H, (t + 1) * H)));
+    }),
+  );
 }
 
 function correlation(a: number[], b: number[]): number {

@@ -1,3 +1,5 @@
+import type { Feature } from '../src/units-core';
+
 /** Messages between the Train page and its Worker (structured-clone data only; weights never per step). */
 export interface TrainSettings {
   corpus: string;
@@ -14,6 +16,8 @@ export interface TrainSettings {
   backend: 'js' | 'tfjs';
   /** Seeds the initial weights (a continued run keeps its checkpoint's). */
   seed: number;
+  /** What the hidden-unit view looks for in each sample. */
+  feature: Feature;
   /** A checkpoint to continue from (bytes of a recur checkpoint), instead of fresh weights. */
   resume?: Uint8Array;
 }
@@ -24,7 +28,18 @@ export type ToWorker =
   | { type: 'resume' }
   | { type: 'stop' }
   | { type: 'checkpoint' }
+  | { type: 'feature'; feature: Feature }
   | { type: 'onnx' };
+
+/** A sample with the activation of the hidden unit that best tracks `feature` at each character. */
+export interface UnitView {
+  text: string;
+  feature: Feature;
+  unit: number;
+  /** Pearson correlation of the unit's activation with the feature. */
+  r: number;
+  activations: number[];
+}
 
 export interface Progress {
   type: 'progress';
@@ -51,7 +66,7 @@ export type FromWorker =
       step: number;
     }
   | Progress
-  | { type: 'sample'; step: number; text: string }
+  | { type: 'sample'; step: number; text: string; units: UnitView }
   | { type: 'state'; state: 'running' | 'paused' | 'stopped' | 'done' }
   | { type: 'checkpoint'; bytes: Uint8Array; step: number }
   | { type: 'onnx'; bytes: Uint8Array; step: number }

@@ -9,7 +9,14 @@ import { Adam, decodeCheckpoint, encodeCheckpoint, generate, RecurrentLM, type R
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
-import { type FromWorker, PROGRESS_INTERVAL_MS, type ToWorker, type TrainSettings } from './train-protocol';
+import { FEATURES, type Feature, hiddenStates, rankUnits } from '../src/units-core';
+import {
+  type FromWorker,
+  PROGRESS_INTERVAL_MS,
+  type ToWorker,
+  type TrainSettings,
+  type UnitView,
+} from './train-protocol';
 
 // Training runs here, off the page's thread: the page only draws what this posts.
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
@@ -19,6 +26,7 @@ let state: 'idle' | 'starting' | 'running' | 'paused' | 'stopped' = 'idle';
 const now = () => state;
 let wake: (() => void) | null = null;
 let saveRequested = false;
+let feature: Feature = 'line-end';
 let current: Session | null = null;
 
 interface Session {
@@ -125,6 +133,15 @@ function validationPerplexity(t: Session, s: TrainSettings): number {
   return count ? Math.exp(total / count) : Number.NaN;
 }
 
+/** The hidden unit of the model being trained that best tracks the chosen feature over a sample. */
+function unitView(t: Session, ids: number[]): UnitView {
+  const text = t.vocab.decode(ids);
+  const states = hiddenStates(t.lm, ids);
+  const best = rankUnits(states, FEATURES[feature](text))[0];
+  const activations = states.map((h) => h[best.unit]);
+  return { text, feature, unit: best.unit, r: best.r, activations };
+}
+
 function checkpoint(t: Session): void {
   const bytes = encodeCheckpoint({
     model: t.lm.stateDict(),
@@ -216,9 +233,10 @@ async function run(s: TrainSettings): Promise<void> {
       if (t.step % s.sampleEvery === 0 || t.step === end) {
         valPerplexity = validationPerplexity(t, s);
         t.lm.eval();
-        const ids = generate(t.lm, t.vocab.encode('\n'), { maxTokens: 60, temperature: 0.8, seed: t.step });
+        const prompt = t.vocab.encode('\n');
+        const ids = generate(t.lm, prompt, { maxTokens: 60, temperature: 0.8, seed: t.step });
+        post({ type: 'sample', step: t.step, text: t.vocab.decode(ids), units: unitView(t, [...prompt, ...ids]) });
         t.lm.train();
-        post({ type: 'sample', step: t.step, text: t.vocab.decode(ids) });
       }
       const clock = performance.now();
       if (clock - lastPost >= PROGRESS_INTERVAL_MS || t.step === end) {
@@ -248,6 +266,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   const m = e.data;
   if (m.type === 'start') {
     state = 'starting';
+    feature = m.settings.feature;
     run(m.settings).catch((err) => post({ type: 'error', message: (err as Error).message }));
   } else if (m.type === 'pause' && state === 'running') {
     state = 'paused';
@@ -262,6 +281,8 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     // The model as standard ONNX (the vocabulary in its metadata), for onnxruntime or the Generate page.
     const bytes = exportOnnx(current.lm, { metadata: { vocab: JSON.stringify(current.vocab.toJSON()) } });
     post({ type: 'onnx', bytes, step: current.step }, [bytes.buffer]);
+  } else if (m.type === 'feature') {
+    feature = m.feature;
   } else if (m.type === 'checkpoint') {
     // While stepping, after the current step; while paused or finished, now.
     if (state === 'running') saveRequested = true;

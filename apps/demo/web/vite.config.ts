@@ -16,9 +16,14 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
-    // Two pages: generate from a saved model (index), train one live in a Worker (train).
+    // Three pages: generate from a saved model (index), train one live in a Worker (train), and the
+    // Train page's model on tfjs-layers for comparison (bench).
     rollupOptions: {
-      input: { index: join(import.meta.dirname, 'index.html'), train: join(import.meta.dirname, 'train.html') },
+      input: {
+        index: join(import.meta.dirname, 'index.html'),
+        train: join(import.meta.dirname, 'train.html'),
+        bench: join(import.meta.dirname, 'bench.html'),
+      },
     },
   },
   worker: { format: 'es' },
