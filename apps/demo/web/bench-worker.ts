@@ -9,7 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 /**
  * The Train page's model (Embedding → LSTM → Dense, softmax cross-entropy, Adam) on tfjs-layers,
  * in a Worker as the Train page trains: tokens per second of `steps` training steps after two
- * warm-up steps, on TensorFlow.js' WebGL backend where the Worker has it, else its CPU backend.
+ * warm-up steps, on TensorFlow.js' WebGL backend (where the Worker has it) or its CPU backend.
  * (tfjs-wasm cannot train an Embedding: it has no UnsortedSegmentSum kernel.)
  */
 export interface BenchRequest {
@@ -19,6 +19,8 @@ export interface BenchRequest {
   seqLen: number;
   batch: number;
   steps: number;
+  /** TensorFlow.js backend: 'webgl' (falls back to 'cpu' where the Worker has no WebGL) or 'cpu'. */
+  backend: 'webgl' | 'cpu';
 }
 
 export interface BenchResult {
@@ -30,7 +32,7 @@ export interface BenchResult {
 self.onmessage = async (e: MessageEvent<BenchRequest>) => {
   const r = e.data;
   try {
-    const gl = await tf.setBackend('webgl').catch(() => false);
+    const gl = r.backend === 'webgl' && (await tf.setBackend('webgl').catch(() => false));
     if (!gl) await tf.setBackend('cpu');
     await tf.ready();
     const model = tfl.sequential({

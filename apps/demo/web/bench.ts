@@ -9,6 +9,7 @@ const request: BenchRequest = {
   seqLen: size('seqLen', 64),
   batch: size('batch', 32),
   steps: size('steps', 5),
+  backend: params.get('backend') === 'cpu' ? 'cpu' : 'webgl',
 };
 const result = document.getElementById('result') as HTMLElement;
 

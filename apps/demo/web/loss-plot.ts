@@ -1,19 +1,26 @@
 /**
- * A small canvas line plot of training loss and validation perplexity (log scale for both, the
- * way loss curves are read). Redrawn at most once per animation frame, whatever the message rate.
+ * A small canvas line plot of the training loss and a validation figure (the log of perplexity for
+ * a language model, in the loss's units; accuracy for a classifier). Redrawn at most once per
+ * animation frame, whatever the message rate.
  */
 export class LossPlot {
   private readonly loss: [number, number][] = [];
   private readonly val: [number, number][] = [];
   private scheduled = false;
+  private valLabel = 'validation log-perplexity';
 
   constructor(private readonly canvas: HTMLCanvasElement) {}
 
-  add(step: number, loss: number, valPerplexity: number | null): void {
+  /** What the second line is. */
+  label(text: string): void {
+    this.valLabel = text;
+  }
+
+  add(step: number, loss: number, validation: { label: string; value: number } | null): void {
     if (Number.isFinite(loss)) this.loss.push([step, loss]);
     const last = this.val.at(-1);
-    if (valPerplexity !== null && Number.isFinite(valPerplexity) && (!last || last[0] !== step))
-      this.val.push([step, Math.log(valPerplexity)]);
+    if (validation && Number.isFinite(validation.value) && (!last || last[0] !== step))
+      this.val.push([step, validation.value]);
     if (!this.scheduled) {
       this.scheduled = true;
       requestAnimationFrame(() => {
@@ -67,6 +74,6 @@ export class LossPlot {
     g.fillStyle = '#1f6feb';
     g.fillText('training loss', pad + 6, H - 8);
     g.fillStyle = '#d1242f';
-    g.fillText('validation log-perplexity', pad + 90, H - 8);
+    g.fillText(this.valLabel, pad + 90, H - 8);
   }
 }

@@ -1,11 +1,16 @@
+import type { LabelledText } from '../src/spam-task';
 import type { Feature } from '../src/units-core';
 
 /** Messages between the Train page and its Worker (structured-clone data only; weights never per step). */
 export interface TrainSettings {
+  /** A character language model on `corpus`, or the spam classifier on `messages`. */
+  task: 'lm' | 'classifier';
   corpus: string;
+  messages?: LabelledText[];
   cell: 'LSTM' | 'GRU' | 'RNN';
   hidden: number;
   embedding: number;
+  /** Characters per window (language model) or words read from each message (classifier). */
   seqLen: number;
   batch: number;
   lr: number;
@@ -46,9 +51,15 @@ export interface Progress {
   step: number;
   steps: number;
   loss: number;
-  /** Per-character perplexity on the held-out 10%, when it was last measured. */
-  valPerplexity: number | null;
+  /**
+   * The held-out figure when it was last measured: per-character perplexity (language model) or
+   * accuracy (classifier); `plotted` is what the plot draws (the perplexity's log, in the loss's units).
+   */
+  validation: { label: string; value: number; plotted: number } | null;
+  /** Tokens per second of the run so far, sampling and validation included. */
   tokensPerSecond: number;
+  /** Tokens per second of the training steps alone (after three warm-up steps); null before. */
+  stepTokensPerSecond: number | null;
   etaSeconds: number;
   liveTensors: number;
 }
@@ -56,8 +67,10 @@ export interface Progress {
 export type FromWorker =
   | {
       type: 'ready';
-      vocabSize: number;
-      tokens: number;
+      /** Symbols (characters or words) in the vocabulary. */
+      symbols: number;
+      /** The training data, in words ("35,000 training characters"). */
+      examples: string;
       parameters: number;
       backend: string;
       /** How the backend runs, in words ("2 threads (Workers inside this Worker)"). */
@@ -66,13 +79,15 @@ export type FromWorker =
       step: number;
     }
   | Progress
-  | { type: 'sample'; step: number; text: string; units: UnitView }
+  | { type: 'sample'; step: number; text: string; units?: UnitView }
   | { type: 'state'; state: 'running' | 'paused' | 'stopped' | 'done' }
   | { type: 'checkpoint'; bytes: Uint8Array; step: number }
   | { type: 'onnx'; bytes: Uint8Array; step: number }
   /** Every step's training loss of this run (steps firstStep, firstStep + 1, …), when it ends. */
   | { type: 'losses'; firstStep: number; values: number[] }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** Something the page should say without ending the run (an export this model has none of). */
+  | { type: 'notice'; message: string };
 
 /** How often the Worker reports at most (ms): the page stays smooth. */
 export const PROGRESS_INTERVAL_MS = 100;

