@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Dense, Embedding, LSTM as KerasLSTM, loadModel, Sequential } from '@recur/keras';
 import { OnnxModel } from '@recur/onnx';
 import { decodeCheckpoint } from '@recur/train';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -22,6 +23,7 @@ let page: Page;
 let checkpoint: string;
 let onnx: string;
 const errors: string[] = [];
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'recur-web-'));
@@ -289,7 +291,64 @@ describe('the Train page in Chromium: a Worker trains, the page stays free', () 
     await train.selectOption('#corpus-kind', 'names');
   }, 150_000);
 
+  it('continues training from an ONNX file it exported (lifted into layers), and keeps the run as ONNX', async () => {
+    await train.setInputFiles('#resume-file', []);
+    await train.fill('#seed', '1');
+    await train.fill('#steps', '10');
+    await train.click('#start');
+    await train.waitForSelector('body[data-state="done"]', { timeout: 60_000 });
+    const [exported] = await Promise.all([train.waitForEvent('download'), train.click('#onnx')]);
+    const onnxFile = join(mkdtempSync(join(tmpdir(), 'recur-onnx-')), exported.suggestedFilename());
+    await exported.saveAs(onnxFile);
+    await train.setInputFiles('#resume-file', onnxFile);
+    await train.fill('#steps', '40');
+    await train.click('#start');
+    await train.waitForSelector('body[data-state="done"]', { timeout: 90_000 });
+    expect(await train.textContent('#engine')).toContain('an ONNX graph: Embedding → LSTM → Dense');
+    const { values } = JSON.parse((await train.evaluate(() => document.body.dataset.losses)) ?? '{}') as {
+      values: number[];
+    };
+    expect(values).toHaveLength(40);
+    expect(mean(values.slice(-10))).toBeLessThan(mean(values.slice(0, 10)));
+    const [kept] = await Promise.all([train.waitForEvent('download'), train.click('#save')]);
+    expect(kept.suggestedFilename()).toMatch(/\.onnx$/);
+    const model = OnnxModel.load(new Uint8Array(readFileSync(await kept.path())));
+    expect(JSON.parse(model.metadata.vocab).format).toBe('recur-vocab');
+    model.dispose();
+  }, 150_000);
+
+  it('trains a Keras / TensorFlow.js model file (model.json and weights) on the names, and keeps it as a model file with its vocabulary', async () => {
+    // A char LM written by @recur/keras as tfjs files, with room for the names' 55 symbols.
+    const model = new Sequential([
+      new Embedding({ inputDim: 60, outputDim: 16, inputShape: [null] }),
+      new KerasLSTM({ units: 32, returnSequences: true }),
+      new Dense({ units: 60, activation: 'softmax' }),
+    ]);
+    const saved = await model.save(undefined, { format: 'tfjs' });
+    const dir = mkdtempSync(join(tmpdir(), 'recur-tfjs-'));
+    const paths = Object.entries(saved.files).map(([name, bytes]) => {
+      writeFileSync(join(dir, name), bytes);
+      return join(dir, name);
+    });
+    await train.setInputFiles('#resume-file', paths);
+    await train.fill('#steps', '30');
+    await train.click('#start');
+    await train.waitForSelector('body[data-state="done"]', { timeout: 120_000 });
+    expect(await train.textContent('#engine')).toContain('a Keras model: Embedding → LSTM → Dense');
+    const { values } = JSON.parse((await train.evaluate(() => document.body.dataset.losses)) ?? '{}') as {
+      values: number[];
+    };
+    expect(mean(values.slice(-8))).toBeLessThan(mean(values.slice(0, 8)));
+    expect(await dataset('samples')).toBeGreaterThanOrEqual(1);
+    const [kept] = await Promise.all([train.waitForEvent('download'), train.click('#save')]);
+    const again = await loadModel(new Uint8Array(readFileSync(await kept.path())));
+    expect((again.userDefinedMetadata?.vocab as { format: string }).format).toBe('recur-vocab');
+    expect(again.countParams()).toBe(model.countParams());
+    await train.setInputFiles('#resume-file', []);
+  }, 150_000);
+
   it('raised no errors in the Train page', () => {
+    if (trainErrors.length) console.log(trainErrors);
     expect(trainErrors).toEqual([]);
   });
 });

@@ -27,6 +27,8 @@ async function withStore<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => 
 
 export interface SavedRun {
   bytes: Uint8Array;
+  /** The file's name, which says its kind (.safetensors, .onnx); absent in runs saved before names were kept. */
+  fileName?: string;
   step: number;
   savedAt: number;
 }

@@ -23,8 +23,18 @@ export interface TrainSettings {
   seed: number;
   /** What the hidden-unit view looks for in each sample. */
   feature: Feature;
-  /** A checkpoint to continue from (bytes of a recur checkpoint), instead of fresh weights. */
-  resume?: Uint8Array;
+  /**
+   * A model to continue from, instead of fresh weights: a recur checkpoint, an ONNX file recur
+   * exported (its vocabulary in the metadata), or a Keras / TensorFlow.js model (model.json and
+   * its weights, .keras, .h5, or recur's model file).
+   */
+  resume?: ModelFile[];
+}
+
+/** A file the page read, by name. */
+export interface ModelFile {
+  name: string;
+  bytes: Uint8Array;
 }
 
 export type ToWorker =
@@ -81,7 +91,8 @@ export type FromWorker =
   | Progress
   | { type: 'sample'; step: number; text: string; units?: UnitView }
   | { type: 'state'; state: 'running' | 'paused' | 'stopped' | 'done' }
-  | { type: 'checkpoint'; bytes: Uint8Array; step: number }
+  /** The run as a file to keep or continue from (named for its kind: .safetensors, .onnx). */
+  | { type: 'checkpoint'; bytes: Uint8Array; step: number; fileName: string }
   | { type: 'onnx'; bytes: Uint8Array; step: number }
   /** Every step's training loss of this run (steps firstStep, firstStep + 1, …), when it ends. */
   | { type: 'losses'; firstStep: number; values: number[] }

@@ -5,11 +5,20 @@ import { numTensors, registerBackend, setBackend } from '@recur/tensor';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
+import { decodeCheckpoint } from '@recur/train';
 import type { Feature } from '../src/units-core';
 import { ClassifierSession } from './sessions/classifier';
+import { KerasSession } from './sessions/keras';
 import { LMSession } from './sessions/lm';
-import type { Session } from './sessions/session';
-import { type FromWorker, PROGRESS_INTERVAL_MS, type ToWorker, type TrainSettings } from './train-protocol';
+import { OnnxSession } from './sessions/onnx';
+import type { Session, Validation } from './sessions/session';
+import {
+  type FromWorker,
+  type ModelFile,
+  PROGRESS_INTERVAL_MS,
+  type ToWorker,
+  type TrainSettings,
+} from './train-protocol';
 
 // Training runs here, off the page's thread: the page only draws what this posts.
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
@@ -55,7 +64,12 @@ async function useBackend(name: 'js' | 'tfjs'): Promise<{ backend: string; threa
   };
 }
 
-function open(s: TrainSettings): Session {
+/** The session the settings ask for: what a file to continue from holds decides, else the task. */
+async function open(s: TrainSettings): Promise<Session> {
+  const files = s.resume ?? [];
+  const kind = files.length ? kindOf(files) : null;
+  if (kind === 'onnx') return new OnnxSession(s, files[0]);
+  if (kind === 'keras') return KerasSession.open(s, files);
   if (s.task === 'classifier') {
     if (!s.messages) throw new Error('the classifier needs its messages');
     return new ClassifierSession(s, s.messages);
@@ -63,9 +77,30 @@ function open(s: TrainSettings): Session {
   return new LMSession(s, () => feature);
 }
 
+/**
+ * What model files hold, by their contents (a downloaded file's name may have lost its extension):
+ * a safetensors checkpoint (recur's own, or recur's model file of a Keras model), a Keras or
+ * TensorFlow.js model (model.json, a .keras zip, an HDF5 .h5), or else ONNX.
+ */
+function kindOf(files: ModelFile[]): 'checkpoint' | 'keras' | 'onnx' {
+  if (files.some((f) => f.name.toLowerCase().endsWith('.json'))) return 'keras';
+  const b = files[0].bytes;
+  const starts = (...magic: number[]) => magic.every((v, i) => b[i] === v);
+  if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0x89, 0x48, 0x44, 0x46)) return 'keras'; // zip (.keras), HDF5 (.h5)
+  if (b.length > 9 && b[8] === 0x7b) {
+    // safetensors: an 8-byte header length, then the JSON header
+    try {
+      return decodeCheckpoint(b, files[0].name).extra?.keras !== undefined ? 'keras' : 'checkpoint';
+    } catch {
+      return 'checkpoint'; // the session's own decode names what is wrong
+    }
+  }
+  return 'onnx';
+}
+
 async function run(s: TrainSettings): Promise<void> {
   const { backend, threads, threadCount } = await useBackend(s.backend);
-  const t = open(s);
+  const t = await open(s);
   current = t;
   post({ type: 'ready', ...t.summary, backend, threads, threadCount, step: t.step });
   // A Stop that came while the backend was starting ends the run before its first step.
@@ -74,7 +109,7 @@ async function run(s: TrainSettings): Promise<void> {
     post({ type: 'state', state: 'running' });
   }
   let lastPost = 0;
-  let validation: { label: string; value: number; plotted: number } | null = null;
+  let validation: Validation | null = null;
   const started = performance.now();
   let stepsHere = 0;
   let tokensHere = 0;
@@ -120,7 +155,7 @@ async function run(s: TrainSettings): Promise<void> {
         break outer;
       }
       const stepStart = performance.now();
-      const loss = t.trainStep(b);
+      const loss = await t.trainStep(b);
       // The training step alone, after three warm-up steps: what `pnpm bench:web` compares with Node.
       if (stepsHere >= 3) {
         stepSeconds += (performance.now() - stepStart) / 1000;
@@ -133,8 +168,8 @@ async function run(s: TrainSettings): Promise<void> {
       t.step++;
       stepsHere++;
       if (t.step % s.sampleEvery === 0 || t.step === end) {
-        validation = t.validate();
-        post(t.sample());
+        validation = await t.validate();
+        post(await t.sample());
       }
       const clock = performance.now();
       if (clock - lastPost >= PROGRESS_INTERVAL_MS || t.step === end) {
@@ -143,7 +178,7 @@ async function run(s: TrainSettings): Promise<void> {
       }
       if (saveRequested) {
         saveRequested = false;
-        checkpoint(t);
+        await checkpoint(t);
       }
       // Let pause / stop / checkpoint messages in (a message, not setTimeout, which browsers clamp to 4 ms).
       await yieldToMessages();
@@ -156,7 +191,7 @@ async function run(s: TrainSettings): Promise<void> {
   if (stopped && stepsHere > 0) report(t.step, lastLoss, performance.now());
   post({ type: 'losses', firstStep: end - s.steps + 1, values: losses });
   // Finished or stopped, the run's weights are kept: the page can download or continue them.
-  checkpoint(t);
+  await checkpoint(t);
   saveRequested = false;
   post({ type: 'state', state: stopped ? 'stopped' : 'done' });
 }
@@ -169,9 +204,9 @@ function yieldToMessages(): Promise<void> {
   });
 }
 
-function checkpoint(t: Session): void {
-  const bytes = t.checkpoint();
-  post({ type: 'checkpoint', bytes, step: t.step }, [bytes.buffer]);
+async function checkpoint(t: Session): Promise<void> {
+  const { bytes, fileName } = await t.checkpoint();
+  post({ type: 'checkpoint', bytes, step: t.step, fileName }, [bytes.buffer]);
 }
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
@@ -201,6 +236,6 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   } else if (m.type === 'checkpoint') {
     // While stepping, after the current step; while paused or finished, now.
     if (state === 'running') saveRequested = true;
-    else if (current) checkpoint(current);
+    else if (current) void checkpoint(current);
   }
 };

@@ -4,14 +4,14 @@ import type { LabelledText } from '../src/spam-task';
 import { colouredText, type Feature } from '../src/units-core';
 import { LossPlot } from './loss-plot';
 import { loadRun, saveRun } from './saved-run';
-import type { FromWorker, ToWorker, TrainSettings } from './train-protocol';
+import type { FromWorker, ModelFile, ToWorker, TrainSettings } from './train-protocol';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const num = (id: string) => Number($<HTMLInputElement>(id).value);
 const plot = new LossPlot($<HTMLCanvasElement>('plot'));
 let worker: Worker | null = null;
-let resumeBytes: Uint8Array | undefined;
-let lastCheckpoint: { bytes: Uint8Array; step: number } | null = null;
+let resumeFiles: ModelFile[] | undefined;
+let lastCheckpoint: { bytes: Uint8Array; step: number; fileName: string } | null = null;
 let download = false;
 
 const status = (text: string) => {
@@ -111,8 +111,8 @@ function onMessage(m: FromWorker): void {
   } else if (m.type === 'onnx') {
     offer(m.bytes, `lm-step${m.step}.onnx`);
   } else if (m.type === 'checkpoint') {
-    lastCheckpoint = { bytes: m.bytes, step: m.step };
-    saveRun({ bytes: m.bytes, step: m.step, savedAt: Date.now() })
+    lastCheckpoint = { bytes: m.bytes, step: m.step, fileName: m.fileName };
+    saveRun({ bytes: m.bytes, fileName: m.fileName, step: m.step, savedAt: Date.now() })
       .then(() => {
         document.body.dataset.saved = String(m.step);
       })
@@ -130,7 +130,7 @@ function onMessage(m: FromWorker): void {
       const url = URL.createObjectURL(
         new Blob([m.bytes.slice().buffer as ArrayBuffer], { type: 'application/octet-stream' }),
       );
-      const a = Object.assign(document.createElement('a'), { href: url, download: `lm-step${m.step}.safetensors` });
+      const a = Object.assign(document.createElement('a'), { href: url, download: m.fileName });
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 1000);
     }
@@ -187,7 +187,7 @@ $('start').addEventListener('click', async () => {
     backend: $<HTMLSelectElement>('backend').value as TrainSettings['backend'],
     seed: num('seed'),
     feature: $<HTMLSelectElement>('feature').value as Feature,
-    resume: resumeBytes,
+    resume: resumeFiles,
   };
   status('starting the Worker…');
   send({ type: 'start', settings });
@@ -200,7 +200,7 @@ $('restore').addEventListener('click', async () => {
     document.body.dataset.state = 'idle';
     return status('nothing saved in this browser yet');
   }
-  resumeBytes = run.bytes;
+  resumeFiles = [{ name: run.fileName ?? 'checkpoint.safetensors', bytes: run.bytes }];
   status(`continuing the run saved at step ${run.step}`);
   $('start').click();
 });
@@ -228,8 +228,11 @@ $('corpus-file').addEventListener('change', async () => {
   $<HTMLSelectElement>('corpus-kind').value = 'text';
 });
 $('resume-file').addEventListener('change', async () => {
-  const f = $<HTMLInputElement>('resume-file').files?.[0];
-  resumeBytes = f ? new Uint8Array(await f.arrayBuffer()) : undefined;
-  status(f ? `will continue from ${f.name}` : 'ready');
+  // A checkpoint, an ONNX file, or a Keras model (model.json with its weight files, .keras, .h5).
+  const chosen = [...($<HTMLInputElement>('resume-file').files ?? [])];
+  resumeFiles = chosen.length
+    ? await Promise.all(chosen.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })))
+    : undefined;
+  status(chosen.length ? `will continue from ${chosen.map((f) => f.name).join(', ')}` : 'ready');
 });
 document.body.dataset.state = 'idle';

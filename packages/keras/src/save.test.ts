@@ -191,6 +191,19 @@ describe('save → loadModel reproduces predict bit for bit', () => {
   }
 });
 
+describe('userDefinedMetadata (a vocabulary, say) travels with the model', () => {
+  for (const format of ['recur', 'tfjs'] as const) {
+    it(`through ${format === 'recur' ? "recur's file" : 'model.json'} and back`, async () => {
+      const [, build] = MODELS[0];
+      const model = build();
+      model.userDefinedMetadata = { vocab: { format: 'recur-vocab', tokens: ['a', 'b'] }, note: 1 };
+      const saved = await model.save(undefined, { format });
+      const loaded = await keras.loadModel(format === 'tfjs' ? files(saved) : Object.values(saved.files)[0]);
+      expect(loaded.userDefinedMetadata).toEqual(model.userDefinedMetadata);
+    });
+  }
+});
+
 describe('activations the target format has no name for are refused when saving', () => {
   it("tfjs' hardSigmoid (0.2x + 0.5) cannot be written to .keras, where hard_sigmoid means relu6(x + 3) / 6", async () => {
     const m = new keras.Sequential([

@@ -39,7 +39,7 @@ export class ClassifierSession implements Session<MessageBatch> {
     let vocab: Vocab | undefined;
     let restored: ReturnType<typeof decodeCheckpoint> | undefined;
     if (s.resume) {
-      restored = decodeCheckpoint(s.resume, 'checkpoint');
+      restored = decodeCheckpoint(s.resume[0].bytes, s.resume[0].name);
       if (restored.extra?.task !== 'classifier' || !restored.vocab)
         throw new Error('this checkpoint is not a spam classifier: choose the corpus it was trained on');
       this.config = restored.extra.model as ClassifierConfig;
@@ -132,14 +132,15 @@ export class ClassifierSession implements Session<MessageBatch> {
     return { type: 'sample', step: this.step, text };
   }
 
-  checkpoint(): Uint8Array {
-    return encodeCheckpoint({
+  checkpoint() {
+    const bytes = encodeCheckpoint({
       model: this.model.stateDict(),
       optimizer: this.optimizer.state(),
       step: this.step,
       vocab: this.task.vocab.toJSON(),
       extra: { task: 'classifier', model: this.config },
     });
+    return { bytes, fileName: `spam-classifier-step${this.step}.safetensors` };
   }
 
   onnx(): Uint8Array {

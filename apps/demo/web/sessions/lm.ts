@@ -1,16 +1,12 @@
 import { noGrad, valueAndGradsOf } from '@recur/autograd';
 import { lmWindows, Vocab } from '@recur/data';
 import { exportOnnx } from '@recur/onnx';
-import { manualSeed, type Tensor, tidy } from '@recur/tensor';
+import { manualSeed, tidy } from '@recur/tensor';
 import { Adam, decodeCheckpoint, encodeCheckpoint, generate, RecurrentLM, type RecurrentLMConfig } from '@recur/train';
 import { FEATURES, type Feature, hiddenStates, rankUnits } from '../../src/units-core';
 import type { FromWorker, TrainSettings, UnitView } from '../train-protocol';
-import type { Batch, Session } from './session';
-
-interface Window extends Batch {
-  x: Tensor;
-  y: Tensor;
-}
+import type { Session } from './session';
+import { type Window, windowBatches, windowsPerEpoch } from './windows';
 
 /**
  * A character language model (RecurrentLM) on a text: 90% to train on as one stream of windows,
@@ -30,7 +26,7 @@ export class LMSession implements Session<Window> {
     private readonly feature: () => Feature,
   ) {
     if (s.resume) {
-      const c = decodeCheckpoint(s.resume, 'checkpoint');
+      const c = decodeCheckpoint(s.resume[0].bytes, s.resume[0].name);
       if (!c.vocab) throw new Error('the checkpoint has no vocabulary');
       if (c.extra?.task === 'classifier') throw new Error('this checkpoint is the spam classifier: choose that corpus');
       this.vocab = Vocab.fromJSON(JSON.stringify(c.vocab));
@@ -70,21 +66,11 @@ export class LMSession implements Session<Window> {
   }
 
   get batchesPerEpoch(): number {
-    return Math.ceil(Math.floor((this.train.length - 1) / this.s.batch) / this.s.seqLen);
+    return windowsPerEpoch(this.train.length, this.s.batch, this.s.seqLen);
   }
 
-  *batches(): Iterable<Window> {
-    for (const w of lmWindows(this.train, { batchSize: this.s.batch, seqLen: this.s.seqLen })) {
-      yield {
-        x: w.x,
-        y: w.y,
-        tokenCount: w.x.size,
-        dispose: () => {
-          w.x.dispose();
-          w.y.dispose();
-        },
-      };
-    }
+  batches(): Iterable<Window> {
+    return windowBatches(this.train, this.s.batch, this.s.seqLen);
   }
 
   trainStep(w: Window): number {
@@ -135,14 +121,15 @@ export class LMSession implements Session<Window> {
     return { text, feature, unit: best.unit, r: best.r, activations: states.map((h) => h[best.unit]) };
   }
 
-  checkpoint(): Uint8Array {
-    return encodeCheckpoint({
+  checkpoint() {
+    const bytes = encodeCheckpoint({
       model: this.lm.stateDict(),
       optimizer: this.optimizer.state(),
       step: this.step,
       vocab: this.vocab.toJSON(),
       extra: { task: 'lm', model: { ...this.config, rng: undefined, dtype: undefined } },
     });
+    return { bytes, fileName: `lm-step${this.step}.safetensors` };
   }
 
   /** Standard ONNX with the vocabulary in its metadata, for onnxruntime or the Generate page. */

@@ -15,15 +15,25 @@ export interface Session<B extends Batch = Batch> {
   /** One pass over the training data; each batch is freed after its step. */
   batches(epoch: number): Iterable<B>;
   /** One training step; returns the loss. */
-  trainStep(batch: B): number;
+  trainStep(batch: B): number | Promise<number>;
   /** The validation figure plotted beside the loss. */
-  validate(): { label: string; value: number; plotted: number };
+  validate(): Validation | Promise<Validation>;
   /** A message to show how the model does now (a sample, predictions). */
-  sample(): FromWorker;
-  /** A recur checkpoint of the whole run (model, optimizer, step, vocabulary, settings). */
-  checkpoint(): Uint8Array;
+  sample(): FromWorker | Promise<FromWorker>;
+  /**
+   * The whole run as one file to keep or continue from (a recur checkpoint: model, optimizer,
+   * step, vocabulary; or the model's own format), named for its kind.
+   */
+  checkpoint(): { bytes: Uint8Array; fileName: string } | Promise<{ bytes: Uint8Array; fileName: string }>;
   /** The model as ONNX, or an error naming why this one has none. */
   onnx(): Uint8Array;
+}
+
+export interface Validation {
+  label: string;
+  value: number;
+  /** What the plot draws (the perplexity's log, in the loss's units). */
+  plotted: number;
 }
 
 export interface Batch {

@@ -15,6 +15,8 @@ interface ModelMeta {
   /** The model's own config ({ className, config }, camelCase). */
   model: keras.LayerSpec;
   compile: CompileJson | null;
+  /** The model's userDefinedMetadata (tfjs' name), kept as is. */
+  userDefinedMetadata?: Record<string, unknown>;
 }
 
 /**
@@ -27,7 +29,13 @@ export function encodeModel(model: Model, options: { includeOptimizer?: boolean 
   const withOptimizer = (options.includeOptimizer ?? true) && compile !== null && model.isCompiled;
   const state = withOptimizer && model.isCompiled ? model.optimizer.state() : undefined;
   try {
-    const meta: ModelMeta = { format: MODEL_FORMAT, version: MODEL_VERSION, model: keras.specOf(model), compile };
+    const meta: ModelMeta = {
+      format: MODEL_FORMAT,
+      version: MODEL_VERSION,
+      model: keras.specOf(model),
+      compile,
+      userDefinedMetadata: model.userDefinedMetadata,
+    };
     return encodeCheckpoint({
       model: model.stateDict(),
       optimizer: state,
@@ -90,6 +98,7 @@ export function decodeModel(bytes: Uint8Array, where: string): Model {
       if (c.optimizer) model.optimizer.loadState(c.optimizer);
     }
     if (c.optimizer) dispose(c.optimizer.slots);
+    if (meta.userDefinedMetadata) model.userDefinedMetadata = meta.userDefinedMetadata;
     return model;
   } finally {
     dispose(owned);

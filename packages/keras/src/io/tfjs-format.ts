@@ -263,5 +263,7 @@ export function writeModelJson(
     generatedBy: 'recur (@recur/keras)',
     convertedBy: null,
   };
+  // What the model was loaded with (a vocabulary, say) goes back out as tfjs keeps it.
+  if (model.userDefinedMetadata) json.userDefinedMetadata = model.userDefinedMetadata;
   return { json, weights };
 }

@@ -1,0 +1,114 @@
+import { noGrad, valueAndGradsOf } from '@recur/autograd';
+import { Vocab } from '@recur/data';
+import { type LiftedModel, liftOnnx, OnnxModel } from '@recur/onnx';
+import { type Tensor, tidy } from '@recur/tensor';
+import { Adam, crossEntropy } from '@recur/train';
+import type { FromWorker, ModelFile, TrainSettings } from '../train-protocol';
+import type { Session } from './session';
+import { samplePrefix, type Window, windowBatches, windowsPerEpoch } from './windows';
+
+/**
+ * A character language model from an ONNX file recur exported (the Train page's Export ONNX: its
+ * vocabulary in the metadata): `liftOnnx` turns its Gather / LSTM / MatMul nodes into recur layers
+ * that train, and the graph with the new weights is the run's file. ONNX keeps no optimizer
+ * state, so Adam starts afresh when a run continues from one.
+ */
+export class OnnxSession implements Session<Window> {
+  step = 0;
+  private readonly model: LiftedModel;
+  private readonly optimizer: Adam;
+  private readonly vocab: Vocab;
+  private readonly input: string;
+  private readonly output: string;
+  private readonly train: number[];
+  private readonly held: number[];
+
+  constructor(
+    private readonly s: TrainSettings,
+    file: ModelFile,
+  ) {
+    const graph = OnnxModel.load(file.bytes);
+    const vocab = graph.metadata.vocab;
+    if (!vocab) {
+      graph.dispose();
+      throw new Error(
+        `${file.name} carries no vocabulary: the page continues ONNX files that recur exported (their metadata keeps the vocabulary)`,
+      );
+    }
+    this.vocab = Vocab.fromJSON(vocab);
+    [this.input] = graph.inputs.map((i) => i.name);
+    [this.output] = graph.outputs.map((o) => o.name);
+    this.model = liftOnnx(graph);
+    this.optimizer = new Adam(this.model.parameters(), { lr: s.lr });
+    const ids = this.vocab.encode(s.corpus);
+    const cut = Math.floor(ids.length * 0.9);
+    this.train = ids.slice(0, cut);
+    this.held = ids.slice(cut);
+    if (this.train.length < s.seqLen + 1)
+      throw new Error(`the corpus has ${this.train.length} training tokens, fewer than one window`);
+  }
+
+  get summary() {
+    return {
+      parameters: this.model.parameters().reduce((n, p) => n + p.value.size, 0),
+      symbols: this.vocab.size,
+      examples: `${this.train.length.toLocaleString('en-US')} training characters (an ONNX graph: ${this.model.lifted.map((l) => l.layer.layerType).join(' → ')})`,
+    };
+  }
+
+  get batchesPerEpoch(): number {
+    return windowsPerEpoch(this.train.length, this.s.batch, this.s.seqLen);
+  }
+
+  batches(): Iterable<Window> {
+    return windowBatches(this.train, this.s.batch, this.s.seqLen);
+  }
+
+  private logits(x: Tensor): Tensor {
+    return this.model.forward({ [this.input]: x })[this.output];
+  }
+
+  trainStep(w: Window): number {
+    const params = this.model.parameters().map((p) => p.value);
+    return tidy(() => {
+      const { value, grads } = valueAndGradsOf(() => crossEntropy(this.logits(w.x), w.y), params);
+      this.optimizer.step(grads, { skipNonFinite: true });
+      return value.item();
+    });
+  }
+
+  validate() {
+    let total = 0;
+    let count = 0;
+    noGrad(() => {
+      for (const w of windowBatches(this.held, this.s.batch, this.s.seqLen)) {
+        tidy(() => {
+          total += crossEntropy(this.logits(w.x), w.y).item() * w.y.size;
+          count += w.y.size;
+        });
+        w.dispose();
+      }
+    });
+    const perplexity = count ? Math.exp(total / count) : Number.NaN;
+    return { label: 'validation perplexity', value: perplexity, plotted: Math.log(perplexity) };
+  }
+
+  async sample(): Promise<FromWorker> {
+    const ids = await samplePrefix((x) => noGrad(() => this.logits(x)), this.vocab.encode('\n'), {
+      maxTokens: 40,
+      symbols: this.vocab.size,
+      temperature: 0.8,
+      seed: this.step,
+      probabilities: false,
+    });
+    return { type: 'sample', step: this.step, text: this.vocab.decode(ids) };
+  }
+
+  checkpoint() {
+    return { bytes: this.model.toOnnx(), fileName: `lm-step${this.step}.onnx` };
+  }
+
+  onnx(): Uint8Array {
+    return this.model.toOnnx();
+  }
+}
