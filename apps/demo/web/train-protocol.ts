@@ -19,6 +19,8 @@ export interface TrainSettings {
   /** Generate a sample every this many steps. */
   sampleEvery: number;
   backend: 'js' | 'tfjs';
+  /** Most kernel threads backend-js may use (the page's `?threads=` parameter); absent: every core. */
+  maxThreads?: number;
   /** Seeds the initial weights (a continued run keeps its checkpoint's). */
   seed: number;
   /** What the hidden-unit view looks for in each sample. */
@@ -68,7 +70,7 @@ export interface Progress {
   validation: { label: string; value: number; plotted: number } | null;
   /** Tokens per second of the run so far, sampling and validation included. */
   tokensPerSecond: number;
-  /** Tokens per second of the training steps alone (after three warm-up steps); null before. */
+  /** Tokens per second of the median training step alone (after three warm-up steps); null before. */
   stepTokensPerSecond: number | null;
   etaSeconds: number;
   liveTensors: number;

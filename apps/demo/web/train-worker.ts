@@ -31,7 +31,10 @@ let saveRequested = false;
 let feature: Feature = 'line-end';
 let current: Session | null = null;
 
-async function useBackend(name: 'js' | 'tfjs'): Promise<{ backend: string; threads: string; threadCount: number }> {
+async function useBackend(
+  name: 'js' | 'tfjs',
+  maxThreads = Number.POSITIVE_INFINITY,
+): Promise<{ backend: string; threads: string; threadCount: number }> {
   if (name === 'tfjs') {
     const gl = await tf.setBackend('webgl').catch(() => false);
     if (!gl) await tf.setBackend('cpu');
@@ -43,7 +46,7 @@ async function useBackend(name: 'js' | 'tfjs'): Promise<{ backend: string; threa
   // cross-origin isolated page (SharedArrayBuffer) and nested Workers; otherwise one thread.
   const g = self as unknown as { crossOriginIsolated?: boolean; Worker?: unknown };
   const cores = Math.max(1, navigator.hardwareConcurrency || 1);
-  const wanted = g.crossOriginIsolated && typeof g.Worker === 'function' ? cores : 1;
+  const wanted = g.crossOriginIsolated && typeof g.Worker === 'function' ? Math.max(1, Math.min(cores, maxThreads)) : 1;
   const threads = await Promise.race([
     wasmReady(wanted).then(() => wanted),
     // Workers that never come up (a browser without nested Workers) leave us on one thread.
@@ -99,7 +102,7 @@ function kindOf(files: ModelFile[]): 'checkpoint' | 'keras' | 'onnx' {
 }
 
 async function run(s: TrainSettings): Promise<void> {
-  const { backend, threads, threadCount } = await useBackend(s.backend);
+  const { backend, threads, threadCount } = await useBackend(s.backend, s.maxThreads);
   const t = await open(s);
   current = t;
   post({ type: 'ready', ...t.summary, backend, threads, threadCount, step: t.step });
@@ -113,8 +116,7 @@ async function run(s: TrainSettings): Promise<void> {
   const started = performance.now();
   let stepsHere = 0;
   let tokensHere = 0;
-  let stepSeconds = 0;
-  let stepTokens = 0;
+  const stepRates: number[] = [];
   let lastLoss = Number.NaN;
   const end = t.step + s.steps;
   const losses: number[] = [];
@@ -127,7 +129,7 @@ async function run(s: TrainSettings): Promise<void> {
       loss,
       validation,
       tokensPerSecond: tokensHere / Math.max(seconds, 1e-9),
-      stepTokensPerSecond: stepSeconds > 0 ? stepTokens / stepSeconds : null,
+      stepTokensPerSecond: stepRates.length ? median(stepRates) : null,
       etaSeconds: (seconds / Math.max(1, stepsHere)) * (end - step),
       liveTensors: numTensors(),
     });
@@ -156,11 +158,9 @@ async function run(s: TrainSettings): Promise<void> {
       }
       const stepStart = performance.now();
       const loss = await t.trainStep(b);
-      // The training step alone, after three warm-up steps: what `pnpm bench:web` compares with Node.
-      if (stepsHere >= 3) {
-        stepSeconds += (performance.now() - stepStart) / 1000;
-        stepTokens += b.tokenCount;
-      }
+      // The training step alone, after three warm-up steps: what `pnpm bench:web` compares with Node
+      // (the median step's rate: one slow moment of a shared machine does not move it).
+      if (stepsHere >= 3) stepRates.push(b.tokenCount / ((performance.now() - stepStart) / 1000));
       tokensHere += b.tokenCount;
       b.dispose();
       losses.push(loss);
@@ -194,6 +194,11 @@ async function run(s: TrainSettings): Promise<void> {
   await checkpoint(t);
   saveRequested = false;
   post({ type: 'state', state: stopped ? 'stopped' : 'done' });
+}
+
+function median(v: number[]): number {
+  const sorted = [...v].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
 }
 
 const channel = new MessageChannel();

@@ -186,6 +186,7 @@ $('start').addEventListener('click', async () => {
     sampleEvery: Math.max(10, Math.round(num('steps') / 10)),
     backend: $<HTMLSelectElement>('backend').value as TrainSettings['backend'],
     seed: num('seed'),
+    maxThreads: Number(new URLSearchParams(location.search).get('threads')) || undefined,
     feature: $<HTMLSelectElement>('feature').value as Feature,
     resume: resumeFiles,
   };
