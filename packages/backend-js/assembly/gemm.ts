@@ -1,5 +1,6 @@
 // General matrix multiply with WebAssembly SIMD: B packed into 8-column panels, A into 4-row
-// panels, a 4×8 register block (and 1-row variants for a batch of one). Multiply-adds go through
+// panels, a 4×8 register block (and 1-row variants for a batch of one: three panels at a time,
+// six accumulators — with four panels and eight, V8 spilled one to the stack every iteration). Multiply-adds go through
 // `madd`, a fused multiply-add where the build has relaxed SIMD.
 import { madd } from './simd-math';
 const KC: i32 = 256; // depth of one packed block: a B panel (KC×8 floats, 8 KiB) stays in L1
@@ -195,46 +196,6 @@ function micro(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, rows: i32, col
       store<f32>(dst, overwrite ? v : load<f32>(dst) + v);
     }
   }
-}
-
-/** One row of C against four consecutive panels (32 columns): the accumulators hide the add latency. */
-function micro1x4(kc: i32, pa: usize, pb: usize, panelBytes: usize, c: usize, overwrite: bool): void {
-  let c0 = f32x4.splat(0);
-  let c1 = f32x4.splat(0);
-  let c2 = f32x4.splat(0);
-  let c3 = f32x4.splat(0);
-  let c4 = f32x4.splat(0);
-  let c5 = f32x4.splat(0);
-  let c6 = f32x4.splat(0);
-  let c7 = f32x4.splat(0);
-  let p0 = pb;
-  let p1 = pb + panelBytes;
-  let p2 = pb + 2 * panelBytes;
-  let p3 = pb + 3 * panelBytes;
-  for (let kk = 0; kk < kc; kk++) {
-    const a = v128.load32_splat(pa);
-    c0 = madd(a, v128.load(p0), c0);
-    c1 = madd(a, v128.load(p0, 16), c1);
-    c2 = madd(a, v128.load(p1), c2);
-    c3 = madd(a, v128.load(p1, 16), c3);
-    c4 = madd(a, v128.load(p2), c4);
-    c5 = madd(a, v128.load(p2, 16), c5);
-    c6 = madd(a, v128.load(p3), c6);
-    c7 = madd(a, v128.load(p3, 16), c7);
-    pa += MR << 2;
-    p0 += NR << 2;
-    p1 += NR << 2;
-    p2 += NR << 2;
-    p3 += NR << 2;
-  }
-  update(c, c0, overwrite);
-  update(c + 16, c1, overwrite);
-  update(c + 32, c2, overwrite);
-  update(c + 48, c3, overwrite);
-  update(c + 64, c4, overwrite);
-  update(c + 80, c5, overwrite);
-  update(c + 96, c6, overwrite);
-  update(c + 112, c7, overwrite);
 }
 
 /** One row of C against three consecutive panels (24 columns): six accumulators, in registers. */

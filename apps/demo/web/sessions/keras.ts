@@ -3,7 +3,7 @@ import { loadModel, type Model, optimizers, serializeModel } from '@recur/keras'
 import type { tensor } from '@recur/tensor';
 import type { FromWorker, ModelFile, TrainSettings } from '../train-protocol';
 import type { Session } from './session';
-import { samplePrefix, type Window, windowBatches, windowsPerEpoch } from './windows';
+import { samplePrefix, splitStream, type Window, windowBatches, windowsPerEpoch } from './windows';
 
 /**
  * A character language model from a Keras or TensorFlow.js file (model.json with its weights,
@@ -49,12 +49,7 @@ export class KerasSession implements Session<Window> {
       });
     }
     model.userDefinedMetadata = { ...(model.userDefinedMetadata ?? {}), vocab: vocab.toJSON() };
-    const ids = vocab.encode(s.corpus);
-    const cut = Math.floor(ids.length * 0.9);
-    session.train = ids.slice(0, cut);
-    session.held = ids.slice(cut);
-    if (session.train.length < s.seqLen + 1)
-      throw new Error(`the corpus has ${session.train.length} training tokens, fewer than one window`);
+    ({ train: session.train, held: session.held } = splitStream(vocab.encode(s.corpus), s.seqLen));
     return session;
   }
 

@@ -6,7 +6,7 @@ import { Adam, decodeCheckpoint, encodeCheckpoint, generate, RecurrentLM, type R
 import { FEATURES, type Feature, hiddenStates, rankUnits } from '../../src/units-core';
 import type { FromWorker, TrainSettings, UnitView } from '../train-protocol';
 import type { Session } from './session';
-import { type Window, windowBatches, windowsPerEpoch } from './windows';
+import { splitStream, type Window, windowBatches, windowsPerEpoch } from './windows';
 
 /**
  * A character language model (RecurrentLM) on a text: 90% to train on as one stream of windows,
@@ -49,12 +49,8 @@ export class LMSession implements Session<Window> {
       this.lm = new RecurrentLM(this.config);
       this.optimizer = new Adam(this.lm.parameters(), { lr: s.lr });
     }
-    const ids = this.vocab.encode(s.corpus); // characters a checkpoint never saw become <unk>
-    const cut = Math.floor(ids.length * 0.9);
-    this.train = ids.slice(0, cut);
-    this.held = ids.slice(cut);
-    if (this.train.length < s.seqLen + 1)
-      throw new Error(`the corpus has ${this.train.length} training tokens, fewer than one window`);
+    // Characters the vocabulary never saw become <unk>.
+    ({ train: this.train, held: this.held } = splitStream(this.vocab.encode(s.corpus), s.seqLen));
   }
 
   get summary() {

@@ -5,7 +5,7 @@ import { type Tensor, tidy } from '@recur/tensor';
 import { Adam, crossEntropy } from '@recur/train';
 import type { FromWorker, ModelFile, TrainSettings } from '../train-protocol';
 import type { Session } from './session';
-import { samplePrefix, type Window, windowBatches, windowsPerEpoch } from './windows';
+import { samplePrefix, splitStream, type Window, windowBatches, windowsPerEpoch } from './windows';
 
 /**
  * A character language model from an ONNX file recur exported (the Train page's Export ONNX: its
@@ -40,12 +40,8 @@ export class OnnxSession implements Session<Window> {
     [this.output] = graph.outputs.map((o) => o.name);
     this.model = liftOnnx(graph);
     this.optimizer = new Adam(this.model.parameters(), { lr: s.lr });
-    const ids = this.vocab.encode(s.corpus);
-    const cut = Math.floor(ids.length * 0.9);
-    this.train = ids.slice(0, cut);
-    this.held = ids.slice(cut);
-    if (this.train.length < s.seqLen + 1)
-      throw new Error(`the corpus has ${this.train.length} training tokens, fewer than one window`);
+    // Characters the vocabulary never saw become <unk>.
+    ({ train: this.train, held: this.held } = splitStream(this.vocab.encode(s.corpus), s.seqLen));
   }
 
   get summary() {

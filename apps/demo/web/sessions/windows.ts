@@ -24,6 +24,18 @@ export function* windowBatches(ids: readonly number[], batch: number, seqLen: nu
   }
 }
 
+/**
+ * A token stream split for a language model: the first 90% to train on, the last 10% held out for
+ * validation; an error when the training part cannot fill one window.
+ */
+export function splitStream(ids: number[], seqLen: number): { train: number[]; held: number[] } {
+  const cut = Math.floor(ids.length * 0.9);
+  const train = ids.slice(0, cut);
+  if (train.length < seqLen + 1)
+    throw new Error(`the corpus has ${train.length} training tokens, fewer than one window`);
+  return { train, held: ids.slice(cut) };
+}
+
 /** Windows per pass (what lmWindows yields for this stream). */
 export function windowsPerEpoch(tokens: number, batch: number, seqLen: number): number {
   return Math.ceil(Math.floor((tokens - 1) / batch) / seqLen);
