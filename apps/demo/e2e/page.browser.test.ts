@@ -342,7 +342,7 @@ describe('the Train page in Chromium: a Worker trains, the page stays free', () 
     expect(await dataset('samples')).toBeGreaterThanOrEqual(1);
     const [kept] = await Promise.all([train.waitForEvent('download'), train.click('#save')]);
     const again = await loadModel(new Uint8Array(readFileSync(await kept.path())));
-    expect((again.userDefinedMetadata?.vocab as { format: string }).format).toBe('recur-vocab');
+    expect(again.userDefinedMetadata?.vocab).toMatchObject({ format: 'recur-vocab' });
     expect(again.countParams()).toBe(model.countParams());
     await train.setInputFiles('#resume-file', []);
   }, 150_000);
