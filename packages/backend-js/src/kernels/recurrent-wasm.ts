@@ -143,8 +143,9 @@ export function wasmRecurrentForward(
     const xwStep = xw + stepStart[s] * GH * 4;
     const wsStep = save ? ws + stepStart[s] * wsW * 4 : 0;
     // Each thread takes a block of rows through the recurrent product and the gates, in place:
-    // row r's product reads only row r of h. (Splitting the hidden units instead was measured
-    // slower: each thread then streams its share of W_hh through a cache it does not fit.)
+    // row r's product reads only row r of h. A batch too small for that splits the hidden units
+    // instead (UnitSplit); for the few-row steps at the end of a packed batch 32, splitting them by
+    // units was measured no faster than by rows, so a large batch always splits by rows.
     if (units) {
       const hOut = h === hBuffers[0] ? hBuffers[1] : hBuffers[0];
       const pxStep = px + stepStart[s] * I * 4;
