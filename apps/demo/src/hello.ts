@@ -1,4 +1,4 @@
-import { keras } from '@recur/layers';
+import * as keras from '@recur/keras';
 import { argMax, oneHot, type Tensor, tensor, tidy } from '@recur/tensor';
 import hello from '../../../fixtures/keras/keras_hello_rnn.json';
 

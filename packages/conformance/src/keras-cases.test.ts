@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Embedding, keras, Sequential } from '@recur/layers';
+import * as keras from '@recur/keras';
+import { Embedding, Sequential } from '@recur/layers';
 import { argMax, gather, matMul, numTensors, oneHot, tensor, tidy } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
 import { fixturePath } from './fixtures';

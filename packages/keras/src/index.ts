@@ -29,14 +29,59 @@ export {
   type RMSpropConfig,
   type SGDConfig,
 } from './compile/optimizers';
+export {
+  Functional,
+  type FunctionalConfig,
+  type FunctionalLayerConfig,
+  type FunctionalOptions,
+  rebuildGraph,
+} from './engine/functional';
+export { type GraphMap, mapGraph } from './engine/graph';
+export { Input, InputLayer, type InputLayerOptions, type InputOptions } from './engine/input-layer';
+export {
+  type ApplyArgs,
+  type ArrayInput,
+  type CallArgs,
+  type ConfigContext,
+  type EagerOutputs,
+  LAYER_ARG_KEYS,
+  Layer,
+  type LayerArgs,
+  type LayerSpec,
+  type Mask,
+  type SymbolicOutputs,
+  specOf,
+  toTensor,
+  type WeightSource,
+  withWeightSource,
+} from './engine/layer';
+export {
+  classNameOf,
+  deserializeLayer,
+  knownLayerClasses,
+  type LayerClass,
+  layerClass,
+  registerLayer,
+  serializeLayer,
+} from './engine/registry';
+export { formatOutputShape, type SummaryRow, summaryTable } from './engine/summary';
+export {
+  formatSymbolicShape,
+  isSymbolic,
+  Node,
+  type NodeArgs,
+  type ShapeArg,
+  type SymbolicShape,
+  SymbolicTensor,
+} from './engine/symbolic';
 export type { KerasLayerJson } from './io/keras-json';
 export { type KerasArchive, readKerasArchive } from './io/keras3-format';
 export { type LoadOptions, loadLayersModel, loadModel, type ModelArtifacts, type ModelSource } from './io/load';
 export { type SavedFiles, type SaveFormat, type SaveOptions, saveModel, serializeModel } from './io/save';
 export { type ModelJson, tfjsWeightNames, type WeightSpec, writeModelJson } from './io/tfjs-format';
 export { fromTorchForm, type TorchForm, type TorchLayerSpec, toTorchForm } from './io/torch-form';
-export * from './layers';
-export * as layers from './layers';
+export * from './layers/index';
+export * as layers from './layers/index';
 export {
   type BatchSource,
   type CompileArgs,
@@ -56,6 +101,6 @@ export {
   type EarlyStoppingOptions,
   type FitParams,
 } from './training/callbacks';
-export type { ArrayInput, DataInput } from './training/data';
+export type { DataInput } from './training/data';
 export type { Logs } from './training/logs';
 export { ProgressLogger } from './training/progress';

@@ -1,6 +1,6 @@
 import { noGrad } from '@recur/autograd';
 import { shuffleInPlace } from '@recur/data';
-import { keras, type Parameter } from '@recur/layers';
+import { checkOptions, type Parameter } from '@recur/layers';
 import {
   add,
   ConfigError,
@@ -22,16 +22,16 @@ import { type Optimizer, type StepResult, fit as trainFit } from '@recur/train';
 import { type LossIdentifier, type LossSpec, resolveLoss } from './compile/losses';
 import { type Metric, type MetricIdentifier, resolveMetric } from './compile/metrics';
 import { makeOptimizer, type OptimizerIdentifier } from './compile/optimizers';
-import type { SymbolicTensor } from './layers';
+import { Functional, type FunctionalOptions } from './engine/functional';
+import { type ArrayInput, type ConfigContext, toTensor } from './engine/layer';
+import type { SymbolicTensor } from './engine/symbolic';
 import { type Callback, type FitParams, toCallbacks } from './training/callbacks';
 import { type DataInput, joinBatches, pick, rows, toTensors } from './training/data';
 import { EpochMeans, EvaluationMeans, type Logs } from './training/logs';
 import { ProgressLogger } from './training/progress';
 
-type ArrayInput = keras.ArrayInput;
-
 export interface CompileArgs {
-  /** 'adam', 'sgd', 'rmsprop', 'adamw', 'adagrad', `keras.optimizers.adam({ learningRate })`, or a recur Optimizer. */
+  /** 'adam', 'sgd', 'rmsprop', 'adamw', 'adagrad', `optimizers.adam({ learningRate })`, or a recur Optimizer. */
   optimizer: OptimizerIdentifier;
   /** One loss for every output, one per output (list), or a map by output name. */
   loss: LossIdentifier | LossIdentifier[] | Record<string, LossIdentifier>;
@@ -153,7 +153,7 @@ export interface ModelOptions<O extends SymbolicTensor | SymbolicTensor[]> {
 }
 
 /**
- * Keras' Model (tfjs' LayersModel): a graph of layers from `keras.Input`s to outputs, with
+ * Keras' Model (tfjs' LayersModel): a graph of layers from `Input`s to outputs, with
  * `compile` / `fit` / `evaluate` / `predict`, whole-model weights in Keras order, and `save`.
  *
  * @example
@@ -171,9 +171,7 @@ export interface ModelOptions<O extends SymbolicTensor | SymbolicTensor[]> {
  * console.log(model.predict(x).shape, Object.keys(history.history)); // [1, 5, 5] ['loss', 'accuracy']
  * ```
  */
-export class Model<
-  O extends SymbolicTensor | SymbolicTensor[] = SymbolicTensor | SymbolicTensor[],
-> extends keras.Functional {
+export class Model<O extends SymbolicTensor | SymbolicTensor[] = SymbolicTensor | SymbolicTensor[]> extends Functional {
   static override readonly className: string = 'Functional';
   override get layerType(): string {
     return 'Functional';
@@ -181,14 +179,14 @@ export class Model<
 
   /** A model from inputs and outputs (a subclass, Sequential, may set its graph later). */
   constructor(options: ModelOptions<O>);
-  constructor(options?: Partial<keras.FunctionalOptions>);
-  constructor(options?: ModelOptions<O> | Partial<keras.FunctionalOptions>) {
+  constructor(options?: Partial<FunctionalOptions>);
+  constructor(options?: ModelOptions<O> | Partial<FunctionalOptions>) {
     super(options);
   }
 
   /** Rebuilds a model from a functional config (layers, their calls, inputs and outputs). */
-  static override fromConfig(config: Record<string, unknown>, context: keras.ConfigContext): Model {
-    return keras.Functional.fromConfig.call(Model, config, context) as Model;
+  static override fromConfig(config: Record<string, unknown>, context: ConfigContext): Model {
+    return Functional.fromConfig.call(Model, config, context) as Model;
   }
 
   /** Whether the model returns a list (it was made with a list of outputs); typed from the outputs. */
@@ -209,7 +207,7 @@ export class Model<
   /** Sets the optimizer, the loss (per output) and the metrics used by fit and evaluate. */
   compile(args: CompileArgs): void {
     if (!args || typeof args !== 'object') throw new ConfigError('compile: expected { optimizer, loss, metrics? }');
-    keras.checkOptions('compile', args, ['optimizer', 'loss', 'metrics', 'lossWeights']);
+    checkOptions('compile', args, ['optimizer', 'loss', 'metrics', 'lossWeights']);
     if (args.optimizer === undefined) throw new ConfigError('compile: optimizer is required');
     if (args.loss === undefined) throw new ConfigError('compile: loss is required');
     const names = this.outputNames;
@@ -281,7 +279,7 @@ export class Model<
    * returns the outputs: one tensor, or a list for a model with several outputs.
    */
   predict(x: DataInput, args: { batchSize?: number; verbose?: 0 | 1 } = {}): Prediction<O> {
-    keras.checkOptions(`${this.name}.predict`, args, ['batchSize', 'verbose']);
+    checkOptions(`${this.name}.predict`, args, ['batchSize', 'verbose']);
     const { tensors, owned } = toTensors('inputs', x, this.inputs);
     try {
       const n = tensors[0].shape[0];
@@ -339,7 +337,7 @@ export class Model<
     const n = ys[0].shape[0];
     const w = new Float64Array(n).fill(1);
     if (args.sampleWeight !== undefined) {
-      const t = keras.toTensor(args.sampleWeight, 'sampleWeight');
+      const t = toTensor(args.sampleWeight, 'sampleWeight');
       try {
         const v = t.dataSync();
         if (v.length !== n) throw new ShapeError(`fit: sampleWeight has ${v.length} values for ${n} samples`);
@@ -548,7 +546,7 @@ export class Model<
   async fit(x: DataInput | BatchSource, yOrArgs?: DataInput | FitArgs, maybeArgs?: FitArgs): Promise<History> {
     const isSource = isBatchSource(x);
     const args: FitArgs = (isSource ? (yOrArgs as FitArgs) : maybeArgs) ?? {};
-    keras.checkOptions(`${this.name}.fit`, args, [
+    checkOptions(`${this.name}.fit`, args, [
       'epochs',
       'batchSize',
       'verbose',
@@ -792,7 +790,7 @@ export class Model<
 
   /** Loss (and metrics) on x, y in inference mode: a number, a list in metricsNames order, or a dict. */
   evaluate(x: DataInput, y: DataInput, args: EvaluateArgs = {}): number | number[] | Logs {
-    keras.checkOptions(`${this.name}.evaluate`, args, ['batchSize', 'verbose', 'sampleWeight', 'returnDict']);
+    checkOptions(`${this.name}.evaluate`, args, ['batchSize', 'verbose', 'sampleWeight', 'returnDict']);
     this.requireCompiled('evaluate');
     const xt = toTensors('inputs', x, this.inputs);
     const yt = toTensors(

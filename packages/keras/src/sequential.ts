@@ -1,10 +1,12 @@
-import { keras } from '@recur/layers';
+import { checkOptions } from '@recur/layers';
 import { ConfigError, type Tensor } from '@recur/tensor';
+import type { Functional } from './engine/functional';
+import { InputLayer } from './engine/input-layer';
+import { type CallArgs, type ConfigContext, Layer, type LayerSpec, specOf } from './engine/layer';
+import { type SummaryRow, summaryTable } from './engine/summary';
+import type { ShapeArg, SymbolicShape, SymbolicTensor } from './engine/symbolic';
 import { type BatchSource, type FitArgs, type History, Model } from './model';
 import type { DataInput } from './training/data';
-
-type Layer = keras.Layer;
-type SymbolicShape = keras.SymbolicShape;
 
 export interface SequentialOptions {
   layers?: Layer[];
@@ -33,18 +35,18 @@ export interface SequentialOptions {
  * console.log(model.layers.length, model.outputs[0].shape); // 4 [null, 1]
  * ```
  */
-export class Sequential extends Model<keras.SymbolicTensor> {
+export class Sequential extends Model<SymbolicTensor> {
   static override readonly className: string = 'Sequential';
   override get layerType(): string {
     return 'Sequential';
   }
 
   private readonly stack: Layer[] = [];
-  private inputLayer: keras.InputLayer | null = null;
+  private inputLayer: InputLayer | null = null;
 
   constructor(options: SequentialOptions | Layer[] = {}) {
     const o = Array.isArray(options) ? { layers: options } : options;
-    keras.checkOptions('Sequential', o, ['layers', 'name', 'trainable']);
+    checkOptions('Sequential', o, ['layers', 'name', 'trainable']);
     super({ name: o.name, trainable: o.trainable });
     for (const l of o.layers ?? []) this.add(l);
   }
@@ -56,10 +58,10 @@ export class Sequential extends Model<keras.SymbolicTensor> {
 
   /** Adds a layer on top; builds the model as soon as the input shape is known. */
   add(layer: Layer): this {
-    if (!(layer instanceof keras.Layer)) {
+    if (!(layer instanceof Layer)) {
       throw new ConfigError(`${this.name}.add: expected a Keras layer, got ${layer === null ? 'null' : typeof layer}`);
     }
-    if (layer instanceof keras.InputLayer) {
+    if (layer instanceof InputLayer) {
       if (this.stack.length || this.inputLayer)
         throw new ConfigError(`${this.name}: an InputLayer can only come first`);
       this.inputLayer = layer;
@@ -73,7 +75,7 @@ export class Sequential extends Model<keras.SymbolicTensor> {
     const first = this.stack.length === 0;
     this.stack.push(layer);
     if (first && !this.inputLayer && layer.batchInputShape) {
-      this.inputLayer = new keras.InputLayer({ batchInputShape: layer.batchInputShape, name: `${layer.name}_input` });
+      this.inputLayer = new InputLayer({ batchInputShape: layer.batchInputShape, name: `${layer.name}_input` });
     }
     if (this.hasGraph && !first) {
       // Only the new layer is applied: the graph so far stays as it is.
@@ -82,7 +84,7 @@ export class Sequential extends Model<keras.SymbolicTensor> {
         this.stack.pop();
         throw multiOutputError(this.name, layer, out.length);
       }
-      this.setGraph(this.inputLayer?.output as keras.SymbolicTensor, out);
+      this.setGraph(this.inputLayer?.output as SymbolicTensor, out);
     } else if (this.inputLayer) {
       try {
         this.rebuild();
@@ -103,10 +105,10 @@ export class Sequential extends Model<keras.SymbolicTensor> {
   }
 
   /** Builds the model for inputs of this shape (batch and time may be null), e.g. [null, null] for token ids. */
-  override build(inputShape: keras.ShapeArg): void {
+  override build(inputShape: ShapeArg): void {
     if (this.hasGraph) return;
     const shape = [...(inputShape as SymbolicShape)];
-    this.inputLayer = new keras.InputLayer({
+    this.inputLayer = new InputLayer({
       batchInputShape: shape,
       name: `${this.stack[0]?.name ?? this.name}_input`,
     });
@@ -116,7 +118,7 @@ export class Sequential extends Model<keras.SymbolicTensor> {
   private rebuild(): void {
     if (!this.inputLayer) return;
     if (this.stack.length === 0) return;
-    let x: keras.SymbolicTensor = this.inputLayer.output;
+    let x: SymbolicTensor = this.inputLayer.output;
     for (const layer of this.stack) {
       const out = layer.apply(x);
       if (Array.isArray(out)) throw multiOutputError(this.name, layer, out.length);
@@ -148,7 +150,7 @@ export class Sequential extends Model<keras.SymbolicTensor> {
     return (super.fit as (...a: unknown[]) => Promise<History>)(x, y, args);
   }
 
-  override forward(inputs: Tensor | Tensor[], args?: keras.CallArgs): Tensor | Tensor[] {
+  override forward(inputs: Tensor | Tensor[], args?: CallArgs): Tensor | Tensor[] {
     this.ensureBuilt(inputs);
     return super.forward(inputs, args);
   }
@@ -164,7 +166,7 @@ export class Sequential extends Model<keras.SymbolicTensor> {
 
   private pendingCompile: Parameters<Model['compile']>[0] | null = null;
 
-  protected override setGraph(...args: Parameters<keras.Functional['setGraph']>): void {
+  protected override setGraph(...args: Parameters<Functional['setGraph']>): void {
     super.setGraph(...args);
     if (this.pendingCompile) {
       const c = this.pendingCompile;
@@ -185,26 +187,26 @@ export class Sequential extends Model<keras.SymbolicTensor> {
       return text;
     }
     const rows = this.summaryRows();
-    const text = keras.summaryTable(this.name, rows, { lineLength: options.lineLength }, this.trainableCount());
+    const text = summaryTable(this.name, rows, { lineLength: options.lineLength }, this.trainableCount());
     options.print?.(text);
     return text;
   }
 
-  override summaryRows(): keras.SummaryRow[] {
+  override summaryRows(): SummaryRow[] {
     return super.summaryRows().filter((r) => r.className !== 'InputLayer');
   }
 
   /** Keras' Sequential config: the layers in order, the first carrying the batch input shape. */
   override getConfig(): Record<string, unknown> {
-    const layers = this.stack.map((l) => keras.specOf(l));
+    const layers = this.stack.map((l) => specOf(l));
     if (this.inputLayer && layers.length)
       layers[0].config = { ...layers[0].config, batchInputShape: [...this.inputLayer.shape] };
     const input = this.inputLayer && this.inputLayer.dtype !== 'float32' ? { inputDType: this.inputLayer.dtype } : {};
     return { name: this.name, layers, ...input };
   }
 
-  static override fromConfig(config: Record<string, unknown>, context: keras.ConfigContext): Sequential {
-    const c = config as { name?: string; layers?: keras.LayerSpec[] };
+  static override fromConfig(config: Record<string, unknown>, context: ConfigContext): Sequential {
+    const c = config as { name?: string; layers?: LayerSpec[] };
     if (!Array.isArray(c.layers))
       throw new ConfigError(`Sequential config: 'layers' should be a list, got ${JSON.stringify(c.layers)}`);
     const model = new Sequential({ name: c.name });

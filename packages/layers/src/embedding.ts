@@ -1,5 +1,4 @@
 import {
-  ConfigError,
   cast,
   type DType,
   DTypeError,
@@ -15,10 +14,7 @@ import {
   tidy,
   ValueError,
 } from '@recur/tensor';
-import { type InitializerSpec, initializer } from './initializers';
-import { Layer, type LayerArgs, type Mask } from './keras/layer';
-import { checkOptions, LAYER_ARG_KEYS } from './keras/options';
-import type { ShapeArg, SymbolicShape } from './keras/symbolic';
+import { initializer } from './initializers';
 import { Module } from './module';
 
 function range(n: number): number[] {
@@ -102,122 +98,4 @@ export class Embedding extends Module {
   computeOutputShape(inputShape: (number | null)[]): (number | null)[] {
     return [...inputShape, this.embeddingDim];
   }
-}
-
-export interface KerasEmbeddingOptions extends LayerArgs {
-  inputDim: number;
-  outputDim: number;
-  embeddingsInitializer?: InitializerSpec;
-  /** Treat id 0 as padding: `computeMask` marks it, and recurrent layers skip masked steps. */
-  maskZero?: boolean;
-  /** Keras 2 / tfjs: the sequence length, making the input shape [null, inputLength]. */
-  inputLength?: number | null;
-  rng?: Rng;
-}
-
-const EMBEDDING_KEYS = [
-  ...LAYER_ARG_KEYS,
-  'inputDim',
-  'outputDim',
-  'embeddingsInitializer',
-  'maskZero',
-  'inputLength',
-  'rng',
-] as const;
-
-/**
- * Keras' Embedding: `embeddings` [inputDim, outputDim] ~ U(-0.05, 0.05); `maskZero` marks id 0 as
- * padding. Token ids may be int32, or floats that are whole numbers (as Keras casts them).
- *
- * @example
- * ```ts
- * import { keras } from '@recur/layers';
- * import { tensor } from '@recur/tensor';
- * const emb = new keras.Embedding({ inputDim: 100, outputDim: 8, maskZero: true });
- * const ids = tensor([[5, 3, 0]], { dtype: 'int32' });
- * console.log(emb.apply(ids).shape, emb.computeMask(ids)?.dataSync()); // [1, 3, 8] Uint8Array(3) [1, 1, 0]
- * ```
- */
-export class KerasEmbedding extends Layer {
-  static readonly className = 'Embedding';
-  override get layerType(): string {
-    return 'Embedding';
-  }
-
-  readonly inputDim: number;
-  readonly outputDim: number;
-  readonly maskZero: boolean;
-  private readonly options: KerasEmbeddingOptions;
-
-  constructor(config: KerasEmbeddingOptions) {
-    checkOptions(config?.name ?? 'Embedding', config, EMBEDDING_KEYS);
-    const length = config.inputLength;
-    super({
-      ...config,
-      batchInputShape:
-        config.batchInputShape ??
-        (!config.inputShape && length !== undefined ? [config.batchSize ?? null, length ?? null] : undefined),
-    });
-    for (const key of ['inputDim', 'outputDim'] as const) {
-      if (!Number.isInteger(config[key]) || config[key] <= 0) {
-        throw new ConfigError(`${this.name}: ${key} must be a positive integer, got ${JSON.stringify(config[key])}`);
-      }
-    }
-    this.options = { ...config };
-    this.inputDim = config.inputDim;
-    this.outputDim = config.outputDim;
-    this.maskZero = config.maskZero ?? false;
-    this.supportsMasking = this.maskZero;
-    this.addWeight('embeddings', [config.inputDim, config.outputDim], config.embeddingsInitializer ?? 'uniform', {
-      rng: config.rng,
-    });
-    this.markBuilt();
-  }
-
-  override forward(ids: Tensor): Tensor {
-    return tidy(() => embeddingLookup(this.name, this.parameter('embeddings').value, wholeIds(this.name, ids), null));
-  }
-
-  /** The mask Keras propagates with maskZero: true where the id is not 0 (bool, same shape as ids). */
-  override computeMask(ids: Tensor | Tensor[]): Mask {
-    return this.maskZero ? notEqual(ids as Tensor, 0) : null;
-  }
-
-  override computeOutputShape(inputShape: ShapeArg): SymbolicShape {
-    return [...(inputShape as SymbolicShape), this.outputDim];
-  }
-
-  override outputDType(): DType {
-    return this.dtype;
-  }
-
-  override getConfig(): Record<string, unknown> {
-    const config: Record<string, unknown> = {
-      ...super.getConfig(),
-      inputDim: this.inputDim,
-      outputDim: this.outputDim,
-      embeddingsInitializer: this.options.embeddingsInitializer ?? 'uniform',
-      maskZero: this.maskZero,
-    };
-    if (this.options.inputLength !== undefined) config.inputLength = this.options.inputLength;
-    return config;
-  }
-
-  static fromConfig(config: Record<string, unknown>): KerasEmbedding {
-    return new KerasEmbedding(config as unknown as KerasEmbeddingOptions);
-  }
-}
-
-/** Float token ids that are whole numbers become int32 (Keras casts); any other float is an error naming it. */
-function wholeIds(layer: string, ids: Tensor): Tensor {
-  if (ids.dtype !== 'float32' && ids.dtype !== 'float64') return ids;
-  const v = ids.dataSync();
-  for (let i = 0; i < v.length; i++) {
-    if (!Number.isInteger(v[i])) {
-      throw new DTypeError(
-        `${layer}: token ids must be whole numbers; got ${v[i]} at flat position ${i} of ${ids.dtype} ${formatShape(ids.shape)}`,
-      );
-    }
-  }
-  return cast(ids, 'int32');
 }

@@ -5,8 +5,8 @@ export {
   activation,
   canonicalActivation,
 } from './activations';
-export { Dropout, dropout, KerasDropout } from './dropout';
-export { Embedding, embeddingLookup, KerasEmbedding, type KerasEmbeddingOptions } from './embedding';
+export { Dropout, dropout } from './dropout';
+export { Embedding, embeddingLookup } from './embedding';
 export {
   canonicalInitializer,
   type Initializer,
@@ -16,9 +16,10 @@ export {
   initializer,
   torchUniform,
 } from './initializers';
-export * as keras from './keras/index';
-export { Dense, type DenseOptions, Linear } from './linear';
+export { keras } from './keras-moved';
+export { checkFeatures, Linear } from './linear';
 export { Module, Parameter, type StateDictOptions, uniqueName } from './module';
+export { camelCase, checkOptions, nearestKey, snakeCase } from './options';
 export { composedRecurrent } from './recurrent/composed';
 export {
   fusedRecurrentUsable,

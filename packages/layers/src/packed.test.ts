@@ -1,6 +1,6 @@
 import { valueAndGrads } from '@recur/autograd';
 import { JsBackend } from '@recur/backend-js';
-import { PackedSequence, packPaddedSequence, padPackedSequence, padSequences } from '@recur/data';
+import { PackedSequence, packPaddedSequence, padPackedSequence } from '@recur/data';
 import {
   add,
   gather,
@@ -18,9 +18,7 @@ import {
   withRecorder,
 } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
-import { keras } from './index';
 import { GRU, LSTM, RNN } from './recurrent/torch-recurrent';
-import { Sequential } from './sequential';
 
 function maxDiff(a: Tensor, b: Tensor): number {
   expect(a.shape).toEqual(b.shape);
@@ -131,26 +129,6 @@ describe('packed rows go straight into the fused kernel', () => {
       const a = padPackedSequence(r.output, { batchFirst: true }).output;
       const b = padPackedSequence(layer.forward(reference).output, { batchFirst: true }).output;
       expect(maxDiff(a, b)).toBeLessThan(1e-6);
-    });
-  });
-});
-
-describe('Keras masking from Embedding(maskZero)', () => {
-  it('pre-padded ids through Embedding → LSTM give what the unpadded ids give', () => {
-    const ids = [
-      [3, 1, 4, 1, 5],
-      [9, 2],
-      [6, 5, 3],
-    ];
-    const emb = new keras.Embedding({ inputDim: 10, outputDim: 3, maskZero: true });
-    const lstm = new keras.LSTM({ units: 4 });
-    const model = new Sequential([emb, lstm]);
-    tidy(() => {
-      const batch = model.forward(padSequences(ids));
-      ids.forEach((seq, b) => {
-        const alone = model.forward(tensor([seq], { dtype: 'int32' }));
-        expect(maxDiff(slice(batch, [b, 0], [1, -1]), alone)).toBeLessThan(1e-6);
-      });
     });
   });
 });

@@ -1,20 +1,11 @@
-import {
-  Dense,
-  Embedding,
-  KerasEmbedding,
-  keras,
-  Linear,
-  type Module,
-  Sequential,
-  TorchRecurrent,
-} from '@recur/layers';
+import { Linear, type Module, Sequential, TorchRecurrent } from '@recur/layers';
 import { UnsupportedError } from '@recur/tensor';
 import { encodeModel, node, valueInfo } from './builder';
 import { ExportContext, type Value } from './export/context';
-import { exportFunctional } from './export/functional';
 import { GraphWriter } from './export/graph-writer';
-import { exporterFor } from './export/keras-layers';
-import { torchInChain, torchLayer } from './export/torch';
+import { isOnnxGraph } from './export/protocol';
+import { chainLayer } from './export/pytorch-layers';
+import { torchLayer } from './export/torch';
 import type { onnx } from './proto';
 
 export interface ExportOptions {
@@ -40,17 +31,21 @@ function exportableChildren(model: Module): Module[] {
   return order;
 }
 
-/** The size of a layer's last output axis, for the output's declared shape. */
+/** The size of a layer's last output axis, for the output's declared shape ('features' when unknown). */
 function featuresOf(layer: Module): number | string {
-  if (layer instanceof Dense) return layer.units;
   if (layer instanceof Linear) return layer.outFeatures;
   if (layer instanceof TorchRecurrent) return layer.outputSize * layer.directions;
-  if (layer instanceof keras.Bidirectional) {
-    const u = (layer.forwardLayer.cell as { units?: number }).units ?? 'features';
-    return layer.mergeMode === 'concat' && typeof u === 'number' ? 2 * u : u;
+  const shaped = layer as Module & { computeOutputShape?(shape: (number | null)[]): unknown };
+  if (typeof shaped.computeOutputShape !== 'function') return 'features';
+  try {
+    const out = shaped.computeOutputShape([null, null, null]) as (number | null)[] | (number | null)[][];
+    const first = Array.isArray(out[0]) ? (out[0] as (number | null)[]) : (out as (number | null)[]);
+    const last = first[first.length - 1];
+    return typeof last === 'number' ? last : 'features';
+  } catch {
+    // A layer that cannot say without its input's feature size: the dim stays named.
+    return 'features';
   }
-  if (layer instanceof keras.RNN) return layer.cell.outputSize;
-  return 'features';
 }
 
 function torchModel(ctx: ExportContext, model: TorchRecurrent, options: ExportOptions, dtype: 'float32' | 'float64') {
@@ -90,9 +85,10 @@ function torchModel(ctx: ExportContext, model: TorchRecurrent, options: ExportOp
 /** A chain of layers (layers' Sequential, RecurrentLM): Embedding or a feature input, then each layer in turn. */
 function chainModel(ctx: ExportContext, model: Module, options: ExportOptions, dtype: 'float32' | 'float64') {
   const { g } = ctx;
-  const layers = model instanceof Sequential ? model.layers : exportableChildren(model);
+  const layers: Module[] = model instanceof Sequential ? model.layers : exportableChildren(model);
   const first = layers[0];
-  const startsWithEmbedding = first instanceof Embedding || first instanceof KerasEmbedding;
+  // An Embedding (either door) takes token ids.
+  const startsWithEmbedding = first.layerType === 'Embedding';
   let v: Value;
   const inputs: onnx.IValueInfoProto[] = [];
   if (startsWithEmbedding) {
@@ -105,10 +101,7 @@ function chainModel(ctx: ExportContext, model: Module, options: ExportOptions, d
     inputs.push(valueInfo('input', dtype, ['batch', 'sequence', size]));
     v = { name: 'input', rank: 3, dtype };
   }
-  for (const layer of layers) {
-    if (layer instanceof TorchRecurrent) v = torchInChain(ctx, layer, v);
-    else v = exporterFor(layer as keras.Layer)(ctx, layer as keras.Layer, [v], 0)[0];
-  }
+  for (const layer of layers) v = chainLayer(ctx, layer, v);
   g.nodes.push(node('Identity', [v.name], ['output']));
   const last = layers[layers.length - 1];
   const dims = v.rank === 3 ? ['batch', 'sequence', featuresOf(last)] : ['batch', featuresOf(last)];
@@ -117,10 +110,10 @@ function chainModel(ctx: ExportContext, model: Module, options: ExportOptions, d
 
 /**
  * Exports a recur model to ONNX: a PyTorch-style RNN / LSTM / GRU, a RecurrentLM (Embedding →
- * recurrent → Linear), a layers Sequential, or a Keras functional model or Sequential (any graph
- * of the layers in `EXPORTERS`, with Keras masks and initial states). Batch and sequence axes are
- * dynamic; recurrent layers become standard ONNX RNN / GRU / LSTM nodes; inputs and outputs are
- * typed and shaped. A layer that has no ONNX form is an error naming it.
+ * recurrent → Linear), a layers Sequential, or any model that writes its own graph (`OnnxGraph`:
+ * a `@recur/keras` Model or Sequential, with Keras masks and initial states). Batch and sequence
+ * axes are dynamic; recurrent layers become standard ONNX RNN / GRU / LSTM nodes; inputs and
+ * outputs are typed and shaped. A layer that has no ONNX form is an error naming it.
  *
  * @example
  * ```ts
@@ -144,7 +137,7 @@ export function exportOnnx(model: Module, options: ExportOptions = {}): Uint8Arr
   const dtype = model.parameters()[0]?.dtype === 'float64' ? 'float64' : 'float32';
   let parts: { inputs: onnx.IValueInfoProto[]; outputs: onnx.IValueInfoProto[] };
   if (model instanceof TorchRecurrent) parts = torchModel(ctx, model, options, dtype);
-  else if (model instanceof keras.Functional) parts = exportFunctional(ctx, model);
+  else if (isOnnxGraph(model)) parts = model.onnxGraph(ctx);
   else parts = chainModel(ctx, model, options, dtype);
   if (options.sequenceLens) parts.inputs.push(valueInfo('sequence_lens', 'int32', ['batch']));
   return encodeModel({

@@ -1,6 +1,11 @@
 export type { AttrValue } from './attributes';
 export { type AttributeInput, encodeModel, type ModelParts, node, tensorProto, valueInfo } from './builder';
 export { type ExportOptions, exportOnnx } from './export';
+export type { RecurrentActivation } from './export/activations';
+export { ExportContext, type Value } from './export/context';
+export { GraphWriter } from './export/graph-writer';
+export { isOnnxGraph, isOnnxLayer, type OnnxGraph, type OnnxLayer } from './export/protocol';
+export type { RecurrentNodeOptions } from './export/recurrent-node';
 export { LiftedModel, liftOnnx } from './lift';
 export { type LoadOptions, MAX_OPSET, MIN_OPSET, OnnxModel, OPERATORS, type ValueInfo } from './model';
 export type { OpContext, OpImpl } from './ops/op';

@@ -1,6 +1,5 @@
 import type { RecurrentKind } from '@recur/backend-api';
 import {
-  Dense,
   Embedding,
   GRU,
   Linear,
@@ -11,7 +10,7 @@ import {
   type TorchRecurrent,
   torchToOnnx,
 } from '@recur/layers';
-import { reshape, slice, squeeze, stack, type Tensor, tidy } from '@recur/tensor';
+import { reshape, slice, squeeze, stack, type Tensor, tidy, transpose } from '@recur/tensor';
 import { tensorProto } from './builder';
 import type { OnnxModel } from './model';
 import { DataType, onnx } from './proto';
@@ -21,7 +20,7 @@ type Source = () => Tensor;
 /**
  * An imported ONNX model whose recognised weights became recur layers: Gather on a weight →
  * Embedding, an RNN / GRU / LSTM node → the PyTorch-style layer (gate order converted), MatMul
- * (+ Add) → Dense, Gemm → Linear. The graph still runs through the interpreter, reading those
+ * (+ Add) and Gemm → Linear. The graph still runs through the interpreter, reading those
  * layers' parameters, so the model can be fine-tuned, saved, and written back to ONNX.
  */
 export class LiftedModel extends Module {
@@ -56,11 +55,17 @@ export class LiftedModel extends Module {
         const add = consumers(n.outputs[0]).find(
           (c) => c.opType === 'Add' && isWeight(c.inputs[1]) && init.get(c.inputs[1])?.rank === 1,
         );
-        const dense = new Dense({ units: kernel.shape[1], inputDim: kernel.shape[0], useBias: !!add });
-        dense.setWeights(add ? [kernel, init.get(add.inputs[1]) as Tensor] : [kernel]);
-        this.adopt(`dense_${k++}`, n.name, dense);
-        this.sources.set(n.inputs[1], () => dense.stateDict().kernel);
-        if (add) this.sources.set(add.inputs[1], () => dense.stateDict().bias);
+        // MatMul's B is [in, out]: the Linear holds its transpose, as nn.Linear does, and gives it back transposed.
+        const linear = new Linear(kernel.shape[0], kernel.shape[1], { bias: !!add });
+        tidy(() =>
+          linear.loadStateDict({
+            weight: transpose(kernel),
+            ...(add ? { bias: init.get(add.inputs[1]) as Tensor } : {}),
+          }),
+        );
+        this.adopt(`linear_${k++}`, n.name, linear);
+        this.sources.set(n.inputs[1], () => transpose(linear.stateDict().weight));
+        if (add) this.sources.set(add.inputs[1], () => linear.stateDict().bias);
       } else if (
         n.opType === 'Gemm' &&
         isWeight(n.inputs[1]) &&

@@ -1,4 +1,4 @@
-import { keras, type Parameter } from '@recur/layers';
+import { camelCase, type Parameter } from '@recur/layers';
 import { ConfigError } from '@recur/tensor';
 import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from '@recur/train';
 
@@ -85,8 +85,7 @@ const IGNORED = new Set([
 function normalise(className: string, raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw ?? {})) {
-    const key = keras
-      .camelCase(k)
+    const key = camelCase(k)
       .replace(/^beta(\d)$/, 'beta$1')
       .replace(/^beta_(\d)$/, 'beta$1');
     const c = key === 'lr' ? 'learningRate' : key;

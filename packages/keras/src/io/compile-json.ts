@@ -1,9 +1,10 @@
-import type { keras, Parameter } from '@recur/layers';
+import type { Parameter } from '@recur/layers';
 import { own } from '@recur/tensor';
 import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from '@recur/train';
 import type { LossIdentifier } from '../compile/losses';
 import type { MetricIdentifier } from '../compile/metrics';
 import type { OptimizerIdentifier } from '../compile/optimizers';
+import type { Functional } from '../engine/functional';
 import type { CompileArgs, Model } from '../model';
 
 /** Compile settings as JSON: what a model file stores so that a loaded model trains on. */
@@ -82,6 +83,6 @@ function normaliseNames(v: unknown): unknown {
 }
 
 /** Keras' layer names are the keys of a model's weights (stateDict names start with them). */
-export function layerNames(model: keras.Functional): string[] {
+export function layerNames(model: Functional): string[] {
   return model.layers.map((l) => l.name);
 }

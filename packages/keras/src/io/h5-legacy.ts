@@ -1,5 +1,5 @@
-import { keras } from '@recur/layers';
 import { FormatError } from '@recur/tensor';
+import { withWeightSource } from '../engine/layer';
 import type { Model } from '../model';
 import { child, datasetEntry, type H5Group, h5, isGroup, openH5, stringAttr, stringListAttr } from './hdf5';
 import { modelFromTopology } from './topology';
@@ -50,7 +50,7 @@ export async function readLegacyH5(
     if (entries.length) byLayer.set(layer, entries);
   }
   const plan = new WeightPlan(where, byLayer);
-  const model = keras.withWeightSource(plan, () => modelFromTopology(config, 'keras2', where));
+  const model = withWeightSource(plan, () => modelFromTopology(config, 'keras2', where));
   plan.finish();
   const training = stringAttr(where, root, 'training_config');
   let trainingConfig: Record<string, unknown> | undefined;

@@ -1,7 +1,14 @@
-import { ACTIVATIONS, canonicalActivation, canonicalInitializer, type InitializerConfig, keras } from '@recur/layers';
+import {
+  ACTIVATIONS,
+  camelCase,
+  canonicalActivation,
+  canonicalInitializer,
+  type InitializerConfig,
+  snakeCase,
+} from '@recur/layers';
 import { ConfigError, FormatError, own, UnsupportedError } from '@recur/tensor';
-
-type LayerSpec = keras.LayerSpec;
+import type { LayerSpec } from '../engine/layer';
+import { layerClass } from '../engine/registry';
 
 /**
  * Which Keras dialect a config is in. They differ in a few defaults and names: tfjs and Keras 2
@@ -21,8 +28,8 @@ export interface KerasLayerJson {
   build_config?: unknown;
 }
 
-const snake = keras.snakeCase;
-const camel = keras.camelCase;
+const snake = snakeCase;
+const camel = camelCase;
 
 /** Options Keras writes that do not change results when they hold these values. */
 const HARMLESS: Record<string, (v: unknown) => boolean> = {
@@ -199,8 +206,7 @@ export function readLayerJson(
     );
   }
   const owner = `${where}: layer '${(cfg.name as string) ?? json.name ?? '?'}' (${className})`;
-  const builtin =
-    keras.layerClass(className) !== undefined || ['Model', 'Functional', 'Sequential'].includes(className);
+  const builtin = layerClass(className) !== undefined || ['Model', 'Functional', 'Sequential'].includes(className);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(cfg)) {
     if (/_regularizer$|_constraint$/.test(key)) {
@@ -322,7 +328,7 @@ export function writeLayerJson(spec: LayerSpec, flavor: Flavor): KerasLayerJson 
   }
   const out: KerasLayerJson = { class_name: spec.className, config };
   if (flavor === 'keras3') {
-    const registered = keras.layerClass(spec.className) ? null : spec.className;
+    const registered = layerClass(spec.className) ? null : spec.className;
     return {
       module: registered ? 'custom' : 'keras.layers',
       class_name: spec.className,

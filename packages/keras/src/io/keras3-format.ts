@@ -1,6 +1,7 @@
-import { keras } from '@recur/layers';
 import { FormatError, RecurError } from '@recur/tensor';
 import { strFromU8, strToU8, type Unzipped, unzipSync, zipSync } from 'fflate';
+import { Functional } from '../engine/functional';
+import { Layer, withWeightSource } from '../engine/layer';
 import type { Model } from '../model';
 import { Sequential } from '../sequential';
 import { child, datasetEntry, type H5Group, h5, isGroup, openH5 } from './hdf5';
@@ -152,7 +153,7 @@ export async function readKeras3(
     : new Map<string, WeightEntry[]>();
   for (const [k, v] of byLayer) if (v.length === 0) byLayer.delete(k);
   const plan = new WeightPlan(`${where}:model.weights.h5`, byLayer);
-  const model = keras.withWeightSource(plan, () => modelFromTopology(archive.config, 'keras3', `${where}:config.json`));
+  const model = withWeightSource(plan, () => modelFromTopology(archive.config, 'keras3', `${where}:config.json`));
   plan.finish();
   return { model, compileConfig: archive.config.compile_config ?? undefined };
 }
@@ -164,7 +165,7 @@ interface H5Writer {
 }
 
 /** Writes one layer's weights the way Keras 3 does: own params in `vars`, sub-layers in groups by attribute. */
-function writeLayerVars(g: H5Writer, layer: keras.Layer, modules: Map<string, keras.Layer>): void {
+function writeLayerVars(g: H5Writer, layer: Layer, modules: Map<string, Layer>): void {
   const vars = g.create_group('vars');
   vars.create_attribute('name', layer.name);
   const own = layer.namedParameters().filter(([n]) => !n.includes('.'));
@@ -178,17 +179,17 @@ function writeLayerVars(g: H5Writer, layer: keras.Layer, modules: Map<string, ke
     });
   });
   for (const [name, m] of modules) {
-    if (!(m instanceof keras.Layer)) continue;
-    const sub = new Map<string, keras.Layer>();
-    for (const [n, c] of m.namedModules()) if (!n.includes('.')) sub.set(n, c as keras.Layer);
+    if (!(m instanceof Layer)) continue;
+    const sub = new Map<string, Layer>();
+    for (const [n, c] of m.namedModules()) if (!n.includes('.')) sub.set(n, c as Layer);
     writeLayerVars(g.create_group(name), m, sub);
   }
 }
 
 /** The direct sub-modules of a layer, by attribute name. */
-function directChildren(layer: keras.Layer): Map<string, keras.Layer> {
-  const out = new Map<string, keras.Layer>();
-  for (const [n, m] of layer.namedModules()) if (!n.includes('.')) out.set(n, m as keras.Layer);
+function directChildren(layer: Layer): Map<string, Layer> {
+  const out = new Map<string, Layer>();
+  for (const [n, m] of layer.namedModules()) if (!n.includes('.')) out.set(n, m as Layer);
   return out;
 }
 
@@ -217,7 +218,7 @@ export async function writeKeras3(model: Model, compileConfig: Record<string, un
       const n = used.get(base);
       used.set(base, n === undefined ? 0 : n + 1);
       const g = layersGroup.create_group(n === undefined ? base : `${base}_${n + 1}`);
-      if (layer instanceof keras.Functional)
+      if (layer instanceof Functional)
         throw new RecurError(
           `${model.name}: saving a model nested in a model to .keras is not supported yet`,
           'unsupported',

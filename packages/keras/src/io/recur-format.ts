@@ -1,6 +1,6 @@
-import { keras } from '@recur/layers';
 import { dispose, FormatError, type Tensor } from '@recur/tensor';
 import { decodeCheckpoint, encodeCheckpoint } from '@recur/train';
+import { type LayerSpec, specOf, withWeightSource } from '../engine/layer';
 import type { Model } from '../model';
 import { type CompileJson, compileFromJson, compileToJson } from './compile-json';
 import { CONTEXT } from './topology';
@@ -13,7 +13,7 @@ interface ModelMeta {
   format: string;
   version: number;
   /** The model's own config ({ className, config }, camelCase). */
-  model: keras.LayerSpec;
+  model: LayerSpec;
   compile: CompileJson | null;
   /** The model's userDefinedMetadata (tfjs' name), kept as is. */
   userDefinedMetadata?: Record<string, unknown>;
@@ -32,7 +32,7 @@ export function encodeModel(model: Model, options: { includeOptimizer?: boolean 
     const meta: ModelMeta = {
       format: MODEL_FORMAT,
       version: MODEL_VERSION,
-      model: keras.specOf(model),
+      model: specOf(model),
       compile,
       userDefinedMetadata: model.userDefinedMetadata,
     };
@@ -89,7 +89,7 @@ export function decodeModel(bytes: Uint8Array, where: string): Model {
       byLayer.set(layer, [...(byLayer.get(layer) ?? []), entry]);
     }
     const plan = new WeightPlan(where, byLayer);
-    const model = keras.withWeightSource(plan, () => CONTEXT.deserialize(meta.model)) as Model;
+    const model = withWeightSource(plan, () => CONTEXT.deserialize(meta.model)) as Model;
     plan.finish();
     // The tensors now belong to the model's parameters; only the optimizer's are ours to free.
     owned.length = 0;
@@ -106,7 +106,7 @@ export function decodeModel(bytes: Uint8Array, where: string): Model {
 }
 
 /** The names of a model config's top-level layers (Sequential: its layers; functional: its layer entries). */
-function topLayerNames(spec: keras.LayerSpec): string[] {
+function topLayerNames(spec: LayerSpec): string[] {
   const layers = (spec.config.layers as { name?: string; config?: { name?: string } }[] | undefined) ?? [];
   return layers.map((l) => l.name ?? l.config?.name ?? '').filter(Boolean);
 }

@@ -1,5 +1,7 @@
-import { keras } from '@recur/layers';
 import { checkElements, FormatError, formatShape, type Tensor, tensor, UnsupportedError } from '@recur/tensor';
+import { Functional } from '../engine/functional';
+import { type Layer, withWeightSource } from '../engine/layer';
+import { Bidirectional } from '../layers/index';
 import type { Model } from '../model';
 import { Sequential } from '../sequential';
 import type { ModelFiles } from './sources';
@@ -205,25 +207,25 @@ export async function readModelJson(
     ? 'tfjs'
     : 'keras2';
   const plan = new WeightPlan(where, byTopLayer(entries));
-  const model = keras.withWeightSource(plan, () => modelFromTopology(m.modelTopology, flavor, where));
+  const model = withWeightSource(plan, () => modelFromTopology(m.modelTopology, flavor, where));
   plan.finish();
   return { model, trainingConfig: m.trainingConfig, userDefinedMetadata: m.userDefinedMetadata };
 }
 
 /** tfjs' weight names for a layer's weights: `<layer>/<weight>`, Bidirectional `<bi>/forward_<inner>/<weight>`. */
-export function tfjsWeightNames(layer: keras.Layer): { name: string; tensor: Tensor }[] {
+export function tfjsWeightNames(layer: Layer): { name: string; tensor: Tensor }[] {
   const out: { name: string; tensor: Tensor }[] = [];
   for (const [path, p] of layer.namedParameters()) {
     const parts = path.split('.');
     const weight = parts[parts.length - 1];
     let name = `${layer.name}/${weight}`;
-    if (layer instanceof keras.Bidirectional) {
+    if (layer instanceof Bidirectional) {
       const inner = (parts[0] === 'forward_layer' ? layer.forwardLayer : layer.backwardLayer).name.replace(
         /^(forward|backward)_/,
         '',
       );
       name = `${layer.name}/${parts[0] === 'forward_layer' ? 'forward' : 'backward'}_${inner}/${weight}`;
-    } else if (layer instanceof keras.Functional) {
+    } else if (layer instanceof Functional) {
       name = `${parts[0]}/${weight}`;
     }
     out.push({ name, tensor: p.value });

@@ -1,20 +1,21 @@
-import { keras } from '@recur/layers';
 import { ConfigError, FormatError, UnsupportedError } from '@recur/tensor';
+import type { Functional, FunctionalConfig } from '../engine/functional';
+import { type ConfigContext, type LayerSpec, specOf } from '../engine/layer';
+import { deserializeLayer, type LayerClass } from '../engine/registry';
 import { Model } from '../model';
 import { Sequential } from '../sequential';
 import { type Flavor, type KerasLayerJson, readLayerJson, writeLayerJson } from './keras-json';
 
-type LayerSpec = keras.LayerSpec;
 type Ref = [string, number, number];
 
 /** Class lookup for configs: Keras' model classes are @recur/keras' own. */
-export function modelClasses(name: string): keras.LayerClass | undefined {
-  if (name === 'Sequential') return Sequential as unknown as keras.LayerClass;
-  if (name === 'Model' || name === 'Functional') return Model as unknown as keras.LayerClass;
+export function modelClasses(name: string): LayerClass | undefined {
+  if (name === 'Sequential') return Sequential as unknown as LayerClass;
+  if (name === 'Model' || name === 'Functional') return Model as unknown as LayerClass;
   return undefined;
 }
 
-export const CONTEXT: keras.ConfigContext = { deserialize: (s) => keras.deserializeLayer(s, modelClasses) };
+export const CONTEXT: ConfigContext = { deserialize: (s) => deserializeLayer(s, modelClasses) };
 
 const index = (v: unknown) => v === undefined || v === null || (Number.isSafeInteger(v) && (v as number) >= 0);
 
@@ -188,10 +189,10 @@ export function topologyOf(model: Model, flavor: Flavor): { class_name: string; 
   if (model instanceof Sequential) {
     if (!model.hasGraph)
       throw new ConfigError(`${model.name}: a model must be built (know its input shape) to be saved`);
-    const layers = model.layers.map((l) => writeLayerJson(keras.specOf(l), flavor));
+    const layers = model.layers.map((l) => writeLayerJson(specOf(l), flavor));
     const input = model.inputLayers[0];
     if (flavor === 'keras3') {
-      const inputJson = writeLayerJson(keras.specOf(input), 'keras3');
+      const inputJson = writeLayerJson(specOf(input), 'keras3');
       return {
         class_name: 'Sequential',
         config: { name: model.name, trainable: model.trainable, layers: [inputJson, ...layers] },
@@ -203,15 +204,15 @@ export function topologyOf(model: Model, flavor: Flavor): { class_name: string; 
   return { class_name: flavor === 'tfjs' ? 'Model' : 'Functional', config: functionalJson(model, flavor) };
 }
 
-function functionalJson(model: keras.Functional, flavor: Flavor): Record<string, unknown> {
-  const c = model.getConfig() as unknown as keras.FunctionalConfig;
+function functionalJson(model: Functional, flavor: Flavor): Record<string, unknown> {
+  const c = model.getConfig() as unknown as FunctionalConfig;
   const layers = c.layers.map((l) => {
     const spec: LayerSpec = { className: l.className, config: l.config };
     const json =
       l.className === 'Functional' || l.className === 'Model'
         ? {
             class_name: flavor === 'tfjs' ? 'Model' : 'Functional',
-            config: functionalJson(model.getLayer(l.name) as keras.Functional, flavor),
+            config: functionalJson(model.getLayer(l.name) as Functional, flavor),
           }
         : writeLayerJson(spec, flavor);
     const nodes =
@@ -226,7 +227,7 @@ function functionalJson(model: keras.Functional, flavor: Flavor): Record<string,
 
 /** Keras 3's { args, kwargs } form of a call, with shapes and dtypes of the tensors it reads. */
 function keras3Node(
-  model: keras.Functional,
+  model: Functional,
   layerName: string,
   refs: [string, number, number, unknown][],
 ): Record<string, unknown> {

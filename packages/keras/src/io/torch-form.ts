@@ -1,10 +1,4 @@
-import {
-  type KerasRecurrentWeights,
-  keras,
-  kerasToTorch,
-  type TorchRecurrentWeights,
-  torchToKeras,
-} from '@recur/layers';
+import { type KerasRecurrentWeights, kerasToTorch, type TorchRecurrentWeights, torchToKeras } from '@recur/layers';
 import {
   ConfigError,
   formatShape,
@@ -15,6 +9,9 @@ import {
   UnsupportedError,
   zerosLike,
 } from '@recur/tensor';
+import { InputLayer } from '../engine/input-layer';
+import type { Layer } from '../engine/layer';
+import { Bidirectional, Dense, Dropout, Embedding, RNN, TimeDistributed } from '../layers/index';
 import type { Model } from '../model';
 
 /**
@@ -34,26 +31,26 @@ export interface TorchForm {
 const KIND = { SimpleRNN: 'rnn', LSTM: 'lstm', GRU: 'gru' } as const;
 type RecurrentName = keyof typeof KIND;
 
-function chainOf(model: Model): keras.Layer[] {
-  const layers = model.layers.filter((l) => !(l instanceof keras.InputLayer));
+function chainOf(model: Model): Layer[] {
+  const layers = model.layers.filter((l) => !(l instanceof InputLayer));
   if (model.inputs.length !== 1 || model.outputs.length !== 1)
     throw new UnsupportedError(`${model.name}: only single-input, single-output chains move to PyTorch`);
   return layers;
 }
 
-function recurrentOf(layer: keras.Layer): { rnn: keras.RNN; bi: keras.Bidirectional | null } | null {
-  if (layer instanceof keras.Bidirectional) return { rnn: layer.forwardLayer, bi: layer };
-  if (layer instanceof keras.RNN) return { rnn: layer, bi: null };
+function recurrentOf(layer: Layer): { rnn: RNN; bi: Bidirectional | null } | null {
+  if (layer instanceof Bidirectional) return { rnn: layer.forwardLayer, bi: layer };
+  if (layer instanceof RNN) return { rnn: layer, bi: null };
   return null;
 }
 
-function recurrentName(layer: keras.RNN): RecurrentName {
+function recurrentName(layer: RNN): RecurrentName {
   const t = layer.layerType;
   if (t === 'SimpleRNN' || t === 'LSTM' || t === 'GRU') return t;
   throw new UnsupportedError(`${layer.name} (${t}): only SimpleRNN, LSTM and GRU layers have a PyTorch form`);
 }
 
-function checkCell(layer: keras.RNN, name: RecurrentName): void {
+function checkCell(layer: RNN, name: RecurrentName): void {
   const cfg = layer.getConfig() as Record<string, unknown>;
   const act = cfg.activation ?? 'tanh';
   const rec = cfg.recurrentActivation ?? 'sigmoid';
@@ -75,7 +72,7 @@ export function toTorchForm(model: Model): TorchForm {
   const state: Record<string, Tensor> = {};
   chainOf(model).forEach((layer, i) => {
     const at = `layers.${i}`;
-    if (layer instanceof keras.Embedding) {
+    if (layer instanceof Embedding) {
       layers.push({
         type: 'Embedding',
         inputDim: layer.inputDim,
@@ -85,8 +82,8 @@ export function toTorchForm(model: Model): TorchForm {
       state[`${at}.weight`] = layer.getWeights()[0];
       return;
     }
-    const dense = layer instanceof keras.TimeDistributed ? layer.layer : layer;
-    if (dense instanceof keras.Dense) {
+    const dense = layer instanceof TimeDistributed ? layer.layer : layer;
+    if (dense instanceof Dense) {
       const [kernel, bias] = dense.getWeights();
       const activation = dense.activation;
       if (typeof activation !== 'string' || !['linear', 'softmax', 'sigmoid', 'tanh', 'relu'].includes(activation))
@@ -96,7 +93,7 @@ export function toTorchForm(model: Model): TorchForm {
       if (bias) state[`${at}.bias`] = bias;
       return;
     }
-    if (layer instanceof keras.Dropout) {
+    if (layer instanceof Dropout) {
       layers.push({ type: 'Dropout', rate: layer.rate });
       return;
     }
@@ -142,9 +139,9 @@ export function fromTorchForm(model: Model, state: Record<string, Tensor>): void
   };
   chainOf(model).forEach((layer, i) => {
     const at = `layers.${i}`;
-    if (layer instanceof keras.Embedding) return layer.setWeights([get(`${at}.weight`, layer.getWeights()[0].shape)]);
-    const dense = layer instanceof keras.TimeDistributed ? layer.layer : layer;
-    if (dense instanceof keras.Dense) {
+    if (layer instanceof Embedding) return layer.setWeights([get(`${at}.weight`, layer.getWeights()[0].shape)]);
+    const dense = layer instanceof TimeDistributed ? layer.layer : layer;
+    if (dense instanceof Dense) {
       const [kernel, bias] = dense.getWeights();
       const w = tidy(() => transpose(get(`${at}.weight`, [kernel.shape[1], kernel.shape[0]])));
       return dense.setWeights(bias ? [w, get(`${at}.bias`, bias.shape)] : [w]);

@@ -1,7 +1,5 @@
-import type { keras } from '@recur/layers';
 import { cast, type DType, FormatError, formatShape, type Tensor } from '@recur/tensor';
-
-type Layer = keras.Layer;
+import type { Layer, WeightSource } from '../engine/layer';
 
 /** One weight in a model file, decoded only when a layer asks for it. */
 export interface WeightEntry {
@@ -32,7 +30,7 @@ function role(path: string): 'forward' | 'backward' | '' {
  * weight is found by its name where the file has names (tfjs manifests, Keras 2 .h5), by position
  * otherwise (Keras 3 .keras), and by direction inside a Bidirectional.
  */
-export class WeightPlan implements keras.WeightSource {
+export class WeightPlan implements WeightSource {
   private readonly used = new Set<WeightEntry>();
 
   constructor(

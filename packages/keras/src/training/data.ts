@@ -1,4 +1,3 @@
-import type { keras } from '@recur/layers';
 import {
   ConfigError,
   cast,
@@ -15,10 +14,8 @@ import {
   type TypedArray,
   tensor,
 } from '@recur/tensor';
-
-/** Values for one input: a tensor, nested arrays or a typed array. */
-export type ArrayInput = keras.ArrayInput;
-type SymbolicTensor = keras.SymbolicTensor;
+import type { ArrayInput } from '../engine/layer';
+import type { SymbolicTensor } from '../engine/symbolic';
 
 /** What predict / fit / evaluate take for inputs or targets: one array-like, a list, or a map by name. */
 export type DataInput = ArrayInput | ArrayInput[] | Record<string, ArrayInput>;

@@ -24,8 +24,8 @@ import {
 } from '@recur/tensor';
 import { dropout } from '../dropout';
 import { torchUniform } from '../initializers';
-import { checkOptions } from '../keras/options';
 import { Module } from '../module';
+import { checkOptions } from '../options';
 import { fusedRecurrentUsable, type RecurrentWeights, runRecurrent } from './recurrent-op';
 
 export interface TorchRecurrentOptions {
@@ -142,6 +142,11 @@ export abstract class TorchRecurrent extends Module {
   /** Size of h (and of each direction's output): projSize when projecting, else hiddenSize. */
   get outputSize(): number {
     return this.projSize > 0 ? this.projSize : this.hiddenSize;
+  }
+
+  /** The output's shape for an input of this shape: the last axis becomes directions · outputSize. */
+  computeOutputShape(inputShape: (number | null)[]): (number | null)[] {
+    return [...inputShape.slice(0, -1), this.directions * this.outputSize];
   }
 
   /** The weights of one layer and direction, for the recurrent kernel. */

@@ -1,5 +1,11 @@
+import type { RecurrentKind } from '@recur/backend-api';
+import type { TorchRecurrentWeights } from '@recur/layers';
 import type { DType } from '@recur/tensor';
+import { valueInfo } from '../builder';
+import type { onnx } from '../proto';
+import { type RecurrentActivation, recurrentActivation, writeActivation } from './activations';
 import type { GraphWriter } from './graph-writer';
+import { type RecurrentNodeOptions, recurrentNode } from './recurrent-node';
 
 /** A value of the graph being written: its name, rank and dtype, and the Keras mask riding on it (bool [B, T]). */
 export interface Value {
@@ -9,7 +15,11 @@ export interface Value {
   mask?: string;
 }
 
-/** What exporters share: the writer, the opset, the model-wide sequence_lens input, and opset-aware helpers. */
+/**
+ * What exporters share: the writer, the opset, the model-wide sequence_lens input, and the
+ * export toolkit — opset-aware helpers, activations, recurrent nodes and typed graph inputs and
+ * outputs. A layer that writes its own ONNX nodes (`OnnxLayer`) gets everything through it.
+ */
 export class ExportContext {
   constructor(
     readonly g: GraphWriter,
@@ -56,5 +66,31 @@ export class ExportContext {
   cast(x: string, to: 'int64' | 'int32' | 'float32' | 'bool'): string {
     const code = { float32: 1, int32: 6, int64: 7, bool: 9 }[to];
     return this.g.op('Cast', [x], { to: code });
+  }
+
+  /** An elementwise activation by recur's name (Dense's, Activation's) on x; an error names `owner` if it has no ONNX form. */
+  activation(owner: string, name: string, x: string): string {
+    return writeActivation(this.g, owner, name, x);
+  }
+
+  /** An activation by recur's name in the form the ONNX RNN / GRU / LSTM operators take. */
+  recurrentActivation(owner: string, name: string): RecurrentActivation {
+    return recurrentActivation(owner, name);
+  }
+
+  /** One ONNX RNN / GRU / LSTM node over time-major x [T, B, I], from PyTorch-layout weights per direction. */
+  recurrentNode(
+    kind: RecurrentKind,
+    x: string,
+    dirs: TorchRecurrentWeights[],
+    hidden: number,
+    options: RecurrentNodeOptions,
+  ): { y: string; h: string; c?: string } {
+    return recurrentNode(this.g, kind, x, dirs, hidden, options);
+  }
+
+  /** A typed graph input or output (dims may be names: dynamic axes). */
+  valueInfo(name: string, dtype: DType | 'int64', dims: (number | string)[]): onnx.IValueInfoProto {
+    return valueInfo(name, dtype, dims);
   }
 }

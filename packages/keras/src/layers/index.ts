@@ -1,0 +1,31 @@
+/**
+ * Every Keras-door layer, as `keras.layers` holds them: the recurrent layers and their cells, the
+ * wrappers, and the layers recurrent models are built with.
+ */
+
+export { Activation, type ActivationOptions } from './activation';
+export { Bidirectional, type BidirectionalOptions, type MergeMode } from './bidirectional';
+export { CELL_OPTION_KEYS, type CellOptions, GRUCell, LSTMCell, SimpleRNNCell } from './builtin-cells';
+export { Cell, type FusedForm } from './cell';
+export { Dense, type DenseOptions } from './dense';
+export { Dropout, type DropoutOptions } from './dropout';
+export { Embedding, type EmbeddingOptions } from './embedding';
+export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPoolingOptions } from './global-pooling';
+export { LayerNormalization, type LayerNormalizationOptions } from './layer-normalization';
+export { Masking, type MaskingOptions } from './masking';
+export {
+  Add,
+  Average,
+  Concatenate,
+  type ConcatenateOptions,
+  Maximum,
+  Minimum,
+  Multiply,
+  Subtract,
+} from './merge';
+export { GRU, type KerasRecurrentLayer, LSTM, type RecurrentLayerOptions, SimpleRNN } from './recurrent';
+export { RepeatVector, type RepeatVectorOptions } from './repeat-vector';
+export { Flatten, type FlattenOptions, Permute, type PermuteOptions, Reshape, type ReshapeOptions } from './reshaping';
+export { maskPlan, maskRows, RNN, type RNNCallOptions, type RNNOptions } from './rnn';
+export { StackedRNNCells } from './stacked-cells';
+export { TimeDistributed } from './time-distributed';

@@ -1,0 +1,162 @@
+import { checkOptions } from '@recur/layers';
+import type { Tensor } from '@recur/tensor';
+import type { ArrayInput } from '../engine/layer';
+import { CELL_OPTION_KEYS, type CellOptions, GRUCell, LSTMCell, SimpleRNNCell } from './builtin-cells';
+import { RNN, RNN_OPTION_KEYS, type RNNOptions } from './rnn';
+
+export type RecurrentLayerOptions<S extends boolean = boolean> = CellOptions & RNNOptions<S>;
+
+const RECURRENT_KEYS = [...new Set([...CELL_OPTION_KEYS, ...RNN_OPTION_KEYS])];
+const RNN_ONLY = new Set<string>(RNN_OPTION_KEYS.filter((k) => k !== 'dtype' && k !== 'trainable'));
+
+function split(options: RecurrentLayerOptions): [CellOptions, RNNOptions] {
+  const cell: Record<string, unknown> = {};
+  const rnn: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (RNN_ONLY.has(k)) rnn[k] = v;
+    else cell[k] = v;
+    if (k === 'dtype' || k === 'trainable') rnn[k] = v;
+  }
+  if (options.name) cell.name = `${options.name}_cell`;
+  return [cell as unknown as CellOptions, rnn as RNNOptions];
+}
+
+/** Keras layers that own one built-in cell, with Keras' get/setWeights and a flat config. */
+abstract class KerasRecurrent<
+  C extends SimpleRNNCell | LSTMCell | GRUCell,
+  S extends boolean = boolean,
+> extends RNN<S> {
+  declare readonly cell: C;
+
+  constructor(
+    make: (options: CellOptions) => C,
+    className: string,
+    readonly layerOptions: RecurrentLayerOptions<S>,
+  ) {
+    checkOptions(layerOptions?.name ?? className, layerOptions, RECURRENT_KEYS);
+    const [cell, rnn] = split(layerOptions);
+    super(make(cell), rnn as RNNOptions<S>);
+  }
+
+  get units(): number {
+    return this.cell.units;
+  }
+
+  /** [kernel [in, G·u], recurrent_kernel [u, G·u], bias] in Keras layout and gate order. */
+  override getWeights(): Tensor[] {
+    return this.cell.getWeights();
+  }
+
+  /** Builds an unbuilt layer from the kernel's shape. */
+  protected override buildFromWeights(values: ArrayInput[]): void {
+    (this.cell as unknown as { buildFromWeights(v: ArrayInput[]): void }).buildFromWeights(values);
+    this.markBuilt();
+  }
+
+  /** Keras' flat config: the cell's options next to the RNN's. */
+  override getConfig(): Record<string, unknown> {
+    const { name: _cellName, trainable: _t, ...cell } = this.cell.getConfig();
+    return { ...super.getConfig(), ...cell };
+  }
+
+  /** A fresh layer with the same options, and overrides (Bidirectional's backward copy). */
+  abstract clone(overrides: Partial<RecurrentLayerOptions>): KerasRecurrentLayer;
+}
+
+/**
+ * keras.layers.SimpleRNN: h = act(x·K + h·R + b).
+ *
+ * @example
+ * ```ts
+ * import { SimpleRNN } from '@recur/keras';
+ * import { randomNormal } from '@recur/tensor';
+ * const rnn = new SimpleRNN({ units: 8, returnState: true });
+ * const [last, h] = rnn.apply(randomNormal([2, 5, 3])); // returnState: the output and the final state
+ * console.log(last.shape, h.shape, rnn.countParams()); // [2, 8] [2, 8] 96
+ * ```
+ */
+export class SimpleRNN<S extends boolean = false> extends KerasRecurrent<SimpleRNNCell, S> {
+  static override readonly className = 'SimpleRNN';
+  override get layerType(): string {
+    return 'SimpleRNN';
+  }
+
+  constructor(options: RecurrentLayerOptions<S>) {
+    super((o) => new SimpleRNNCell(o), 'SimpleRNN', options);
+  }
+
+  static override fromConfig(config: Record<string, unknown>): SimpleRNN<boolean> {
+    return new SimpleRNN(config as unknown as RecurrentLayerOptions<boolean>);
+  }
+
+  clone(overrides: Partial<RecurrentLayerOptions>): SimpleRNN<boolean> {
+    return new SimpleRNN({ ...this.layerOptions, ...overrides } as RecurrentLayerOptions<boolean>);
+  }
+}
+
+/**
+ * keras.layers.LSTM: gates i, f, c, o; unitForgetBias defaults to true.
+ *
+ * @example
+ * ```ts
+ * import { LSTM } from '@recur/keras';
+ * import { randomNormal } from '@recur/tensor';
+ * const lstm = new LSTM({ units: 8, returnSequences: true, returnState: true });
+ * const [seq, h, c] = lstm.apply(randomNormal([2, 5, 3]));
+ * console.log(seq.shape, h.shape, c.shape); // [2, 5, 8] [2, 8] [2, 8]
+ * const weights = lstm.getWeights(); // kernel [3, 32], recurrent_kernel [8, 32], bias [32]
+ * console.log(weights.map((w) => w.shape)); // [[3, 32], [8, 32], [32]]
+ * ```
+ */
+export class LSTM<S extends boolean = false> extends KerasRecurrent<LSTMCell, S> {
+  static override readonly className = 'LSTM';
+  override get layerType(): string {
+    return 'LSTM';
+  }
+
+  constructor(options: RecurrentLayerOptions<S>) {
+    super((o) => new LSTMCell(o), 'LSTM', options);
+  }
+
+  static override fromConfig(config: Record<string, unknown>): LSTM<boolean> {
+    return new LSTM(config as unknown as RecurrentLayerOptions<boolean>);
+  }
+
+  clone(overrides: Partial<RecurrentLayerOptions>): LSTM<boolean> {
+    return new LSTM({ ...this.layerOptions, ...overrides } as RecurrentLayerOptions<boolean>);
+  }
+}
+
+/**
+ * keras.layers.GRU: gates z, r, h; resetAfter defaults to true (PyTorch's arithmetic).
+ *
+ * @example
+ * ```ts
+ * import { GRU } from '@recur/keras';
+ * import { randomNormal } from '@recur/tensor';
+ * const gru = new GRU({ units: 8 }); // resetAfter: true (Keras 3), bias [2, 24]
+ * console.log(gru.apply(randomNormal([2, 5, 3])).shape, gru.getWeights().at(-1)?.shape); // [2, 8] [2, 24]
+ * ```
+ */
+export class GRU<S extends boolean = false> extends KerasRecurrent<GRUCell, S> {
+  static override readonly className = 'GRU';
+  override get layerType(): string {
+    return 'GRU';
+  }
+
+  constructor(options: RecurrentLayerOptions<S>) {
+    super((o) => new GRUCell(o), 'GRU', options);
+  }
+
+  static override fromConfig(config: Record<string, unknown>): GRU<boolean> {
+    return new GRU(config as unknown as RecurrentLayerOptions<boolean>);
+  }
+
+  clone(overrides: Partial<RecurrentLayerOptions>): GRU<boolean> {
+    return new GRU({ ...this.layerOptions, ...overrides } as RecurrentLayerOptions<boolean>);
+  }
+}
+
+/** The built-in Keras recurrent layers. */
+export type KerasRecurrentLayer = SimpleRNN<boolean> | LSTM<boolean> | GRU<boolean>;
+export { KerasRecurrent };
