@@ -30,6 +30,15 @@ export {
   type SGDConfig,
 } from './compile/optimizers';
 export {
+  type ConfigContext,
+  classNameOf,
+  contextOf,
+  fromSpec,
+  type LayerClass,
+  type LayerSpec,
+  specOf,
+} from './engine/config';
+export {
   Functional,
   type FunctionalConfig,
   type FunctionalLayerConfig,
@@ -42,28 +51,15 @@ export {
   type ApplyArgs,
   type ArrayInput,
   type CallArgs,
-  type ConfigContext,
   type EagerOutputs,
   LAYER_ARG_KEYS,
   Layer,
   type LayerArgs,
-  type LayerSpec,
   type Mask,
   type SymbolicOutputs,
-  specOf,
   toTensor,
   type WeightSource,
-  withWeightSource,
 } from './engine/layer';
-export {
-  classNameOf,
-  deserializeLayer,
-  knownLayerClasses,
-  type LayerClass,
-  layerClass,
-  registerLayer,
-  serializeLayer,
-} from './engine/registry';
 export { formatOutputShape, type SummaryRow, summaryTable } from './engine/summary';
 export {
   formatSymbolicShape,
@@ -93,6 +89,14 @@ export {
   type ModelOptions,
   type Prediction,
 } from './model';
+export {
+  type DeserializeOptions,
+  deserializeLayer,
+  knownLayerClasses,
+  layerClass,
+  registerLayer,
+  serializeLayer,
+} from './saving/registry';
 export { Sequential, type SequentialOptions } from './sequential';
 export {
   type Callback,

@@ -1,8 +1,9 @@
 import { checkOptions } from '@recur/layers';
 import { ConfigError, type Tensor } from '@recur/tensor';
+import { type ConfigContext, type LayerSpec, specOf } from './engine/config';
 import type { Functional } from './engine/functional';
 import { InputLayer } from './engine/input-layer';
-import { type CallArgs, type ConfigContext, Layer, type LayerSpec, specOf } from './engine/layer';
+import { type CallArgs, Layer } from './engine/layer';
 import { type SummaryRow, summaryTable } from './engine/summary';
 import type { ShapeArg, SymbolicShape, SymbolicTensor } from './engine/symbolic';
 import { type BatchSource, type FitArgs, type History, Model } from './model';

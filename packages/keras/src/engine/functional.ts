@@ -1,9 +1,10 @@
 import type { ExportContext, Value as OnnxValue, onnx } from '@recur/onnx';
 import { ConfigError, ShapeError, type Tensor, tidy } from '@recur/tensor';
 import { graphOnnx, modelOnnx } from '../onnx/graph';
-import { mapGraph } from './graph';
+import { type ConfigContext, type LayerSpec, specOf } from './config';
+import { mapGraph, walkGraph } from './graph';
 import { InputLayer } from './input-layer';
-import { type CallArgs, type ConfigContext, Layer, type LayerSpec, type Mask, specOf } from './layer';
+import { type CallArgs, Layer, type Mask } from './layer';
 import { type SummaryRow, summaryTable } from './summary';
 import { isSymbolic, type Node, type ShapeArg, type SymbolicShape, type SymbolicTensor } from './symbolic';
 
@@ -188,42 +189,45 @@ export class Functional extends Layer {
       );
     }
     inputs.forEach((x, i) => checkCompatible(this.name, this.inputs[i], x));
-    const values = new Map<SymbolicTensor, Value>();
-    this.inputs.forEach((t, i) => values.set(t, { tensor: inputs[i], mask: inputMasks[i] ?? null }));
     const train = training ?? this.training;
     return tidy(() => {
-      for (const node of this.nodes) {
-        if (node.inputs.length === 0) continue;
-        const ins = node.inputs.map((t) => values.get(t) as Value);
-        const outs = callNode(node, ins, node.args.training ?? train);
-        node.outputs.forEach((t, i) => values.set(t, outs[i]));
-      }
-      const found = this.outputs.map((t) => values.get(t) as Value);
+      const given = inputs.map((tensor, i) => ({ tensor, mask: inputMasks[i] ?? null }));
+      const found = walkGraph(this.g, given, (node, ins) => callNode(node, ins, node.args.training ?? train));
       return { outputs: found.map((v) => v.tensor), masks: found.map((v) => v.mask) };
     });
   }
 
   override computeOutputShape(inputShape: ShapeArg): SymbolicShape | SymbolicShape[] {
     const shapes = (this.listInput ? inputShape : [inputShape]) as SymbolicShape[];
-    const known = new Map<SymbolicTensor, SymbolicShape>();
-    this.inputs.forEach((t, i) => known.set(t, shapes[i] ?? t.shape));
-    for (const node of this.nodes) {
-      if (node.inputs.length === 0) continue;
-      const ins = node.inputs.map((t) => known.get(t) ?? t.shape);
-      const main = node.args.list ? ins : ins[0];
-      const out = node.layer.computeOutputShape(node.args.list ? main : (main as SymbolicShape));
-      const outs = Array.isArray(out[0]) ? (out as SymbolicShape[]) : [out as SymbolicShape];
-      node.outputs.forEach((t, i) => known.set(t, outs[i] ?? t.shape));
-    }
-    const result = this.outputs.map((t) => known.get(t) ?? t.shape);
+    const result = this.shapesThrough(this.inputs.map((t, i) => shapes[i] ?? t.shape)).outputs;
     return this.multiOutput ? result : result[0];
+  }
+
+  /** Shape inference: the graph walked with shapes; returns the outputs' and every node's output shapes. */
+  private shapesThrough(inputShapes: SymbolicShape[]): {
+    outputs: SymbolicShape[];
+    byNode: Map<Node, SymbolicShape[]>;
+  } {
+    const byNode = new Map<Node, SymbolicShape[]>();
+    const outputs = walkGraph(this.g, inputShapes, (node, ins) => {
+      const out = node.layer.computeOutputShape(node.args.list ? ins : ins[0]);
+      const outs = Array.isArray(out[0]) ? (out as SymbolicShape[]) : [out as SymbolicShape];
+      const shaped = node.outputs.map((t, i) => outs[i] ?? t.shape);
+      byNode.set(node, shaped);
+      return shaped;
+    });
+    return { outputs, byNode };
   }
 
   /** One row per layer: name, type, output shape, parameters and (for graphs) what it is connected to. */
   summaryRows(): SummaryRow[] {
+    const { byNode } = this.shapesThrough(this.inputs.map((t) => t.shape));
     return this.layers.map((layer) => {
       const nodes = this.callsOf(layer);
-      const shapes = nodes.map((n) => (n.outputs.length === 1 ? n.outputs[0].shape : n.outputs.map((o) => o.shape)));
+      const shapes = nodes.map((n) => {
+        const out = byNode.get(n) ?? n.outputs.map((o) => o.shape);
+        return out.length === 1 ? out[0] : out;
+      });
       const outputShape = shapes.length === 1 ? shapes[0] : 'multiple';
       const connectedTo = nodes.flatMap((n) =>
         n.inputs.map((t) => `${t.node.layer.name}[${this.nodeIndex(t.node)}][${t.index}]`),

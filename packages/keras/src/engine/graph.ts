@@ -85,3 +85,38 @@ export function mapGraph(inputs: SymbolicTensor[], outputs: SymbolicTensor[]): G
 
   return { nodes, layers, layerDepth };
 }
+
+/**
+ * The one walk of a model graph (Keras 3's `_run_through_graph`): values for the inputs, then every
+ * node in running order, `call` mapping the values a node reads to the values it makes. Running
+ * the model (tensors and masks), shape inference (symbolic shapes), the summary and the ONNX
+ * export (graph value names) are this walk with different values.
+ */
+export function walkGraph<V>(
+  graph: { inputs: readonly SymbolicTensor[]; nodes: readonly Node[]; outputs: readonly SymbolicTensor[] },
+  inputs: readonly V[],
+  call: (node: Node, values: V[]) => V[],
+): V[] {
+  const values = new Map<SymbolicTensor, V>();
+  graph.inputs.forEach((t, i) => values.set(t, inputs[i]));
+  const lookup = (t: SymbolicTensor, node: Node): V => {
+    if (!values.has(t)) {
+      throw new ConfigError(`model graph: no value for '${t.name}' at layer '${node.layer.name}'`);
+    }
+    return values.get(t) as V;
+  };
+  for (const node of graph.nodes) {
+    if (node.inputs.length === 0) continue;
+    const outs = call(
+      node,
+      node.inputs.map((t) => lookup(t, node)),
+    );
+    if (outs.length < node.outputs.length) {
+      throw new ConfigError(
+        `model graph: layer '${node.layer.name}' gave ${outs.length} outputs, the model expects ${node.outputs.length}`,
+      );
+    }
+    node.outputs.forEach((t, i) => values.set(t, outs[i]));
+  }
+  return graph.outputs.map((t) => lookup(t, graph.nodes[graph.nodes.length - 1] ?? t.node));
+}

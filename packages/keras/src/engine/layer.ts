@@ -85,57 +85,20 @@ export interface ApplyArgs {
 export type ArrayInput = Tensor | NestedArray | TypedArray | readonly number[];
 
 /**
- * Where `addWeight` takes a weight's value instead of running its initializer: model loading
- * builds each layer once with the weights from the file.
+ * Where `addWeight` takes a weight's value instead of running its initializer: a model file's
+ * weights, handed to each layer a loader builds (`takeWeightsFrom`).
  */
 export interface WeightSource {
   /**
-   * The value of weight `name` that `layer` is adding while `owner` (the outermost layer being
-   * built, e.g. the Bidirectional around a cell) builds; undefined lets the initializer run.
+   * The value of weight `name` that `layer` is adding, as part of `owner` (the layer the loader
+   * made, e.g. the Bidirectional around a cell); undefined lets the initializer run.
    */
   take(owner: Layer, layer: Layer, name: string, shape: readonly number[], dtype: DType): Tensor | undefined;
-}
-
-let weightSource: WeightSource | null = null;
-/** The layers whose build is running, outermost first. */
-const building: Layer[] = [];
-
-/** Runs `fn` (typically a layer's build) with weights taken from `source` rather than initialised. */
-export function withWeightSource<T>(source: WeightSource, fn: () => T): T {
-  const previous = weightSource;
-  weightSource = source;
-  try {
-    return fn();
-  } finally {
-    weightSource = previous;
-  }
 }
 
 /** A layer's outputs on symbolic inputs: arrays for layers with several outputs (`returnState`). */
 export type SymbolicOutputs<L> = L extends { readonly multiOutput: true } ? SymbolicTensor[] : SymbolicTensor;
 export type EagerOutputs<L> = L extends { readonly multiOutput: true } ? Tensor[] : Tensor;
-
-/** Keras' serialised layer: the class name and its config (camelCase, as tfjs' getConfig). */
-export interface LayerSpec {
-  className: string;
-  config: Record<string, unknown>;
-}
-
-/** What `fromConfig` is given besides the config: a way to rebuild nested layers and cells. */
-export interface ConfigContext {
-  deserialize(spec: LayerSpec): Layer;
-}
-
-/** Names registerLayer gave classes (so a saved spec names the class as it was registered). */
-export const registeredNames = new WeakMap<object, string>();
-
-/** `{ className, config }` of a layer or cell. */
-export function specOf(layer: Layer): LayerSpec {
-  const cls = layer.constructor as { className?: string };
-  const className =
-    registeredNames.get(cls) ?? (Object.hasOwn(cls, 'className') ? cls.className : undefined) ?? layer.layerType;
-  return { className: className as string, config: layer.getConfig() };
-}
 
 function isShapeList(s: unknown): s is SymbolicShape[] {
   return Array.isArray(s) && s.length > 0 && s.every((d) => Array.isArray(d));
@@ -172,6 +135,8 @@ export abstract class Layer extends Module {
   multiOutput = false;
   private builtFlag = false;
   private trainableFlag: boolean;
+  /** A file's weights for this layer while a loader builds it (see takeWeightsFrom). */
+  private weightSource: { source: WeightSource; owner: Layer } | null = null;
 
   constructor(args: LayerArgs = {}) {
     checkLayerArgs(args);
@@ -212,8 +177,8 @@ export abstract class Layer extends Module {
 
   /**
    * Adds a weight, Keras' add_weight: from its shape and initializer (or a value), trainable
-   * unless the layer is frozen. While a model is being loaded the value comes from the file and
-   * the initializer never runs.
+   * unless the layer is frozen. While a loader builds the layer (`takeWeightsFrom`), the value
+   * comes from the file and the initializer never runs.
    */
   addWeight(
     name: string,
@@ -223,7 +188,8 @@ export abstract class Layer extends Module {
   ): Tensor {
     const shape = valueOrShape instanceof Tensor ? valueOrShape.shape : valueOrShape;
     const dtype = options.dtype ?? (valueOrShape instanceof Tensor ? valueOrShape.dtype : this.dtype);
-    const loaded = weightSource?.take(building[0] ?? this, this, name, shape, dtype);
+    const from = this.weightSource;
+    const loaded = from?.source.take(from.owner, this, name, shape, dtype);
     let value: Tensor;
     if (loaded) {
       if (valueOrShape instanceof Tensor) valueOrShape.dispose();
@@ -233,6 +199,17 @@ export abstract class Layer extends Module {
     }
     this.registerParameter(name, value, (options.trainable ?? true) && this.trainableFlag);
     return this.parameter(name).value;
+  }
+
+  /**
+   * Hands this layer and its sub-layers a model file's weights: until `takeWeightsFrom(null)`, the
+   * weights they add while building come from `source` rather than their initializers. A loader
+   * calls it on every layer it makes, before the layer builds.
+   */
+  takeWeightsFrom(source: WeightSource | null): void {
+    const from = source ? { source, owner: this as Layer } : null;
+    this.weightSource = from;
+    for (const [, m] of this.namedModules()) if (m instanceof Layer) m.weightSource = from;
   }
 
   /** The current value of a weight this layer added. */
@@ -322,14 +299,7 @@ export abstract class Layer extends Module {
     args: ApplyArgs,
   ): SymbolicTensor | SymbolicTensor[] {
     const inputShape = list ? main.map((t) => [...t.shape]) : [...main[0].shape];
-    if (!this.built) {
-      building.push(this);
-      try {
-        this.build(inputShape);
-      } finally {
-        building.pop();
-      }
-    }
+    if (!this.built) this.build(inputShape);
     this.checkInputShape(inputShape);
     const out = this.computeOutputShape(inputShape);
     const shapes = isShapeList(out) ? out : [out as SymbolicShape];

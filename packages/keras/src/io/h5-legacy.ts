@@ -1,8 +1,7 @@
 import { FormatError } from '@recur/tensor';
-import { withWeightSource } from '../engine/layer';
 import type { Model } from '../model';
 import { child, datasetEntry, type H5Group, h5, isGroup, openH5, stringAttr, stringListAttr } from './hdf5';
-import { modelFromTopology } from './topology';
+import { loadContext, modelFromTopology } from './topology';
 import { type WeightEntry, WeightPlan } from './weights';
 
 /**
@@ -50,8 +49,8 @@ export async function readLegacyH5(
     if (entries.length) byLayer.set(layer, entries);
   }
   const plan = new WeightPlan(where, byLayer);
-  const model = withWeightSource(plan, () => modelFromTopology(config, 'keras2', where));
-  plan.finish();
+  const model = modelFromTopology(config, 'keras2', where, loadContext(plan));
+  plan.finish(model);
   const training = stringAttr(where, root, 'training_config');
   let trainingConfig: Record<string, unknown> | undefined;
   if (training) {

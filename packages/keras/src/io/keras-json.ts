@@ -7,8 +7,8 @@ import {
   snakeCase,
 } from '@recur/layers';
 import { ConfigError, FormatError, own, UnsupportedError } from '@recur/tensor';
-import type { LayerSpec } from '../engine/layer';
-import { layerClass } from '../engine/registry';
+import type { LayerSpec } from '../engine/config';
+import { layerClass } from '../saving/registry';
 
 /**
  * Which Keras dialect a config is in. They differ in a few defaults and names: tfjs and Keras 2

@@ -1,12 +1,12 @@
 import { FormatError, RecurError } from '@recur/tensor';
 import { strFromU8, strToU8, type Unzipped, unzipSync, zipSync } from 'fflate';
 import { Functional } from '../engine/functional';
-import { Layer, withWeightSource } from '../engine/layer';
+import { Layer } from '../engine/layer';
 import type { Model } from '../model';
 import { Sequential } from '../sequential';
 import { child, datasetEntry, type H5Group, h5, isGroup, openH5 } from './hdf5';
 import type { KerasLayerJson } from './keras-json';
-import { modelFromTopology, topologyOf } from './topology';
+import { loadContext, modelFromTopology, topologyOf } from './topology';
 import { type WeightEntry, WeightPlan } from './weights';
 
 /** Keras' naming.to_snake_case: the name of a layer's group in model.weights.h5. */
@@ -153,8 +153,8 @@ export async function readKeras3(
     : new Map<string, WeightEntry[]>();
   for (const [k, v] of byLayer) if (v.length === 0) byLayer.delete(k);
   const plan = new WeightPlan(`${where}:model.weights.h5`, byLayer);
-  const model = withWeightSource(plan, () => modelFromTopology(archive.config, 'keras3', `${where}:config.json`));
-  plan.finish();
+  const model = modelFromTopology(archive.config, 'keras3', `${where}:config.json`, loadContext(plan));
+  plan.finish(model);
   return { model, compileConfig: archive.config.compile_config ?? undefined };
 }
 

@@ -1,9 +1,9 @@
 import { dispose, FormatError, type Tensor } from '@recur/tensor';
 import { decodeCheckpoint, encodeCheckpoint } from '@recur/train';
-import { type LayerSpec, specOf, withWeightSource } from '../engine/layer';
+import { type LayerSpec, specOf } from '../engine/config';
 import type { Model } from '../model';
 import { type CompileJson, compileFromJson, compileToJson } from './compile-json';
-import { CONTEXT } from './topology';
+import { loadContext } from './topology';
 import { type WeightEntry, WeightPlan } from './weights';
 
 export const MODEL_FORMAT = 'recur-keras-model';
@@ -89,8 +89,8 @@ export function decodeModel(bytes: Uint8Array, where: string): Model {
       byLayer.set(layer, [...(byLayer.get(layer) ?? []), entry]);
     }
     const plan = new WeightPlan(where, byLayer);
-    const model = withWeightSource(plan, () => CONTEXT.deserialize(meta.model)) as Model;
-    plan.finish();
+    const model = loadContext(plan).deserialize(meta.model) as Model;
+    plan.finish(model);
     // The tensors now belong to the model's parameters; only the optimizer's are ours to free.
     owned.length = 0;
     if (meta.compile) {

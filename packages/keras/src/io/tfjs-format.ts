@@ -1,11 +1,11 @@
 import { checkElements, FormatError, formatShape, type Tensor, tensor, UnsupportedError } from '@recur/tensor';
 import { Functional } from '../engine/functional';
-import { type Layer, withWeightSource } from '../engine/layer';
+import type { Layer } from '../engine/layer';
 import { Bidirectional } from '../layers/index';
 import type { Model } from '../model';
 import { Sequential } from '../sequential';
 import type { ModelFiles } from './sources';
-import { modelFromTopology, topologyOf } from './topology';
+import { loadContext, modelFromTopology, topologyOf } from './topology';
 
 import { type WeightEntry, WeightPlan } from './weights';
 
@@ -207,8 +207,8 @@ export async function readModelJson(
     ? 'tfjs'
     : 'keras2';
   const plan = new WeightPlan(where, byTopLayer(entries));
-  const model = withWeightSource(plan, () => modelFromTopology(m.modelTopology, flavor, where));
-  plan.finish();
+  const model = modelFromTopology(m.modelTopology, flavor, where, loadContext(plan));
+  plan.finish(model);
   return { model, trainingConfig: m.trainingConfig, userDefinedMetadata: m.userDefinedMetadata };
 }
 

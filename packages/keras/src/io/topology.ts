@@ -1,21 +1,25 @@
 import { ConfigError, FormatError, UnsupportedError } from '@recur/tensor';
+import { type ConfigContext, type LayerSpec, specOf } from '../engine/config';
 import type { Functional, FunctionalConfig } from '../engine/functional';
-import { type ConfigContext, type LayerSpec, specOf } from '../engine/layer';
-import { deserializeLayer, type LayerClass } from '../engine/registry';
+import type { Layer, WeightSource } from '../engine/layer';
 import { Model } from '../model';
+import { type DeserializeOptions, deserializeLayer } from '../saving/registry';
 import { Sequential } from '../sequential';
 import { type Flavor, type KerasLayerJson, readLayerJson, writeLayerJson } from './keras-json';
 
 type Ref = [string, number, number];
 
-/** Class lookup for configs: Keras' model classes are @recur/keras' own. */
-export function modelClasses(name: string): LayerClass | undefined {
-  if (name === 'Sequential') return Sequential as unknown as LayerClass;
-  if (name === 'Model' || name === 'Functional') return Model as unknown as LayerClass;
-  return undefined;
+/**
+ * How a loader makes layers from a file's configs: every layer it makes is handed the file's
+ * weights before it builds (`takeWeightsFrom`), so its weights come from the file.
+ */
+export function loadContext(
+  weights?: WeightSource,
+  options: Pick<DeserializeOptions, 'customObjects'> = {},
+): ConfigContext {
+  const deserialize = { ...options, onLayer: weights ? (l: Layer) => l.takeWeightsFrom(weights) : undefined };
+  return { deserialize: (s) => deserializeLayer(s, deserialize) };
 }
-
-export const CONTEXT: ConfigContext = { deserialize: (s) => deserializeLayer(s, modelClasses) };
 
 const index = (v: unknown) => v === undefined || v === null || (Number.isSafeInteger(v) && (v as number) >= 0);
 
@@ -144,7 +148,7 @@ function snakeFunctional(c: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** The model's topology ({ class_name, config }) from a file, built into a Model or Sequential. */
-export function modelFromTopology(topology: unknown, flavor: Flavor, where: string): Model {
+export function modelFromTopology(topology: unknown, flavor: Flavor, where: string, context: ConfigContext): Model {
   if (!topology || typeof topology !== 'object')
     throw new FormatError(`the model topology should be an object, got ${JSON.stringify(topology)}`, { file: where });
   let t = topology as Record<string, unknown>;
@@ -165,7 +169,7 @@ export function modelFromTopology(topology: unknown, flavor: Flavor, where: stri
       throw new FormatError(`a Sequential's config needs a 'layers' list`, { file: where });
     const name = Array.isArray(config) ? undefined : (config?.name as string | undefined);
     const model = new Sequential({ name });
-    for (const l of layersJson) model.add(CONTEXT.deserialize(toSpec(readLayerJson(l, flavor, where), flavor, where)));
+    for (const l of layersJson) model.add(context.deserialize(toSpec(readLayerJson(l, flavor, where), flavor, where)));
     const buildShape = Array.isArray(config) ? undefined : (config?.build_input_shape as (number | null)[] | undefined);
     if (!model.hasGraph && Array.isArray(buildShape)) model.build(buildShape);
     return model;
@@ -173,7 +177,7 @@ export function modelFromTopology(topology: unknown, flavor: Flavor, where: stri
   if (className === 'Model' || className === 'Functional') {
     if (Array.isArray(config) || !config)
       throw new FormatError('a functional model needs a config object', { file: where });
-    return Model.fromConfig(readFunctional(config, flavor, where), CONTEXT);
+    return Model.fromConfig(readFunctional(config, flavor, where), context);
   }
   throw new UnsupportedError(
     `${where}: the model class '${String(className)}' is not supported (Sequential, Model / Functional)`,

@@ -1,5 +1,6 @@
 import { cast, type DType, FormatError, formatShape, type Tensor } from '@recur/tensor';
-import type { Layer, WeightSource } from '../engine/layer';
+import { Functional } from '../engine/functional';
+import { Layer, type WeightSource } from '../engine/layer';
 
 /** One weight in a model file, decoded only when a layer asks for it. */
 export interface WeightEntry {
@@ -25,13 +26,17 @@ function role(path: string): 'forward' | 'backward' | '' {
 }
 
 /**
- * A model file's weights, grouped by the (outermost) layer they belong to, handed to layers as
- * they build: so loading runs no initializer and allocates each weight once. Within a layer a
- * weight is found by its name where the file has names (tfjs manifests, Keras 2 .h5), by position
- * otherwise (Keras 3 .keras), and by direction inside a Bidirectional.
+ * A model file's weights, grouped by the (outermost) layer they belong to. A loader hands the plan
+ * to every layer it makes (`layer.takeWeightsFrom(plan)`), so the weights a layer adds while it
+ * builds come from the file: loading runs no initializer and allocates each weight once. Within a
+ * layer a weight is found by its name where the file has names (tfjs manifests, Keras 2 .h5), by
+ * position otherwise (Keras 3 .keras), and by direction inside a Bidirectional. `finish` walks the
+ * built model afterwards (Keras' load_own_variables).
  */
 export class WeightPlan implements WeightSource {
   private readonly used = new Set<WeightEntry>();
+  /** The values the file gave (a parameter holding one of them was loaded while its layer built). */
+  private readonly given = new WeakSet<Tensor>();
 
   constructor(
     private readonly where: string,
@@ -68,23 +73,49 @@ export class WeightPlan implements WeightSource {
     }
     this.used.add(entry);
     const t = entry.load();
-    if (t.dtype === dtype) return t;
-    const c = cast(t, dtype);
-    t.dispose();
-    return c;
+    const value = t.dtype === dtype ? t : cast(t, dtype);
+    if (value !== t) t.dispose();
+    this.given.add(value);
+    return value;
   }
 
-  /** After building: every weight of the file must have found its layer. */
-  finish(): void {
-    const left = [...this.byLayer.values()].flat().filter((e) => !this.used.has(e));
-    if (left.length) {
-      throw new FormatError(
-        `the file has weights the model does not use: ${left
-          .slice(0, 8)
-          .map((e) => `${e.path} ${formatShape(e.shape)}`)
-          .join(', ')}${left.length > 8 ? ` and ${left.length - 8} more` : ''}`,
-        { file: this.where },
-      );
+  /**
+   * After building, walks the model (Keras' load_own_variables): a weight a layer added before it
+   * was handed the plan (in its constructor) takes its file value now; then every file weight must
+   * have found its layer, and the layers let go of the plan.
+   */
+  finish(model: Layer): void {
+    try {
+      for (const owner of graphLayers(model)) {
+        const modules = new Map<string, Layer>(
+          owner.namedModules().filter((e): e is [string, Layer] => e[1] instanceof Layer),
+        );
+        for (const [path, p] of owner.namedParameters()) {
+          if (this.given.has(p.value)) continue;
+          const cut = path.lastIndexOf('.');
+          const layer = cut < 0 ? owner : modules.get(path.slice(0, cut));
+          if (!layer) continue;
+          p.assign(this.take(owner, layer, path.slice(cut + 1), p.shape, p.dtype));
+        }
+      }
+      const left = [...this.byLayer.values()].flat().filter((e) => !this.used.has(e));
+      if (left.length) {
+        throw new FormatError(
+          `the file has weights the model does not use: ${left
+            .slice(0, 8)
+            .map((e) => `${e.path} ${formatShape(e.shape)}`)
+            .join(', ')}${left.length > 8 ? ` and ${left.length - 8} more` : ''}`,
+          { file: this.where },
+        );
+      }
+    } finally {
+      for (const l of [model, ...graphLayers(model)]) l.takeWeightsFrom(null);
     }
   }
+}
+
+/** The layers a model's graphs call (nested models' layers too, not the nested models themselves). */
+function graphLayers(model: Layer): Layer[] {
+  if (!(model instanceof Functional)) return [model];
+  return model.layers.flatMap((l) => (l instanceof Functional ? graphLayers(l) : [l]));
 }

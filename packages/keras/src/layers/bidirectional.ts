@@ -1,17 +1,8 @@
 import { checkOptions } from '@recur/layers';
 import type { ExportContext, Value } from '@recur/onnx';
 import { add, ConfigError, concat, div, formatShape, mul, stridedSlice, type Tensor, tidy } from '@recur/tensor';
-import {
-  type CallArgs,
-  type ConfigContext,
-  LAYER_ARG_KEYS,
-  Layer,
-  type LayerArgs,
-  type LayerSpec,
-  type Mask,
-  specOf,
-} from '../engine/layer';
-import { deserializeLayer } from '../engine/registry';
+import { type ConfigContext, contextOf, type LayerSpec, specOf } from '../engine/config';
+import { type CallArgs, LAYER_ARG_KEYS, Layer, type LayerArgs, type Mask } from '../engine/layer';
 import type { ShapeArg, SymbolicShape } from '../engine/symbolic';
 import { recurrentOnnx } from '../onnx/recurrent';
 import { KerasRecurrent } from './recurrent';
@@ -187,12 +178,18 @@ export class Bidirectional extends Layer {
   }
 }
 
-/** Keras: the backward layer is the forward layer rebuilt from its config, goBackwards flipped. */
+/**
+ * Keras: the backward layer is the forward layer rebuilt from its config by its own classes (a
+ * user's cell needs no registration), goBackwards flipped.
+ */
 function cloneBackward(layer: RNN): RNN {
   const name = `backward_${layer.name.replace(/^forward_/, '')}`;
   if (layer instanceof KerasRecurrent) return layer.clone({ goBackwards: !layer.goBackwards, name });
   const spec = specOf(layer);
-  return deserializeLayer({ ...spec, config: { ...spec.config, goBackwards: !layer.goBackwards, name } }) as RNN;
+  return contextOf(layer).deserialize({
+    ...spec,
+    config: { ...spec.config, goBackwards: !layer.goBackwards, name },
+  }) as RNN;
 }
 
 function asList(r: Tensor | Tensor[]): Tensor[] {

@@ -29,7 +29,7 @@ import {
   tidy,
   zeros,
 } from '@recur/tensor';
-import type { ConfigContext } from '../engine/layer';
+import type { ConfigContext } from '../engine/config';
 import type { ShapeArg, SymbolicShape } from '../engine/symbolic';
 import { Cell, type FusedForm } from './cell';
 

@@ -79,13 +79,24 @@ export class Embedding extends Layer {
     this.outputDim = config.outputDim;
     this.maskZero = config.maskZero ?? false;
     this.supportsMasking = this.maskZero;
-    this.addWeight('embeddings', [config.inputDim, config.outputDim], config.embeddingsInitializer ?? 'uniform', {
-      rng: config.rng,
+  }
+
+  /** Creates the table [inputDim, outputDim] (on the first call, as Keras and tfjs build it). */
+  override build(_inputShape?: ShapeArg): void {
+    if (this.built) return;
+    this.addWeight('embeddings', [this.inputDim, this.outputDim], this.options.embeddingsInitializer ?? 'uniform', {
+      rng: this.options.rng,
     });
     this.markBuilt();
   }
 
+  /** setWeights on a layer not yet built builds it first (the table's shape is known from the options). */
+  protected override buildFromWeights(): void {
+    this.build();
+  }
+
   override forward(ids: Tensor): Tensor {
+    this.build();
     return tidy(() => embeddingLookup(this.name, this.parameter('embeddings').value, wholeIds(this.name, ids), null));
   }
 
@@ -95,6 +106,7 @@ export class Embedding extends Layer {
   }
 
   override computeOutputShape(inputShape: ShapeArg): SymbolicShape {
+    this.build();
     return [...(inputShape as SymbolicShape), this.outputDim];
   }
 

@@ -25,16 +25,8 @@ import {
   where,
   zeros,
 } from '@recur/tensor';
-import {
-  type CallArgs,
-  type ConfigContext,
-  LAYER_ARG_KEYS,
-  Layer,
-  type LayerArgs,
-  type LayerSpec,
-  type Mask,
-  specOf,
-} from '../engine/layer';
+import { type ConfigContext, type LayerSpec, specOf } from '../engine/config';
+import { type CallArgs, LAYER_ARG_KEYS, Layer, type LayerArgs, type Mask } from '../engine/layer';
 import type { ShapeArg, SymbolicShape } from '../engine/symbolic';
 import { recurrentOnnx } from '../onnx/recurrent';
 import type { Cell } from './cell';

@@ -1,5 +1,5 @@
 import { ConfigError, type Tensor } from '@recur/tensor';
-import { type ConfigContext, type LayerSpec, specOf } from '../engine/layer';
+import { type ConfigContext, type LayerSpec, specOf } from '../engine/config';
 import type { ShapeArg, SymbolicShape } from '../engine/symbolic';
 import { Cell } from './cell';
 

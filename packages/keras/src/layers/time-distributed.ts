@@ -1,16 +1,8 @@
 import { checkOptions } from '@recur/layers';
 import type { ExportContext, Value } from '@recur/onnx';
 import { ConfigError, reshape, ShapeError, type Tensor, tidy } from '@recur/tensor';
-import {
-  type CallArgs,
-  type ConfigContext,
-  LAYER_ARG_KEYS,
-  Layer,
-  type LayerArgs,
-  type LayerSpec,
-  type Mask,
-  specOf,
-} from '../engine/layer';
+import { type ConfigContext, type LayerSpec, specOf } from '../engine/config';
+import { type CallArgs, LAYER_ARG_KEYS, Layer, type LayerArgs, type Mask } from '../engine/layer';
 import type { ShapeArg, SymbolicShape } from '../engine/symbolic';
 import { timeDistributedOnnx } from '../onnx/core';
 

@@ -1,7 +1,8 @@
 import type { ExportContext, onnx, Value } from '@recur/onnx';
 import { UnsupportedError } from '@recur/tensor';
 import type { Functional } from '../engine/functional';
-import type { Node, SymbolicTensor } from '../engine/symbolic';
+import { walkGraph } from '../engine/graph';
+import type { Node } from '../engine/symbolic';
 
 /** A symbolic shape as ONNX dims: free batch and time axes become named (dynamic) dims. */
 export function onnxDims(shape: readonly (number | null)[], prefix = ''): (number | string)[] {
@@ -19,26 +20,11 @@ function exportCall(ctx: ExportContext, node: Node, inputs: Value[]): Value[] {
   return layer.onnxNodes(ctx, inputs, node.args.initialStates);
 }
 
-/** Writes a functional graph's nodes in their running order, from values for its inputs; returns its outputs. */
+/** Writes a functional graph's nodes in their running order (the model's one graph walk), from values for its inputs. */
 export function graphOnnx(ctx: ExportContext, model: Functional, inputs: Value[]): Value[] {
-  const values = new Map<SymbolicTensor, Value>();
-  model.inputs.forEach((t, i) => values.set(t, inputs[i]));
-  for (const node of model.graphNodes) {
-    if (node.inputs.length === 0) continue;
-    const ins = node.inputs.map((t) => {
-      const v = values.get(t);
-      if (!v) throw new UnsupportedError(`exportOnnx: no value for ${t.name} at layer '${node.layer.name}'`);
-      return v;
-    });
-    const outs = exportCall(ctx, node, ins);
-    if (outs.length < node.outputs.length) {
-      throw new UnsupportedError(
-        `exportOnnx: layer '${node.layer.name}' gave ${outs.length} outputs, the model expects ${node.outputs.length}`,
-      );
-    }
-    node.outputs.forEach((t, i) => values.set(t, outs[i]));
-  }
-  return model.outputs.map((t) => values.get(t) as Value);
+  return walkGraph({ inputs: model.inputs, nodes: model.graphNodes, outputs: model.outputs }, inputs, (node, ins) =>
+    exportCall(ctx, node, ins),
+  );
 }
 
 /** A Keras functional model (Model, Sequential) as graph inputs, nodes and named, typed outputs. */
