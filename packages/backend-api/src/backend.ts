@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from './dtype';
-import type { FusedKernels } from './fused';
+import type { FusedKernels } from './fused/index';
 import type { Shape } from './shape';
 
 /**

@@ -32,8 +32,8 @@ export type {
   RecurrentInputs,
   RecurrentKind,
   RecurrentOutputs,
-} from './fused';
-export { ACTIVATION_NAMES, FUSED_KERNEL_NAMES, GATE_COUNT } from './fused';
+} from './fused/index';
+export { ACTIVATION_NAMES, FUSED_KERNEL_NAMES, GATE_COUNT } from './fused/index';
 export { checkBytes, checkElements, getLimits, type Limits, setLimits } from './limits';
 export { own } from './own';
 export type { Shape } from './shape';

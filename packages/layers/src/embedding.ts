@@ -16,31 +16,10 @@ import {
 } from '@recur/tensor';
 import { initializer } from './initializers';
 import { Module } from './module';
+import { embeddingLookup } from './ops/embedding';
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
-}
-
-/** Looks rows of `weight` up by integer ids, checking every id against the vocabulary size. */
-export function embeddingLookup(layer: string, weight: Tensor, ids: Tensor, paddingIdx: number | null): Tensor {
-  if (ids.dtype === 'float32' || ids.dtype === 'float64') {
-    throw new DTypeError(`${layer}: expected integer token ids (int32), got ${ids.dtype} ${formatShape(ids.shape)}`);
-  }
-  const V = weight.shape[0];
-  const values = ids.dataSync();
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] < 0 || values[i] >= V) {
-      throw new RecurError(
-        `${layer}: token id ${values[i]} at flat position ${i} of ${formatShape(ids.shape)} is out of range for vocabulary size ${V}`,
-        'value',
-      );
-    }
-  }
-  // The gradient rule is autograd's rules/embedding.ts.
-  return tidy(() => {
-    const idx = ids.dtype === 'int32' ? ids : cast(ids, 'int32');
-    return runKernel('embedding', [weight, idx], { paddingIdx }, (b, w, i) => b.gather(w, i, 0));
-  });
 }
 
 /**

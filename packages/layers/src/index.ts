@@ -5,8 +5,21 @@ export {
   activation,
   canonicalActivation,
 } from './activations';
+export {
+  CELLS,
+  type CellSpec,
+  type CellWeights,
+  cellSpec,
+  GRU_CELL,
+  gateCount,
+  LSTM_CELL,
+  type OnnxStep,
+  type OnnxStepWriter,
+  SIMPLE_RNN,
+  type StepOptions,
+} from './cells/index';
 export { Dropout, dropout } from './dropout';
-export { Embedding, embeddingLookup } from './embedding';
+export { Embedding } from './embedding';
 export {
   canonicalInitializer,
   type Initializer,
@@ -19,15 +32,19 @@ export {
 export { keras } from './keras-moved';
 export { checkFeatures, Linear } from './linear';
 export { Module, Parameter, type StateDictOptions, uniqueName } from './module';
-export { camelCase, checkOptions, nearestKey, snakeCase } from './options';
-export { composedRecurrent } from './recurrent/composed';
+export { embeddingLookup } from './ops/embedding';
 export {
+  composedRecurrent,
   fusedRecurrentUsable,
+  RECURRENT_SLOTS,
+  type RecurrentOpAttrs,
   type RecurrentResult,
+  type RecurrentSlot,
   type RecurrentState,
   type RecurrentWeights,
   runRecurrent,
-} from './recurrent/recurrent-op';
+} from './ops/recurrent';
+export { camelCase, checkOptions, nearestKey, snakeCase } from './options';
 export {
   type ForwardState,
   GRU,

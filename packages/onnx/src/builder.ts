@@ -23,7 +23,14 @@ export function tensorProto(name: string, t: Tensor, as?: 'int64'): onnx.ITensor
   return onnx.TensorProto.create({ name, dims: [...t.shape], dataType, rawData: raw });
 }
 
-export type AttributeInput = number | string | number[] | string[] | { tensor: onnx.ITensorProto } | { float: number };
+export type AttributeInput =
+  | number
+  | string
+  | number[]
+  | string[]
+  | { tensor: onnx.ITensorProto }
+  | { float: number }
+  | { graph: onnx.IGraphProto };
 
 /** A NodeProto; integers become INT attributes (use { float } for a FLOAT), arrays INTS / STRINGS. */
 export function node(
@@ -45,6 +52,7 @@ export function node(
           : { name: k, type: 6, floats: v as number[] };
     }
     if ('float' in v) return { name: k, type: 1, f: v.float };
+    if ('graph' in v) return { name: k, type: 5, g: v.graph };
     return { name: k, type: 4, t: v.tensor };
   });
   return onnx.NodeProto.create({

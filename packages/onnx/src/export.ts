@@ -61,11 +61,13 @@ function torchModel(ctx: ExportContext, model: TorchRecurrent, options: ExportOp
   );
   const x = model.batchFirst ? ctx.swap01('input') : 'input';
   const L = model.numLayers * model.directions;
+  // An LSTM's c (the cell kind's second state) has its own input and output.
+  const twoStates = model.cell.states.length === 2;
   if (options.initialState) {
     inputs.push(valueInfo('h0', dtype, [L, 'batch', model.outputSize]));
-    if (model.kind === 'lstm') inputs.push(valueInfo('c0', dtype, [L, 'batch', model.hiddenSize]));
+    if (twoStates) inputs.push(valueInfo('c0', dtype, [L, 'batch', model.hiddenSize]));
   }
-  const state = options.initialState ? { h0: 'h0', c0: model.kind === 'lstm' ? 'c0' : undefined } : undefined;
+  const state = options.initialState ? { h0: 'h0', c0: twoStates ? 'c0' : undefined } : undefined;
   const r = torchLayer(ctx, model, x, state);
   const y = model.batchFirst ? ctx.swap01(r.y) : r.y;
   g.nodes.push(node('Identity', [y], ['output']));
@@ -75,7 +77,7 @@ function torchModel(ctx: ExportContext, model: TorchRecurrent, options: ExportOp
     valueInfo('output', dtype, model.batchFirst ? ['batch', 'sequence', features] : ['sequence', 'batch', features]),
   );
   outputs.push(valueInfo('h_n', dtype, [L, 'batch', model.outputSize]));
-  if (model.kind === 'lstm') {
+  if (twoStates) {
     g.nodes.push(node('Concat', r.c, ['c_n'], { axis: 0 }));
     outputs.push(valueInfo('c_n', dtype, [L, 'batch', model.hiddenSize]));
   }

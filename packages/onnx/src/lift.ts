@@ -1,15 +1,4 @@
-import type { RecurrentKind } from '@recur/backend-api';
-import {
-  Embedding,
-  GRU,
-  Linear,
-  LSTM,
-  Module,
-  onnxToTorch,
-  RNN,
-  type TorchRecurrent,
-  torchToOnnx,
-} from '@recur/layers';
+import { cellSpec, Embedding, Linear, Module, onnxToTorch, TorchRecurrent, torchToOnnx } from '@recur/layers';
 import { reshape, slice, squeeze, stack, type Tensor, tidy, transpose } from '@recur/tensor';
 import { tensorProto } from './builder';
 import type { OnnxModel } from './model';
@@ -93,7 +82,8 @@ export class LiftedModel extends Module {
   }
 
   private liftRecurrent(n: OnnxModel['graphNodes'][number], k: number): void {
-    const kind = n.opType.toLowerCase() as RecurrentKind;
+    const kind = n.opType.toLowerCase();
+    const defaults = cellSpec(kind).activations;
     const a = n.attrs;
     const plain =
       ((a.layout as number) ?? 0) === 0 &&
@@ -102,9 +92,7 @@ export class LiftedModel extends Module {
       !n.inputs[7] &&
       (kind !== 'gru' || (a.linear_before_reset as number) === 1) &&
       (!a.activations ||
-        (a.activations as string[]).every(
-          (x, i) => x.toLowerCase() === defaultActs(kind)[i % defaultActs(kind).length],
-        ));
+        (a.activations as string[]).every((x, i) => x.toLowerCase() === defaults[i % defaults.length].toLowerCase()));
     if (!plain) return;
     const init = this.graph.initializers;
     const W = init.get(n.inputs[1]) as Tensor;
@@ -112,8 +100,7 @@ export class LiftedModel extends Module {
     const B = n.inputs[3] ? init.get(n.inputs[3]) : undefined;
     const dirs = W.shape[0];
     const H = R.shape[2];
-    const Make = { rnn: RNN, lstm: LSTM, gru: GRU }[kind];
-    const layer: TorchRecurrent = new Make(W.shape[2], H, { bidirectional: dirs === 2, bias: !!B });
+    const layer = new TorchRecurrent(kind, W.shape[2], H, { bidirectional: dirs === 2, bias: !!B });
     tidy(() => {
       const dict: Record<string, Tensor> = {};
       for (let d = 0; d < dirs; d++) {
@@ -174,10 +161,6 @@ export class LiftedModel extends Module {
     );
     return onnx.ModelProto.encode(proto).finish();
   }
-}
-
-function defaultActs(kind: RecurrentKind): string[] {
-  return { rnn: ['tanh'], lstm: ['sigmoid', 'tanh', 'tanh'], gru: ['sigmoid', 'tanh'] }[kind];
 }
 
 /** Lifts an imported model's recognisable weights into recur layers (see LiftedModel). */

@@ -7,6 +7,7 @@ export type onnx = typeof onnxProto.onnx;
 export declare namespace onnx {
   type ModelProto = import('onnx-proto').onnx.ModelProto;
   type GraphProto = import('onnx-proto').onnx.GraphProto;
+  type IGraphProto = import('onnx-proto').onnx.IGraphProto;
   type INodeProto = import('onnx-proto').onnx.INodeProto;
   type ITensorProto = import('onnx-proto').onnx.ITensorProto;
   type IValueInfoProto = import('onnx-proto').onnx.IValueInfoProto;

@@ -1,4 +1,5 @@
 export type {
+  AdamAttrs,
   Backend,
   BackendTensor,
   DType,

@@ -23,8 +23,8 @@ export { type GenerateOptions, generate, type SamplingOptions, sampleToken } fro
 export { type LMState, lastLogits, RecurrentLM, type RecurrentLMConfig, type SequenceModel } from './language-model';
 export { type CrossEntropyOptions, crossEntropy, type Reduction } from './losses/cross-entropy';
 export * as losses from './losses/keras-names';
-export { type LinearCrossEntropyOptions, linearCrossEntropy } from './losses/linear-cross-entropy';
 export { binaryCrossEntropy, binaryCrossEntropyWithLogits, mse, nll } from './losses/regression';
+export { type LinearCrossEntropyOptions, linearCrossEntropy } from './ops/linear-cross-entropy';
 export { Adagrad, type AdagradOptions } from './optimizers/adagrad';
 export { Adam, type AdamOptions, AdamW } from './optimizers/adam';
 export { type ClipOptions, Optimizer, type OptimizerState, type Slots } from './optimizers/optimizer';

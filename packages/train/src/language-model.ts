@@ -11,7 +11,7 @@ import {
   tidy,
 } from '@recur/tensor';
 import type { CrossEntropyOptions } from './losses/cross-entropy';
-import { linearCrossEntropy } from './losses/linear-cross-entropy';
+import { linearCrossEntropy } from './ops/linear-cross-entropy';
 
 export interface LMState {
   h: Tensor;

@@ -1,15 +1,15 @@
 import { type LinearCrossEntropyAttrs, type LinearCrossEntropyInputs, runKernelMulti } from '@recur/tensor';
 import type { GradRule } from './rule';
 
-/**
- * The inputs of the fused `linearCrossEntropy` kernel, in this order; a call passes the ones it
- * has and names them in `attrs.slots`, with the LinearCrossEntropyAttrs in
- * `attrs.linearCrossEntropy`. One output, the loss of each row; one saved tensor, the workspace.
- */
-export const LINEAR_CROSS_ENTROPY_SLOTS = ['x', 'weight', 'bias', 'targets'] as const;
-export type LinearCrossEntropySlot = (typeof LINEAR_CROSS_ENTROPY_SLOTS)[number];
+/** An input of the fused `linearCrossEntropy` kernel, by its name in LinearCrossEntropyInputs. */
+type LinearCrossEntropySlot = keyof LinearCrossEntropyInputs;
 
-/** The backend's `linearCrossEntropyBackward` from the forward's workspace; targets get no gradient. */
+/**
+ * The backend's `linearCrossEntropyBackward` from the forward's workspace. The op
+ * (`@recur/train`'s ops/linear-cross-entropy.ts) records which inputs it passed in `attrs.slots`
+ * and the LinearCrossEntropyAttrs in `attrs.linearCrossEntropy`; one output, the loss of each
+ * row; one saved tensor, the workspace. Targets get no gradient.
+ */
 export const linearCrossEntropyRule: GradRule = (op, [dLoss]) => {
   const slots = op.attrs.slots as LinearCrossEntropySlot[];
   const attrs = op.attrs.linearCrossEntropy as LinearCrossEntropyAttrs;

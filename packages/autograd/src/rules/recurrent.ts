@@ -1,17 +1,15 @@
 import { type RecurrentAttrs, type RecurrentInputs, runKernelMulti } from '@recur/tensor';
 import type { GradRule } from './rule';
 
-/**
- * The inputs of the fused `recurrent` kernel, in this order; a call passes the ones it has and
- * names them in `attrs.slots`. `attrs.recurrent` holds the RecurrentAttrs. Outputs: y, hN, (cN
- * for an LSTM), and one saved tensor, the backend's workspace.
- */
-export const RECURRENT_SLOTS = ['x', 'wIh', 'wHh', 'h0', 'c0', 'bIh', 'bHh', 'wHr', 'seqLengths'] as const;
-export type RecurrentSlot = (typeof RECURRENT_SLOTS)[number];
+/** An input of the fused `recurrent` kernel, by its name in RecurrentInputs. */
+type RecurrentSlot = keyof RecurrentInputs;
 
 /**
  * Backpropagation through time for the fused kernel: the backend's `recurrentBackward` from the
- * forward's workspace, one call for the whole sequence. Sequence lengths get no gradient.
+ * forward's workspace, one call for the whole sequence. The op (`@recur/layers`' ops/recurrent.ts)
+ * records which inputs it passed in `attrs.slots` and the kernel's RecurrentAttrs in
+ * `attrs.recurrent`; outputs are y, hN, (cN for an LSTM), and one saved tensor, the workspace.
+ * Sequence lengths get no gradient.
  */
 export const recurrentRule: GradRule = (op, dys) => {
   const slots = op.attrs.slots as RecurrentSlot[];

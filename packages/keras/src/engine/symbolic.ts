@@ -7,16 +7,12 @@ export type SymbolicShape = (number | null)[];
 /** What build / computeOutputShape take: one shape, or one per input for layers that take a list. */
 export type ShapeArg = readonly (number | null)[] | readonly (readonly (number | null)[])[];
 
-let nextId = 0;
-
 /**
  * A placeholder for a tensor in a model graph (Keras' KerasTensor, tfjs' SymbolicTensor): it has a
  * shape and a dtype but no values. `keras.Input` makes one; applying a layer to one records a node
  * and returns the layer's outputs as new symbolic tensors.
  */
 export class SymbolicTensor {
-  readonly id = nextId++;
-
   constructor(
     readonly shape: SymbolicShape,
     readonly dtype: DType,

@@ -1,12 +1,15 @@
-import type { ActivationName, RecurrentKind } from '@recur/backend-api';
-import type { RecurrentWeights } from '@recur/layers';
+import type { ActivationName } from '@recur/backend-api';
+import type { CellSpec, RecurrentWeights } from '@recur/layers';
 import { ConfigError, type Tensor } from '@recur/tensor';
 import { Layer } from '../engine/layer';
 import type { ShapeArg } from '../engine/symbolic';
 
-/** What a built-in cell hands the fused kernel: its weights in PyTorch layout and its arithmetic. */
+/**
+ * What a cell of a known kind hands the whole-sequence recurrent op (the backend's fused kernel,
+ * or the kind's composed steps): its kind, weights in PyTorch layout and arithmetic.
+ */
 export interface FusedForm {
-  kind: RecurrentKind;
+  kind: CellSpec;
   weights: RecurrentWeights;
   activations: ActivationName[];
   linearBeforeReset: boolean;

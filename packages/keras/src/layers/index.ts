@@ -5,7 +5,6 @@
 
 export { Activation, type ActivationOptions } from './activation';
 export { Bidirectional, type BidirectionalOptions, type MergeMode } from './bidirectional';
-export { CELL_OPTION_KEYS, type CellOptions, GRUCell, LSTMCell, SimpleRNNCell } from './builtin-cells';
 export { Cell, type FusedForm } from './cell';
 export { Dense, type DenseOptions } from './dense';
 export { Dropout, type DropoutOptions } from './dropout';
@@ -23,7 +22,24 @@ export {
   Multiply,
   Subtract,
 } from './merge';
-export { GRU, type KerasRecurrentLayer, LSTM, type RecurrentLayerOptions, SimpleRNN } from './recurrent';
+export {
+  GRU,
+  KerasRecurrent,
+  type KerasRecurrentLayer,
+  LSTM,
+  type RecurrentClasses,
+  type RecurrentLayerOptions,
+  recurrentClasses,
+  SimpleRNN,
+} from './recurrent';
+export {
+  CELL_OPTION_KEYS,
+  type CellOptions,
+  GRUCell,
+  LSTMCell,
+  RecurrentCell,
+  SimpleRNNCell,
+} from './recurrent-cell';
 export { RepeatVector, type RepeatVectorOptions } from './repeat-vector';
 export { Flatten, type FlattenOptions, Permute, type PermuteOptions, Reshape, type ReshapeOptions } from './reshaping';
 export { maskPlan, maskRows, RNN, type RNNCallOptions, type RNNOptions } from './rnn';

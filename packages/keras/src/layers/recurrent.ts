@@ -1,7 +1,8 @@
-import { checkOptions } from '@recur/layers';
+import { type CellSpec, checkOptions, uniqueName } from '@recur/layers';
 import type { Tensor } from '@recur/tensor';
+import type { ConfigContext } from '../engine/config';
 import type { ArrayInput } from '../engine/layer';
-import { CELL_OPTION_KEYS, type CellOptions, GRUCell, LSTMCell, SimpleRNNCell } from './builtin-cells';
+import { CELL_OPTION_KEYS, type CellOptions, GRUCell, LSTMCell, RecurrentCell, SimpleRNNCell } from './recurrent-cell';
 import { RNN, RNN_OPTION_KEYS, type RNNOptions } from './rnn';
 
 export type RecurrentLayerOptions<S extends boolean = boolean> = CellOptions & RNNOptions<S>;
@@ -21,21 +22,30 @@ function split(options: RecurrentLayerOptions): [CellOptions, RNNOptions] {
   return [cell as unknown as CellOptions, rnn as RNNOptions];
 }
 
-/** Keras layers that own one built-in cell, with Keras' get/setWeights and a flat config. */
-abstract class KerasRecurrent<
-  C extends SimpleRNNCell | LSTMCell | GRUCell,
-  S extends boolean = boolean,
-> extends RNN<S> {
+/**
+ * A Keras recurrent layer that owns one cell of a known kind (a `CellSpec`), with Keras'
+ * get/setWeights and a flat config: `SimpleRNN`, `LSTM` and `GRU` are it for recur's kinds;
+ * `recurrentClasses(spec)` makes the layer and cell classes of a new kind.
+ */
+export class KerasRecurrent<C extends RecurrentCell = RecurrentCell, S extends boolean = boolean> extends RNN<S> {
   declare readonly cell: C;
 
   constructor(
-    make: (options: CellOptions) => C,
+    make: ((options: CellOptions) => C) | CellSpec,
     className: string,
     readonly layerOptions: RecurrentLayerOptions<S>,
   ) {
     checkOptions(layerOptions?.name ?? className, layerOptions, RECURRENT_KEYS);
     const [cell, rnn] = split(layerOptions);
-    super(make(cell), rnn as RNNOptions<S>);
+    super(typeof make === 'function' ? make(cell) : (new RecurrentCell(make, cell) as C), {
+      ...(rnn as RNNOptions<S>),
+      // Keras' names: simple_rnn, lstm_1, ... (the class name in snake_case).
+      name: rnn.name ?? uniqueName(className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()),
+    });
+  }
+
+  override get layerType(): string {
+    return this.cell?.spec.names.keras ?? 'RNN';
   }
 
   get units(): number {
@@ -59,8 +69,11 @@ abstract class KerasRecurrent<
     return { ...super.getConfig(), ...cell };
   }
 
-  /** A fresh layer with the same options, and overrides (Bidirectional's backward copy). */
-  abstract clone(overrides: Partial<RecurrentLayerOptions>): KerasRecurrentLayer;
+  /** A fresh layer of the same class with the same options, and overrides (Bidirectional's backward copy). */
+  clone(overrides: Partial<RecurrentLayerOptions>): KerasRecurrent<C> {
+    const Self = this.constructor as new (o: RecurrentLayerOptions<boolean>) => KerasRecurrent<C>;
+    return new Self({ ...this.layerOptions, ...overrides } as RecurrentLayerOptions<boolean>);
+  }
 }
 
 /**
@@ -77,9 +90,6 @@ abstract class KerasRecurrent<
  */
 export class SimpleRNN<S extends boolean = false> extends KerasRecurrent<SimpleRNNCell, S> {
   static override readonly className = 'SimpleRNN';
-  override get layerType(): string {
-    return 'SimpleRNN';
-  }
 
   constructor(options: RecurrentLayerOptions<S>) {
     super((o) => new SimpleRNNCell(o), 'SimpleRNN', options);
@@ -87,10 +97,6 @@ export class SimpleRNN<S extends boolean = false> extends KerasRecurrent<SimpleR
 
   static override fromConfig(config: Record<string, unknown>): SimpleRNN<boolean> {
     return new SimpleRNN(config as unknown as RecurrentLayerOptions<boolean>);
-  }
-
-  clone(overrides: Partial<RecurrentLayerOptions>): SimpleRNN<boolean> {
-    return new SimpleRNN({ ...this.layerOptions, ...overrides } as RecurrentLayerOptions<boolean>);
   }
 }
 
@@ -110,9 +116,6 @@ export class SimpleRNN<S extends boolean = false> extends KerasRecurrent<SimpleR
  */
 export class LSTM<S extends boolean = false> extends KerasRecurrent<LSTMCell, S> {
   static override readonly className = 'LSTM';
-  override get layerType(): string {
-    return 'LSTM';
-  }
 
   constructor(options: RecurrentLayerOptions<S>) {
     super((o) => new LSTMCell(o), 'LSTM', options);
@@ -120,10 +123,6 @@ export class LSTM<S extends boolean = false> extends KerasRecurrent<LSTMCell, S>
 
   static override fromConfig(config: Record<string, unknown>): LSTM<boolean> {
     return new LSTM(config as unknown as RecurrentLayerOptions<boolean>);
-  }
-
-  clone(overrides: Partial<RecurrentLayerOptions>): LSTM<boolean> {
-    return new LSTM({ ...this.layerOptions, ...overrides } as RecurrentLayerOptions<boolean>);
   }
 }
 
@@ -140,9 +139,6 @@ export class LSTM<S extends boolean = false> extends KerasRecurrent<LSTMCell, S>
  */
 export class GRU<S extends boolean = false> extends KerasRecurrent<GRUCell, S> {
   static override readonly className = 'GRU';
-  override get layerType(): string {
-    return 'GRU';
-  }
 
   constructor(options: RecurrentLayerOptions<S>) {
     super((o) => new GRUCell(o), 'GRU', options);
@@ -151,12 +147,50 @@ export class GRU<S extends boolean = false> extends KerasRecurrent<GRUCell, S> {
   static override fromConfig(config: Record<string, unknown>): GRU<boolean> {
     return new GRU(config as unknown as RecurrentLayerOptions<boolean>);
   }
-
-  clone(overrides: Partial<RecurrentLayerOptions>): GRU<boolean> {
-    return new GRU({ ...this.layerOptions, ...overrides } as RecurrentLayerOptions<boolean>);
-  }
 }
 
 /** The built-in Keras recurrent layers. */
 export type KerasRecurrentLayer = SimpleRNN<boolean> | LSTM<boolean> | GRU<boolean>;
-export { KerasRecurrent };
+
+/** A new cell kind's Keras classes: the layer (as `LSTM` is) and its cell (as `LSTMCell` is), named from the spec. */
+export interface RecurrentClasses {
+  layer: (new (
+    options: RecurrentLayerOptions<boolean>,
+  ) => KerasRecurrent) & {
+    readonly className: string;
+    fromConfig(config: Record<string, unknown>, context?: ConfigContext): KerasRecurrent;
+  };
+  cell: (new (
+    options: CellOptions,
+  ) => RecurrentCell) & {
+    readonly className: string;
+    fromConfig(config: Record<string, unknown>, context?: ConfigContext): RecurrentCell;
+  };
+}
+
+/**
+ * The Keras-door classes of a cell kind (a `CellSpec`): the layer and the cell, registered under
+ * the spec's Keras names so configs naming them load (`registerLayer`, or the loader's
+ * `customObjects`). recur's own kinds have their classes (`LSTM`, `LSTMCell`, ...).
+ */
+export function recurrentClasses(spec: CellSpec): RecurrentClasses {
+  const cell = class extends RecurrentCell {
+    static readonly className = spec.names.kerasCell;
+    constructor(options: CellOptions) {
+      super(spec, options);
+    }
+    static fromConfig(config: Record<string, unknown>): RecurrentCell {
+      return new cell(config as unknown as CellOptions);
+    }
+  };
+  const layer = class extends KerasRecurrent {
+    static override readonly className = spec.names.keras;
+    constructor(options: RecurrentLayerOptions<boolean>) {
+      super((o) => new cell(o), spec.names.keras, options);
+    }
+    static override fromConfig(config: Record<string, unknown>): KerasRecurrent {
+      return new layer(config as unknown as RecurrentLayerOptions<boolean>);
+    }
+  };
+  return { layer, cell };
+}

@@ -296,7 +296,7 @@ export class RNN<S extends boolean = boolean> extends Layer {
       form.weights,
       {
         h0: initial[0],
-        c0: form.kind === 'lstm' ? initial[1] : undefined,
+        c0: form.kind.states.length === 2 ? initial[1] : undefined,
         seqLengths: plan ? tensor(plan.lengths, { dtype: 'int32' }) : undefined,
       },
       {

@@ -1,13 +1,12 @@
-import type { RecurrentKind } from '@recur/backend-api';
-import { canonicalActivation, kerasToTorch, type TorchRecurrentWeights } from '@recur/layers';
+import { type CellSpec, kerasToTorch, type TorchRecurrentWeights } from '@recur/layers';
 import type { ExportContext, RecurrentActivation, Value } from '@recur/onnx';
 import { dispose, UnsupportedError } from '@recur/tensor';
 import type { Bidirectional } from '../layers/bidirectional';
-import { BuiltinCell } from '../layers/builtin-cells';
+import { RecurrentCell } from '../layers/recurrent-cell';
 import type { RNN } from '../layers/rnn';
 
 interface Direction {
-  kind: RecurrentKind;
+  kind: CellSpec;
   units: number;
   weights: TorchRecurrentWeights;
   activations: RecurrentActivation[];
@@ -17,7 +16,7 @@ interface Direction {
 /** A Keras recurrent layer's weights and arithmetic in the form the ONNX node takes. */
 function direction(ctx: ExportContext, layer: RNN): Direction {
   const cell = layer.cell;
-  if (!(cell instanceof BuiltinCell)) {
+  if (!(cell instanceof RecurrentCell)) {
     throw new UnsupportedError(
       `exportOnnx: layer '${layer.name}' runs the cell '${cell.name}' (${cell.layerType}), which has no ONNX form`,
     );
@@ -27,24 +26,21 @@ function direction(ctx: ExportContext, layer: RNN): Direction {
       `exportOnnx: layer '${layer.name}' is stateful (carries its state between calls), which an ONNX graph cannot hold`,
     );
   }
-  const kind = cell.kind;
-  const named = (spec: unknown, fallback: string) => {
-    const a = canonicalActivation((spec ?? fallback) as string);
+  const kind = cell.spec;
+  const activations = cell.activationSpecs().map((a) => {
     if (typeof a === 'function')
       throw new UnsupportedError(
         `exportOnnx: layer '${layer.name}' uses an activation function, which has no ONNX name`,
       );
     return ctx.recurrentActivation(layer.name, a);
-  };
-  const out = named(cell.options.activation, 'tanh');
-  const gate = named(cell.options.recurrentActivation, 'sigmoid');
+  });
   const [kernel, recurrentKernel, bias] = cell.getWeights();
   return {
     kind,
     units: cell.units,
     weights: kerasToTorch(kind, { kernel, recurrentKernel, bias }),
-    activations: kind === 'rnn' ? [out] : kind === 'lstm' ? [gate, out, out] : [gate, out],
-    linearBeforeReset: kind !== 'gru' || cell.resetAfter,
+    activations,
+    linearBeforeReset: cell.linearBeforeReset,
   };
 }
 
@@ -132,7 +128,7 @@ export function recurrentOnnx(
   const compacted = mask ? compact(ctx, x.name, mask) : null;
   const seqLens = compacted ? compacted.lens : ctx.seqLens;
   const timeMajor = ctx.swap01(compacted ? compacted.x : x.name);
-  const nStates = d0.kind === 'lstm' ? 2 : 1;
+  const nStates = d0.kind.states.length;
   let h0: string | undefined;
   let c0: string | undefined;
   if (givenStates.length) {

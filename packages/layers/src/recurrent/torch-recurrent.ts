@@ -1,4 +1,3 @@
-import { type ActivationName, GATE_COUNT, type RecurrentAttrs, type RecurrentKind } from '@recur/backend-api';
 import { isPackedSequence, type PackedSequence, packPaddedSequence, padPackedSequence } from '@recur/data';
 import {
   ConfigError,
@@ -22,11 +21,12 @@ import {
   ValueError,
   zeros,
 } from '@recur/tensor';
+import { type CellSpec, cellSpec, GRU_CELL, gateCount, LSTM_CELL, SIMPLE_RNN } from '../cells/index';
 import { dropout } from '../dropout';
 import { torchUniform } from '../initializers';
-import { Module } from '../module';
+import { Module, uniqueName } from '../module';
+import { fusedRecurrentUsable, type RecurrentOpAttrs, type RecurrentWeights, runRecurrent } from '../ops/recurrent';
 import { checkOptions } from '../options';
-import { fusedRecurrentUsable, type RecurrentWeights, runRecurrent } from './recurrent-op';
 
 export interface TorchRecurrentOptions {
   numLayers?: number;
@@ -62,12 +62,16 @@ export interface RecurrentOutput<O = Tensor> {
 }
 
 /**
- * PyTorch's nn.RNN / nn.LSTM / nn.GRU: stacked, optionally bidirectional, with PyTorch's
- * parameter names (`weight_ih_l0`, `bias_hh_l1_reverse`, `weight_hr_l0`) and initialisation
- * U(-1/√H, 1/√H).
+ * PyTorch's nn.RNN / nn.LSTM / nn.GRU for any cell kind (a `CellSpec`): stacked, optionally
+ * bidirectional, with PyTorch's parameter names (`weight_ih_l0`, `bias_hh_l1_reverse`,
+ * `weight_hr_l0`) and initialisation U(-1/√H, 1/√H). `RNN`, `LSTM` and `GRU` are it for recur's
+ * three kinds; a new kind is `new TorchRecurrent(spec, inputSize, hiddenSize, options)`.
  */
-export abstract class TorchRecurrent extends Module {
-  readonly kind: RecurrentKind;
+export class TorchRecurrent extends Module {
+  /** The cell kind's name ('lstm'). */
+  readonly kind: string;
+  /** The cell kind this layer runs. */
+  readonly cell: CellSpec;
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
@@ -76,16 +80,17 @@ export abstract class TorchRecurrent extends Module {
   readonly dropoutRate: number;
   readonly bias: boolean;
   readonly projSize: number;
-  protected readonly activations: ActivationName[];
+  protected readonly activations: string[];
   private readonly useFused: boolean;
 
   constructor(
-    kind: RecurrentKind,
+    kind: string | CellSpec,
     inputSize: number,
     hiddenSize: number,
-    options: TorchRecurrentOptions & { projSize?: number; activations: ActivationName[] },
+    options: TorchRecurrentOptions & { projSize?: number; activations?: string[] } = {},
   ) {
-    super(options.name);
+    // Named before the fields exist: nn.LSTM's layers are 'lstm', 'lstm_1', ...
+    super(options.name ?? uniqueName(cellSpec(kind).names.torch.toLowerCase()));
     for (const [what, v] of [
       ['inputSize', inputSize],
       ['hiddenSize', hiddenSize],
@@ -94,7 +99,8 @@ export abstract class TorchRecurrent extends Module {
       if (!Number.isInteger(v) || v <= 0)
         throw new ValueError(`${this.name}: ${what} must be a positive integer, got ${v}`);
     }
-    this.kind = kind;
+    this.cell = cellSpec(kind);
+    this.kind = this.cell.kind;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.numLayers = options.numLayers ?? 1;
@@ -105,12 +111,15 @@ export abstract class TorchRecurrent extends Module {
       throw new ValueError(`${this.name}: dropout must be a number in [0, 1], got ${JSON.stringify(options.dropout)}`);
     this.bias = options.bias ?? true;
     this.projSize = options.projSize ?? 0;
-    this.activations = options.activations;
+    this.activations = options.activations ?? [...this.cell.activations];
     this.useFused = options.fused ?? true;
     if (this.projSize < 0 || (this.projSize >= hiddenSize && this.projSize !== 0)) {
       throw new ValueError(`${this.name}: projSize must be in [0, hiddenSize), got ${this.projSize}`);
     }
-    const G = GATE_COUNT[kind];
+    if (this.projSize > 0 && this.cell.states.length !== 2) {
+      throw new ValueError(`${this.name}: projSize projects an LSTM's output; a ${this.kind} cell has none`);
+    }
+    const G = gateCount(this.cell);
     const H = hiddenSize;
     const Hout = this.outputSize;
     const init = torchUniform(1 / Math.sqrt(H));
@@ -130,8 +139,12 @@ export abstract class TorchRecurrent extends Module {
     }
   }
 
-  /** The fused kernel's activations (ONNX's f, g, h), for exporters. */
-  get activationNames(): ActivationName[] {
+  override get layerType(): string {
+    return this.cell?.names.torch ?? 'TorchRecurrent';
+  }
+
+  /** The cell's activations (ONNX's f, g, h), for exporters. */
+  get activationNames(): string[] {
     return [...this.activations];
   }
 
@@ -162,9 +175,9 @@ export abstract class TorchRecurrent extends Module {
     };
   }
 
-  protected attrs(reverse: boolean): RecurrentAttrs {
+  protected attrs(reverse: boolean): RecurrentOpAttrs {
     return {
-      kind: this.kind,
+      kind: this.cell,
       hiddenSize: this.hiddenSize,
       projSize: this.projSize,
       reverse,
@@ -284,7 +297,7 @@ export abstract class TorchRecurrent extends Module {
       if (given.length === 0 || given.length > 2 || !given.every((t) => t instanceof Tensor)) {
         throw new ConfigError(`${this.name}: the initial state should be h0, [h0, c0] or { h0, c0, seqLengths }`);
       }
-      if (given.length === 2 && this.kind !== 'lstm') {
+      if (given.length === 2 && this.cell.states.length !== 2) {
         throw new ConfigError(`${this.name}: [h0, c0] is an LSTM's state; a ${this.kind.toUpperCase()} takes h0 alone`);
       }
       return { h0: given[0], c0: given[1] };
@@ -338,10 +351,11 @@ export abstract class TorchRecurrent extends Module {
       const L = this.numLayers * this.directions;
       if (state.h0) this.checkState('h0', state.h0, B, this.outputSize);
       if (state.c0) this.checkState('c0', state.c0, B, this.hiddenSize);
-      if (state.c0 && this.kind !== 'lstm') throw new RecurError(`${this.name}: c0 is only for LSTM`);
+      const twoStates = this.cell.states.length === 2;
+      if (state.c0 && !twoStates) throw new RecurError(`${this.name}: c0 is only for LSTM`);
       const as = (t: Tensor) => (t.dtype === dtype ? t : cast(t, dtype));
       const h0 = state.h0 ? as(state.h0) : zeros([L, B, this.outputSize], dtype);
-      const c0 = this.kind === 'lstm' ? (state.c0 ? as(state.c0) : zeros([L, B, this.hiddenSize], dtype)) : undefined;
+      const c0 = twoStates ? (state.c0 ? as(state.c0) : zeros([L, B, this.hiddenSize], dtype)) : undefined;
       const hN: Tensor[] = [];
       const cN: Tensor[] = [];
       // One layer and direction (the common case, and every step() call): a reshape shares the data.
@@ -369,7 +383,7 @@ export abstract class TorchRecurrent extends Module {
       return {
         output: x,
         hN: stacked(hN),
-        cN: this.kind === 'lstm' ? stacked(cN) : undefined,
+        cN: twoStates ? stacked(cN) : undefined,
       };
     });
   }
@@ -401,16 +415,13 @@ export abstract class TorchRecurrent extends Module {
  * ```
  */
 export class RNN extends TorchRecurrent {
-  override get layerType(): string {
-    return 'RNN';
-  }
-
   constructor(
     inputSize: number,
     hiddenSize: number,
     options: TorchRecurrentOptions & { nonlinearity?: 'tanh' | 'relu' } = {},
   ) {
-    super('rnn', inputSize, hiddenSize, { ...options, activations: [options.nonlinearity ?? 'tanh'] });
+    const { nonlinearity, ...rest } = options;
+    super(SIMPLE_RNN, inputSize, hiddenSize, { ...rest, activations: [nonlinearity ?? 'tanh'] });
   }
 }
 
@@ -429,12 +440,8 @@ export class RNN extends TorchRecurrent {
  * ```
  */
 export class LSTM extends TorchRecurrent {
-  override get layerType(): string {
-    return 'LSTM';
-  }
-
   constructor(inputSize: number, hiddenSize: number, options: TorchRecurrentOptions & { projSize?: number } = {}) {
-    super('lstm', inputSize, hiddenSize, { ...options, activations: ['sigmoid', 'tanh', 'tanh'] });
+    super(LSTM_CELL, inputSize, hiddenSize, options);
   }
 }
 
@@ -451,11 +458,7 @@ export class LSTM extends TorchRecurrent {
  * ```
  */
 export class GRU extends TorchRecurrent {
-  override get layerType(): string {
-    return 'GRU';
-  }
-
   constructor(inputSize: number, hiddenSize: number, options: TorchRecurrentOptions = {}) {
-    super('gru', inputSize, hiddenSize, { ...options, activations: ['sigmoid', 'tanh'] });
+    super(GRU_CELL, inputSize, hiddenSize, options);
   }
 }

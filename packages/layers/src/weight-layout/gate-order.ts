@@ -1,36 +1,27 @@
 import { concat, split, type Tensor, tidy } from '@recur/tensor';
+import { type CellSpec, cellSpec, GRU_CELL, LSTM_CELL, SIMPLE_RNN } from '../cells/index';
 
 /**
- * Gate orders, written once. Each framework stacks a recurrent layer's gates along one axis of
- * its weights in its own order; conversions between them are a split and a concat in the other
- * order, recorded like any op so gradients flow through them.
+ * Gate orders, written once, in each cell kind's spec (`CellSpec.gates`). Each framework stacks a
+ * recurrent layer's gates along one axis of its weights in its own order; conversions between
+ * them are a split and a concat in the other order, recorded like any op so gradients flow
+ * through them.
  */
-export const GATE_ORDERS = {
-  lstm: {
-    torch: ['input', 'forget', 'cell', 'output'],
-    keras: ['input', 'forget', 'cell', 'output'],
-    onnx: ['input', 'output', 'forget', 'cell'],
-  },
-  gru: {
-    torch: ['reset', 'update', 'new'],
-    keras: ['update', 'reset', 'new'],
-    onnx: ['update', 'reset', 'new'],
-  },
-  rnn: { torch: ['hidden'], keras: ['hidden'], onnx: ['hidden'] },
-} as const;
+export const GATE_ORDERS = { lstm: LSTM_CELL.gates, gru: GRU_CELL.gates, rnn: SIMPLE_RNN.gates } as const;
 
 export type GateLayout = 'torch' | 'keras' | 'onnx';
 
 /** Reorders the gate blocks of `t` along `axis` from one framework's order to another's. */
 export function reorderGates(
   t: Tensor,
-  kind: keyof typeof GATE_ORDERS,
+  cell: string | CellSpec,
   axis: number,
   from: GateLayout,
   to: GateLayout,
 ): Tensor {
-  const src: readonly string[] = GATE_ORDERS[kind][from];
-  const dst: readonly string[] = GATE_ORDERS[kind][to];
+  const gates = cellSpec(cell).gates;
+  const src: readonly string[] = gates[from];
+  const dst: readonly string[] = gates[to];
   if (src.every((g, i) => g === dst[i])) return t;
   return tidy(() => {
     const parts = split(t, src.length, axis);

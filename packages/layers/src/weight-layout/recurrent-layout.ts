@@ -1,4 +1,3 @@
-import { GATE_COUNT, type RecurrentKind } from '@recur/backend-api';
 import {
   add,
   concat,
@@ -12,7 +11,11 @@ import {
   transpose,
   zeros,
 } from '@recur/tensor';
+import { type CellSpec, cellSpec, gateCount } from '../cells/index';
 import { reorderGates } from './gate-order';
+
+/** A cell kind by name ('lstm') or its spec. */
+type Kind = string | CellSpec;
 
 /**
  * The three layouts of one direction of a recurrent layer, and the only place that converts
@@ -49,7 +52,7 @@ export interface OnnxRecurrentWeights {
 }
 
 /** Keras → PyTorch. A one-row Keras bias becomes bIh (both biases sit outside the gates' products). */
-export function kerasToTorch(kind: RecurrentKind, w: KerasRecurrentWeights): TorchRecurrentWeights {
+export function kerasToTorch(kind: Kind, w: KerasRecurrentWeights): TorchRecurrentWeights {
   const toTorch = (t: Tensor) => transpose(reorderGates(t, kind, 1, 'keras', 'torch'));
   const out: TorchRecurrentWeights = { wIh: toTorch(w.kernel), wHh: toTorch(w.recurrentKernel) };
   const b = w.bias;
@@ -68,7 +71,7 @@ export function kerasToTorch(kind: RecurrentKind, w: KerasRecurrentWeights): Tor
  * otherwise the two biases are summed into one [G·u] (exact for SimpleRNN, LSTM and the classic GRU).
  */
 export function torchToKeras(
-  kind: RecurrentKind,
+  kind: Kind,
   w: TorchRecurrentWeights,
   options: { splitBias: boolean },
 ): KerasRecurrentWeights {
@@ -84,7 +87,7 @@ export function torchToKeras(
 }
 
 /** PyTorch → ONNX (one direction). Missing biases are zeros in B. */
-export function torchToOnnx(kind: RecurrentKind, w: TorchRecurrentWeights): OnnxRecurrentWeights {
+export function torchToOnnx(kind: Kind, w: TorchRecurrentWeights): OnnxRecurrentWeights {
   const toOnnx = (t: Tensor) => reorderGates(t, kind, 0, 'torch', 'onnx');
   const n = w.wIh.shape[0];
   const bi = w.bIh ? toOnnx(w.bIh) : zeros([n], w.wIh.dtype);
@@ -93,7 +96,7 @@ export function torchToOnnx(kind: RecurrentKind, w: TorchRecurrentWeights): Onnx
 }
 
 /** ONNX → PyTorch (one direction). */
-export function onnxToTorch(kind: RecurrentKind, w: OnnxRecurrentWeights): TorchRecurrentWeights {
+export function onnxToTorch(kind: Kind, w: OnnxRecurrentWeights): TorchRecurrentWeights {
   const toTorch = (t: Tensor) => reorderGates(t, kind, 0, 'onnx', 'torch');
   const out: TorchRecurrentWeights = { wIh: toTorch(w.W), wHh: toTorch(w.R) };
   if (w.B) {
@@ -109,11 +112,11 @@ export function onnxToTorch(kind: RecurrentKind, w: OnnxRecurrentWeights): Torch
 }
 
 /** Keras → ONNX, through PyTorch's layout (one direction). */
-export function kerasToOnnx(kind: RecurrentKind, w: KerasRecurrentWeights): OnnxRecurrentWeights {
+export function kerasToOnnx(kind: Kind, w: KerasRecurrentWeights): OnnxRecurrentWeights {
   return tidy(() => torchToOnnx(kind, kerasToTorch(kind, w)));
 }
 
 /** The gate count times units a weight's stacked axis must have. */
-export function stackedSize(kind: RecurrentKind, units: number): number {
-  return GATE_COUNT[kind] * units;
+export function stackedSize(kind: Kind, units: number): number {
+  return gateCount(cellSpec(kind)) * units;
 }

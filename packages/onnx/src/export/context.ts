@@ -1,5 +1,4 @@
-import type { RecurrentKind } from '@recur/backend-api';
-import type { TorchRecurrentWeights } from '@recur/layers';
+import type { CellSpec, TorchRecurrentWeights } from '@recur/layers';
 import type { DType } from '@recur/tensor';
 import { valueInfo } from '../builder';
 import type { onnx } from '../proto';
@@ -78,15 +77,18 @@ export class ExportContext {
     return recurrentActivation(owner, name);
   }
 
-  /** One ONNX RNN / GRU / LSTM node over time-major x [T, B, I], from PyTorch-layout weights per direction. */
+  /**
+   * One recurrent layer over time-major x [T, B, I], from PyTorch-layout weights per direction: an
+   * ONNX RNN / GRU / LSTM node, or a Scan of the cell's step for a kind that is none.
+   */
   recurrentNode(
-    kind: RecurrentKind,
+    kind: string | CellSpec,
     x: string,
     dirs: TorchRecurrentWeights[],
     hidden: number,
     options: RecurrentNodeOptions,
   ): { y: string; h: string; c?: string } {
-    return recurrentNode(this.g, kind, x, dirs, hidden, options);
+    return recurrentNode(this, kind, x, dirs, hidden, options);
   }
 
   /** A typed graph input or output (dims may be names: dynamic axes). */

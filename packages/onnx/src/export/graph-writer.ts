@@ -8,8 +8,11 @@ export class GraphWriter {
   initializers: onnx.ITensorProto[] = [];
   private n = 0;
 
+  /** `prefix` keeps a subgraph's names apart from its outer graph's (a Scan's body). */
+  constructor(private readonly prefix = '') {}
+
   name(base: string): string {
-    return `${base.replace(/[^A-Za-z0-9_]/g, '_')}_${this.n++}`;
+    return `${this.prefix}${base.replace(/[^A-Za-z0-9_]/g, '_')}_${this.n++}`;
   }
 
   /** An initializer from a tensor (int32 tensors may be written as int64 index data). */

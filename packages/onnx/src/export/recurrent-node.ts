@@ -1,8 +1,8 @@
-import type { RecurrentKind } from '@recur/backend-api';
-import { type TorchRecurrentWeights, torchToOnnx } from '@recur/layers';
+import { type CellSpec, cellSpec, type TorchRecurrentWeights, torchToOnnx } from '@recur/layers';
 import { stack, type Tensor, tidy } from '@recur/tensor';
 import { activationAttrs, type RecurrentActivation } from './activations';
-import type { GraphWriter } from './graph-writer';
+import type { ExportContext } from './context';
+import { scanRecurrence } from './scan-recurrence';
 
 export interface RecurrentNodeOptions {
   reverse: boolean;
@@ -17,20 +17,24 @@ export interface RecurrentNodeOptions {
 }
 
 /**
- * One ONNX RNN / GRU / LSTM node over time-major x [T, B, I]; returns Y [T, dirs, B, H] and Y_h
- * (and Y_c). Weights arrive in PyTorch layout and are converted by the one weight-layout module
- * (ONNX gate order, B = [Wb; Rb]).
+ * One recurrent layer over time-major x [T, B, I]: an ONNX RNN / GRU / LSTM node for a cell kind
+ * that is one (a Scan of its step otherwise); returns Y [T, dirs, B, H] and Y_h (and Y_c).
+ * Weights arrive in PyTorch layout and are converted by the one weight-layout module (ONNX gate
+ * order, B = [Wb; Rb]).
  */
 export function recurrentNode(
-  g: GraphWriter,
-  kind: RecurrentKind,
+  ctx: ExportContext,
+  kind: string | CellSpec,
   x: string,
   dirs: TorchRecurrentWeights[],
   hidden: number,
   options: RecurrentNodeOptions,
 ): { y: string; h: string; c?: string } {
-  const op = { rnn: 'RNN', lstm: 'LSTM', gru: 'GRU' }[kind];
-  const onnxWeights = tidy(() => dirs.map((d) => torchToOnnx(kind, d)));
+  const cell = cellSpec(kind);
+  if (!('op' in cell.onnx)) return scanRecurrence(ctx, cell, x, dirs, hidden, options);
+  const { g } = ctx;
+  const op = cell.onnx.op;
+  const onnxWeights = tidy(() => dirs.map((d) => torchToOnnx(cell, d)));
   const [W, R, B] = tidy(() => [
     stack(
       onnxWeights.map((w) => w.W),
@@ -52,7 +56,7 @@ export function recurrentNode(
     g.constant('B', B),
     options.seqLens,
     options.h0 ?? '',
-    ...(kind === 'lstm' ? [options.c0 ?? ''] : []),
+    ...(op === 'LSTM' ? [options.c0 ?? ''] : []),
   ];
   while (inputs[inputs.length - 1] === '') inputs.pop();
   for (const t of [W, R, B, ...onnxWeights.flatMap((w) => [w.W, w.R, w.B as Tensor])]) t.dispose();
@@ -63,7 +67,7 @@ export function recurrentNode(
     direction,
     ...activationAttrs(acts),
   };
-  if (kind === 'gru') attrs.linear_before_reset = options.linearBeforeReset ? 1 : 0;
-  const outs = g.add(op, inputs, kind === 'lstm' ? 3 : 2, attrs);
+  if (op === 'GRU') attrs.linear_before_reset = options.linearBeforeReset ? 1 : 0;
+  const outs = g.add(op, inputs, op === 'LSTM' ? 3 : 2, attrs);
   return { y: outs[0], h: outs[1], c: outs[2] };
 }

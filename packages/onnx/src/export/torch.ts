@@ -42,7 +42,7 @@ export function torchLayer(
         bHh: sd[`bias_hh${sfx}`],
       };
     });
-    const r = recurrentNode(g, layer.kind, cur, dirs, layer.hiddenSize, {
+    const r = recurrentNode(ctx, layer.cell, cur, dirs, layer.hiddenSize, {
       reverse: false,
       activations: layer.activationNames.map((a) => recurrentActivation(layer.name, a)),
       linearBeforeReset: true,

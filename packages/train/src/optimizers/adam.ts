@@ -1,5 +1,6 @@
 import type { Parameter } from '@recur/layers';
-import { add, div, maximum, mul, runKernelMulti, sqrt, sub, type Tensor } from '@recur/tensor';
+import type { Tensor } from '@recur/tensor';
+import { type AdamHyper, adamUpdate, adamUpdateAll } from '../ops/adam';
 import { type ClipOptions, Optimizer, type Slots } from './optimizer';
 
 export interface AdamOptions extends ClipOptions {
@@ -81,42 +82,8 @@ export class Adam extends Optimizer {
     this.epsilonForm = h.epsilonRaw ? 'raw' : 'biasCorrected';
   }
 
-  /** Whether the backend's one-pass kernel applies to this parameter (it has no AMSGrad). */
-  private fusable(p: Tensor, g: Tensor): boolean {
-    return !this.amsgrad && p.dtype === g.dtype && (p.dtype === 'float32' || p.dtype === 'float64');
-  }
-
-  /** All parameters through the backend's `adamSteps` in one call, when they share a backend that has it. */
-  protected override updateAll(params: readonly Tensor[], grads: readonly Tensor[], slots: readonly Slots[]) {
-    const backend = params[0].backend;
-    const first = !slots[0].exp_avg;
-    if (
-      !backend.fused?.adamSteps ||
-      params.some((p, i) => p.backend !== backend || !this.fusable(p, grads[i]) || !slots[i].exp_avg !== first)
-    ) {
-      return null;
-    }
-    const n = params.length;
-    const moments = first ? [] : [...slots.map((s) => s.exp_avg), ...slots.map((s) => s.exp_avg_sq)];
-    const attrs = this.kernelAttrs();
-    const out = runKernelMulti('adamSteps', [...params, ...grads, ...moments], attrs, (b, ...storage) => {
-      const r = b.fused?.adamSteps?.(
-        storage.slice(0, n),
-        storage.slice(n, 2 * n),
-        first ? undefined : storage.slice(2 * n, 3 * n),
-        first ? undefined : storage.slice(3 * n),
-        attrs,
-      );
-      if (!r) throw new Error(`Adam: backend ${b.name} lost its adamSteps kernel`);
-      return r.flatMap((u) => [u.param, u.expAvg, u.expAvgSq]);
-    });
-    return params.map((_, i) => ({
-      value: out[3 * i],
-      slots: { exp_avg: out[3 * i + 1], exp_avg_sq: out[3 * i + 2] },
-    }));
-  }
-
-  private kernelAttrs() {
+  /** This step's hyperparameters for the update op (`ops/adam.ts`). */
+  private stepHyper(): AdamHyper {
     return {
       lr: this.lr,
       beta1: this.beta1,
@@ -124,49 +91,18 @@ export class Adam extends Optimizer {
       eps: this.stepEps(),
       weightDecay: this.weightDecay,
       decoupled: this.decoupled,
+      amsgrad: this.amsgrad,
       step: this.stepCount,
     };
   }
 
-  protected update(p: Tensor, g: Tensor, slots: Slots) {
-    if (p.backend.fused?.adamStep && this.fusable(p, g)) return this.fusedUpdate(p, g, slots);
-    let param = p;
-    let grad = g;
-    if (this.weightDecay) {
-      if (this.decoupled) param = mul(p, 1 - this.lr * this.weightDecay);
-      else grad = add(g, mul(p, this.weightDecay));
-    }
-    const t = this.stepCount;
-    const m = slots.exp_avg
-      ? add(mul(slots.exp_avg, this.beta1), mul(grad, 1 - this.beta1))
-      : mul(grad, 1 - this.beta1);
-    const g2 = mul(grad, grad);
-    const v = slots.exp_avg_sq
-      ? add(mul(slots.exp_avg_sq, this.beta2), mul(g2, 1 - this.beta2))
-      : mul(g2, 1 - this.beta2);
-    const next: Slots = { exp_avg: m, exp_avg_sq: v };
-    let second = v;
-    if (this.amsgrad) {
-      second = slots.max_exp_avg_sq ? maximum(slots.max_exp_avg_sq, v) : v;
-      next.max_exp_avg_sq = second;
-    }
-    const bias1 = 1 - this.beta1 ** t;
-    const bias2 = 1 - this.beta2 ** t;
-    // PyTorch: denom = sqrt(v) / sqrt(bias2) + eps; p -= (lr / bias1) · m / denom.
-    const denom = add(div(sqrt(second), Math.sqrt(bias2)), this.stepEps());
-    return { value: sub(param, mul(div(m, denom), this.lr / bias1)), slots: next };
+  /** All parameters through the backend's `adamSteps` in one call, when they share a backend that has it. */
+  protected override updateAll(params: readonly Tensor[], grads: readonly Tensor[], slots: readonly Slots[]) {
+    return adamUpdateAll(params, grads, slots, this.stepHyper()) as { value: Tensor; slots: Slots }[] | null;
   }
 
-  /** The backend's one-pass kernel (same rule): one array per result instead of a dozen temporaries. */
-  private fusedUpdate(p: Tensor, g: Tensor, slots: Slots) {
-    const inputs = [p, g, ...(slots.exp_avg ? [slots.exp_avg, slots.exp_avg_sq] : [])];
-    const attrs = this.kernelAttrs();
-    const [value, expAvg, expAvgSq] = runKernelMulti('adamStep', inputs, attrs, (backend, param, grad, m, v) => {
-      const r = backend.fused?.adamStep?.(param, grad, m, v, attrs);
-      if (!r) throw new Error(`Adam: backend ${backend.name} lost its adamStep kernel`);
-      return [r.param, r.expAvg, r.expAvgSq];
-    });
-    return { value, slots: { exp_avg: expAvg, exp_avg_sq: expAvgSq } };
+  protected update(p: Tensor, g: Tensor, slots: Slots) {
+    return adamUpdate(p, g, slots, this.stepHyper()) as { value: Tensor; slots: Slots };
   }
 }
 

@@ -1,4 +1,3 @@
-import { LINEAR_CROSS_ENTROPY_SLOTS, type LinearCrossEntropySlot } from '@recur/autograd';
 import {
   add,
   currentRecorder,
@@ -14,7 +13,18 @@ import {
   type Tensor,
   tidy,
 } from '@recur/tensor';
-import { type CrossEntropyOptions, checkClassTargets, crossEntropy } from './cross-entropy';
+import { type CrossEntropyOptions, checkClassTargets, crossEntropy } from '../losses/cross-entropy';
+
+/*
+ * The Linear + softmax cross-entropy op. Its kernel's signature is backend-api's
+ * `fused/linear-cross-entropy.ts`; its gradient rule is autograd's `rules/linear-cross-entropy.ts`,
+ * which reads the slots this op records. Here: the slots, the dispatch to the backend's fused
+ * kernel, and the composed fallback (x·Wᵀ + b → crossEntropy).
+ */
+
+/** The kernel's inputs, in this order; a call passes the ones it has and names them in `attrs.slots`. */
+export const LINEAR_CROSS_ENTROPY_SLOTS = ['x', 'weight', 'bias', 'targets'] as const;
+type LinearCrossEntropySlot = (typeof LINEAR_CROSS_ENTROPY_SLOTS)[number];
 
 export interface LinearCrossEntropyOptions extends CrossEntropyOptions {
   /** 'outIn' (default): weight [C, K] as torch.nn.Linear; 'inOut': [K, C] as a Keras Dense kernel. */

@@ -1,4 +1,4 @@
-import type { BackendTensor } from './backend';
+import type { BackendTensor } from '../backend';
 
 /** Activations a fused recurrent kernel applies; each derivative is a function of its output. */
 export type ActivationName = 'tanh' | 'sigmoid' | 'relu' | 'linear' | 'hardSigmoid';
@@ -79,10 +79,11 @@ export interface RecurrentGrads {
 }
 
 /**
- * The optional tier of fused kernels. A backend may implement any subset; layers look each one
- * up at call time and fall back to composed primitives when it is absent.
+ * The fused recurrent kernel: a whole sequence through one recurrent layer in one direction, and
+ * its backpropagation through time. The op that calls it (slots, dispatch, composed fallback) is
+ * `@recur/layers`' `ops/recurrent.ts`; its gradient rule is autograd's `rules/recurrent.ts`.
  */
-export interface FusedKernels {
+export interface RecurrentKernels {
   /**
    * Whether `recurrent` handles these attributes (a backend may fuse only the common cases);
    * absent means all. Layers take the composed path when it says no.
@@ -99,89 +100,4 @@ export interface FusedKernels {
     dhN: BackendTensor,
     dcN?: BackendTensor,
   ): RecurrentGrads;
-  /** Whether `linearCrossEntropy` takes inputs of this dtype; absent means every float dtype. */
-  supportsLinearCrossEntropy?(dtype: string): boolean;
-  /**
-   * The per-row loss of a Linear layer and softmax cross-entropy (see LinearCrossEntropyInputs)
-   * without handing the logits back: the workspace keeps what backward needs (d loss / d logits).
-   */
-  linearCrossEntropy(
-    inputs: LinearCrossEntropyInputs,
-    attrs: LinearCrossEntropyAttrs,
-  ): { loss: BackendTensor; workspace: BackendTensor };
-  /** Gradients of Σ_n dLoss[n]·loss[n] with respect to x, the weight and the bias (when given). */
-  linearCrossEntropyBackward(
-    inputs: LinearCrossEntropyInputs,
-    attrs: LinearCrossEntropyAttrs,
-    workspace: BackendTensor,
-    dLoss: BackendTensor,
-  ): { dx: BackendTensor; dWeight: BackendTensor; dBias?: BackendTensor };
-  /**
-   * One Adam / AdamW update of one parameter in one pass (torch.optim.Adam's rule, without AMSGrad):
-   * the new parameter and moments. Absent moments are zero (the first step). Optimizers fall back
-   * to tensor ops without it.
-   */
-  adamStep(
-    param: BackendTensor,
-    grad: BackendTensor,
-    expAvg: BackendTensor | undefined,
-    expAvgSq: BackendTensor | undefined,
-    attrs: AdamAttrs,
-  ): { param: BackendTensor; expAvg: BackendTensor; expAvgSq: BackendTensor };
-  /**
-   * `adamStep` over every parameter of an optimizer in one call (one dispatch a step, not one a
-   * parameter). Moments are all absent (the first step) or all present.
-   */
-  adamSteps(
-    params: readonly BackendTensor[],
-    grads: readonly BackendTensor[],
-    expAvgs: readonly BackendTensor[] | undefined,
-    expAvgSqs: readonly BackendTensor[] | undefined,
-    attrs: AdamAttrs,
-  ): { param: BackendTensor; expAvg: BackendTensor; expAvgSq: BackendTensor }[];
 }
-
-/**
- * A Dense / Linear layer followed by softmax cross-entropy, one value per row: logits
- * z = x·Wᵀ + b (or x·W for a Keras kernel), then
- * loss = (1 − ε)·(logsumexp z − z_y) + ε·(logsumexp z − mean z), and 0 where y = ignoreIndex.
- * x [N, K]; weight [C, K] (PyTorch) or [K, C] (`kernelLayout: 'inOut'`, Keras); bias [C];
- * targets int32 [N] in [0, C) or ignoreIndex.
- */
-export interface LinearCrossEntropyInputs {
-  x: BackendTensor;
-  weight: BackendTensor;
-  bias?: BackendTensor;
-  targets: BackendTensor;
-}
-
-export interface LinearCrossEntropyAttrs {
-  ignoreIndex: number;
-  /** ε: the target mixed with a uniform distribution, (1 − ε)·onehot + ε / C (PyTorch's label_smoothing). */
-  labelSmoothing: number;
-  /** 'outIn': weight [C, K] as torch.nn.Linear; 'inOut': [K, C] as a Keras Dense kernel. */
-  kernelLayout: 'outIn' | 'inOut';
-  /** false when no gradient will be taken: the kernel may skip saving d loss / d logits (default true). */
-  saveForBackward?: boolean;
-}
-
-/** Hyperparameters of one Adam step; `step` counts from 1 (bias correction). */
-export interface AdamAttrs {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** AdamW: decay the weights directly instead of adding weightDecay·param to the gradient. */
-  decoupled: boolean;
-  step: number;
-}
-
-export const FUSED_KERNEL_NAMES = [
-  'recurrent',
-  'recurrentBackward',
-  'linearCrossEntropy',
-  'linearCrossEntropyBackward',
-  'adamStep',
-  'adamSteps',
-] as const;

@@ -2,7 +2,7 @@ import { gradcheck, valueAndGrads } from '@recur/autograd';
 import type { ActivationName, RecurrentAttrs, RecurrentKind } from '@recur/backend-api';
 import { add, type DType, mul, numTensors, randomUniform, sum, type Tensor, tensor, tidy } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
-import { runRecurrent } from './recurrent-op';
+import { runRecurrent } from './recurrent';
 
 interface Config {
   kind: RecurrentKind;

@@ -17,7 +17,7 @@ import {
   withRecorder,
 } from '@recur/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CrossEntropyOptions, crossEntropy } from './cross-entropy';
+import { type CrossEntropyOptions, crossEntropy } from '../losses/cross-entropy';
 import { type LinearCrossEntropyOptions, linearCrossEntropy } from './linear-cross-entropy';
 
 // The fused kernel against the composition it replaces, x·Wᵀ + b then crossEntropy, whose

@@ -1,13 +1,18 @@
-import { ACTIVATION_NAMES, type ActivationName, type RecurrentKind as Kind } from '@recur/backend-api';
+import { ACTIVATION_NAMES, type ActivationName } from '@recur/backend-api';
 import {
   type ActivationSpec,
   activation,
+  type CellSpec,
+  type CellWeights,
   canonicalActivation,
   checkOptions,
   dropout,
+  GRU_CELL,
   type InitializerSpec,
   initializer,
   kerasToTorch,
+  LSTM_CELL,
+  SIMPLE_RNN,
   uniqueName,
 } from '@recur/layers';
 import {
@@ -21,13 +26,10 @@ import {
   mul,
   ones,
   type Rng,
-  reshape,
   ShapeError,
   split,
-  sub,
   type Tensor,
   tidy,
-  zeros,
 } from '@recur/tensor';
 import type { ConfigContext } from '../engine/config';
 import type { ShapeArg, SymbolicShape } from '../engine/symbolic';
@@ -75,32 +77,45 @@ export const CELL_OPTION_KEYS = [
   'trainable',
 ] as const;
 
-const GATES: Record<Kind, number> = { rnn: 1, lstm: 4, gru: 3 };
-const CLASS: Record<Kind, string> = { rnn: 'SimpleRNNCell', lstm: 'LSTMCell', gru: 'GRUCell' };
-
 function checkRate(owner: string, what: string, rate: number | undefined): void {
   if (rate !== undefined && !(typeof rate === 'number' && rate >= 0 && rate < 1)) {
     throw new ConfigError(`${owner}: ${what} must be a number in [0, 1), got ${JSON.stringify(rate)}`);
   }
 }
 
-/** SimpleRNNCell, LSTMCell and GRUCell share their weights' shapes, masks and fused form. */
-export abstract class BuiltinCell extends Cell {
+/**
+ * Keras' role of each of a cell kind's activations: a position whose default is sigmoid is a gate
+ * (Keras' `recurrentActivation`), any other takes `activation`.
+ */
+function isGate(spec: CellSpec, i: number): boolean {
+  return spec.activations[i] === 'sigmoid';
+}
+
+/**
+ * A Keras cell of any recurrent kind (a `CellSpec`): Keras' weights (`kernel [I, G·u]`,
+ * `recurrent_kernel [u, G·u]`, `bias`) in Keras' gate order, Keras' options (activations,
+ * initializers, `unitForgetBias`, `resetAfter`, dropout), and one step of the kind's equations.
+ * `SimpleRNNCell`, `LSTMCell` and `GRUCell` are it for recur's kinds; `recurrentClasses(spec)`
+ * makes the classes of a new kind.
+ */
+export class RecurrentCell extends Cell {
   readonly units: number;
   readonly outputSize: number;
-  protected readonly act: (x: Tensor) => Tensor;
-  protected readonly recAct: (x: Tensor) => Tensor;
+  /** The activations in the kind's order (ONNX's f, g, h). */
+  private readonly acts: ((x: Tensor) => Tensor)[];
   private inputMask: Tensor | null = null;
   private stateMask: Tensor | null = null;
+  /** The weights in PyTorch's layout for the steps of one sequence (converted once per sequence). */
+  private sequenceWeights: CellWeights | null = null;
 
   constructor(
-    readonly kind: Kind,
+    readonly spec: CellSpec,
     readonly options: CellOptions,
   ) {
-    checkOptions(options?.name ?? CLASS[kind], options, CELL_OPTION_KEYS);
-    // Named here, not through defaultName(): the kind is not set yet while Module's constructor runs.
+    checkOptions(options?.name ?? spec.names.kerasCell, options, CELL_OPTION_KEYS);
+    // Named here, not through defaultName(): the spec is not set yet while Module's constructor runs.
     super({
-      name: options.name ?? uniqueName(kind === 'rnn' ? 'simple_rnn_cell' : `${kind}_cell`),
+      name: options.name ?? uniqueName(`${spec.names.base}_cell`),
       dtype: options.dtype,
       trainable: options.trainable,
     });
@@ -111,14 +126,24 @@ export abstract class BuiltinCell extends Cell {
     checkRate(this.name, 'recurrentDropout', options.recurrentDropout);
     this.units = options.units;
     this.outputSize = options.units;
-    this.act = activation(options.activation ?? 'tanh');
-    this.recAct = activation(options.recurrentActivation ?? 'sigmoid');
+    this.acts = spec.activations.map((_, i) =>
+      activation(isGate(spec, i) ? (options.recurrentActivation ?? 'sigmoid') : (options.activation ?? 'tanh')),
+    );
   }
 
-  /** Keras' bias shape: GRU with resetAfter keeps an input and a recurrent bias, [2, 3u]. */
+  override get layerType(): string {
+    return this.spec?.names.kerasCell ?? 'RecurrentCell';
+  }
+
+  /** The cell kind's name ('lstm'). */
+  get kind(): string {
+    return this.spec.kind;
+  }
+
+  /** Keras' bias shape: a kind that keeps an input and a recurrent bias with resetAfter (GRU) has [2, G·u]. */
   protected biasShape(): number[] {
-    const n = GATES[this.kind] * this.units;
-    return this.kind === 'gru' && this.resetAfter ? [2, n] : [n];
+    const n = this.spec.gates.keras.length * this.units;
+    return this.spec.resetAfter && this.resetAfter ? [2, n] : [n];
   }
 
   get resetAfter(): boolean {
@@ -132,33 +157,35 @@ export abstract class BuiltinCell extends Cell {
     if (!inputDim) {
       throw new ShapeError(`${this.name}: the feature axis of the input must be known, got [${shape.join(', ')}]`);
     }
-    const n = GATES[this.kind] * this.units;
+    const n = this.spec.gates.keras.length * this.units;
     const o = { dtype: this.dtype, rng: this.options.rng };
     this.addWeight('kernel', [inputDim, n], this.options.kernelInitializer ?? 'glorotUniform', o);
     this.addWeight('recurrent_kernel', [this.units, n], this.options.recurrentInitializer ?? 'orthogonal', o);
     if (this.options.useBias ?? true) {
       const init = initializer(this.options.biasInitializer ?? 'zeros');
       const u = this.units;
+      const forget = this.spec.forgetGate ? this.spec.gates.keras.indexOf(this.spec.forgetGate) : -1;
       // Keras: with unitForgetBias the forget gate's slice starts at 1 whatever the bias initializer says.
-      const forgetBias =
-        this.kind === 'lstm' && (this.options.unitForgetBias ?? true)
+      const bias =
+        forget >= 0 && (this.options.unitForgetBias ?? true)
           ? (shape: readonly number[], io: { dtype?: DType; rng?: Rng }) => {
               const initial = init(shape, io);
               const out = tidy(() => {
-                const [input, , rest] = split(initial, [u, u, 2 * u], 0);
-                return concat([input, ones([u], initial.dtype), rest], 0);
+                const parts = split(initial, this.spec.gates.keras.length, 0);
+                parts[forget] = ones([u], initial.dtype);
+                return concat(parts, 0);
               });
               initial.dispose();
               return out;
             }
           : init;
-      this.addWeight('bias', this.biasShape(), forgetBias, o);
+      this.addWeight('bias', this.biasShape(), bias, o);
     }
     super.build(inputShape);
   }
 
   get stateSize(): number[] {
-    return this.kind === 'lstm' ? [this.units, this.units] : [this.units];
+    return this.spec.states.map(() => this.units);
   }
 
   override startSequence(batchSize: number, training: boolean): void {
@@ -177,30 +204,12 @@ export abstract class BuiltinCell extends Cell {
   override endSequence(): void {
     this.inputMask = null;
     this.stateMask = null;
+    this.sequenceWeights = null;
   }
 
-  /** Input dropout for the fused path: the same per-sequence mask, broadcast over time. */
+  /** Input dropout for the whole-sequence path: the same per-sequence mask, broadcast over time. */
   inputDropoutMask(): Tensor | null {
     return this.inputMask;
-  }
-
-  protected dropInput(x: Tensor): Tensor {
-    return this.inputMask ? mul(x, this.inputMask) : x;
-  }
-
-  protected dropState(h: Tensor): Tensor {
-    return this.stateMask ? mul(h, this.stateMask) : h;
-  }
-
-  /** x·K + h·R + b, with the dropout masks applied (SimpleRNN and LSTM; GRU splits its product). */
-  protected preActivation(x: Tensor, h: Tensor): Tensor {
-    this.checkInput(x);
-    const z = add(
-      matMul(this.dropInput(x), this.weight('kernel')),
-      matMul(this.dropState(h), this.weight('recurrent_kernel')),
-    );
-    const b = this.bias();
-    return b ? add(z, b) : z;
   }
 
   protected bias(): Tensor | null {
@@ -217,30 +226,61 @@ export abstract class BuiltinCell extends Cell {
     }
   }
 
-  /** The activations by canonical name, for the fused kernel (null when one is a function or not fusable). */
-  private fusedActivations(): [ActivationName, ActivationName] | null {
-    const gate = canonicalActivation(this.options.recurrentActivation ?? 'sigmoid');
-    const out = canonicalActivation(this.options.activation ?? 'tanh');
-    const ok = (a: unknown): a is ActivationName => (ACTIVATION_NAMES as readonly unknown[]).includes(a);
-    return ok(gate) && ok(out) ? [gate, out] : null;
-  }
-
-  override fusedForm(training: boolean): FusedForm | null {
-    const acts = this.fusedActivations();
-    if (!acts) return null;
-    if (training && (this.options.recurrentDropout ?? 0) > 0) return null;
-    const [gate, out] = acts;
-    const kind = this.kind;
-    const weights = kerasToTorch(kind, {
+  /** The weights in PyTorch's layout (recorded conversions: gradients reach the Keras-layout weights). */
+  private torchWeights(): CellWeights {
+    return kerasToTorch(this.spec, {
       kernel: this.weight('kernel'),
       recurrentKernel: this.weight('recurrent_kernel'),
       bias: this.bias() ?? undefined,
     });
+  }
+
+  /** One step of the kind's equations, with Keras' dropout masks: the output and the new states. */
+  call(x: Tensor, states: Tensor[]): [Tensor, Tensor[]] {
+    this.checkInput(x);
+    this.sequenceWeights ??= this.torchWeights();
+    const w = this.sequenceWeights;
+    const xd = this.inputMask ? mul(x, this.inputMask) : x;
+    let xw = matMul(xd, w.wIh, { transposeB: true });
+    if (w.bIh) xw = add(xw, w.bIh);
+    const next = this.spec.step(xw, states, w, {
+      activations: this.acts,
+      linearBeforeReset: this.linearBeforeReset,
+      recurrentInput: this.stateMask ? mul(states[0], this.stateMask) : undefined,
+    });
+    return [next[0], next];
+  }
+
+  /** Each of the kind's activations (its order) by canonical name, or the function given. */
+  activationSpecs(): ReturnType<typeof canonicalActivation>[] {
+    return this.spec.activations.map((_, i) =>
+      canonicalActivation(
+        isGate(this.spec, i) ? (this.options.recurrentActivation ?? 'sigmoid') : (this.options.activation ?? 'tanh'),
+      ),
+    );
+  }
+
+  /** Whether the reset gate multiplies the recurrent product (PyTorch's GRU; Keras' resetAfter). */
+  get linearBeforeReset(): boolean {
+    return !this.spec.resetAfter || this.resetAfter;
+  }
+
+  /** The activations by canonical name, for the whole-sequence op (null when one is a function or not fusable). */
+  private namedActivations(): ActivationName[] | null {
+    const names = this.activationSpecs();
+    const ok = (a: unknown): a is ActivationName => (ACTIVATION_NAMES as readonly unknown[]).includes(a);
+    return names.every(ok) ? names : null;
+  }
+
+  override fusedForm(training: boolean): FusedForm | null {
+    const activations = this.namedActivations();
+    if (!activations) return null;
+    if (training && (this.options.recurrentDropout ?? 0) > 0) return null;
     return {
-      kind,
-      weights,
-      activations: kind === 'rnn' ? [out] : kind === 'lstm' ? [gate, out, out] : [gate, out],
-      linearBeforeReset: kind !== 'gru' || this.resetAfter,
+      kind: this.spec,
+      weights: this.torchWeights(),
+      activations,
+      linearBeforeReset: this.linearBeforeReset,
     };
   }
 
@@ -266,9 +306,10 @@ export abstract class BuiltinCell extends Cell {
       dropout: o.dropout ?? 0,
       recurrentDropout: o.recurrentDropout ?? 0,
     };
-    if (this.kind !== 'rnn') config.recurrentActivation = canonicalActivation(o.recurrentActivation ?? 'sigmoid');
-    if (this.kind === 'lstm') config.unitForgetBias = o.unitForgetBias ?? true;
-    if (this.kind === 'gru') config.resetAfter = this.resetAfter;
+    if (this.spec.activations.some((_, i) => isGate(this.spec, i)))
+      config.recurrentActivation = canonicalActivation(o.recurrentActivation ?? 'sigmoid');
+    if (this.spec.forgetGate) config.unitForgetBias = o.unitForgetBias ?? true;
+    if (this.spec.resetAfter) config.resetAfter = this.resetAfter;
     return config;
   }
 
@@ -279,48 +320,28 @@ export abstract class BuiltinCell extends Cell {
 }
 
 /** Keras SimpleRNNCell: h = act(x·K + h·R + b). */
-export class SimpleRNNCell extends BuiltinCell {
+export class SimpleRNNCell extends RecurrentCell {
   static readonly className = 'SimpleRNNCell';
-  override get layerType(): string {
-    return 'SimpleRNNCell';
-  }
 
   constructor(options: CellOptions) {
-    super('rnn', options);
+    super(SIMPLE_RNN, options);
   }
 
   static fromConfig(config: Record<string, unknown>, _context?: ConfigContext): SimpleRNNCell {
     return new SimpleRNNCell(config as unknown as CellOptions);
   }
-
-  call(x: Tensor, [h]: Tensor[]): [Tensor, Tensor[]] {
-    const z = this.preActivation(x, h);
-    const out = this.act(z);
-    return [out, [out]];
-  }
 }
 
 /** Keras LSTMCell, gates i, f, c, o: c' = f⊙c + i⊙act(z_c), h' = o⊙act(c'). */
-export class LSTMCell extends BuiltinCell {
+export class LSTMCell extends RecurrentCell {
   static readonly className = 'LSTMCell';
-  override get layerType(): string {
-    return 'LSTMCell';
-  }
 
   constructor(options: CellOptions) {
-    super('lstm', options);
+    super(LSTM_CELL, options);
   }
 
   static fromConfig(config: Record<string, unknown>, _context?: ConfigContext): LSTMCell {
     return new LSTMCell(config as unknown as CellOptions);
-  }
-
-  call(x: Tensor, [h, c]: Tensor[]): [Tensor, Tensor[]] {
-    const z = this.preActivation(x, h);
-    const [zi, zf, zc, zo] = split(z, 4, 1);
-    const cNew = add(mul(this.recAct(zf), c), mul(this.recAct(zi), this.act(zc)));
-    const hNew = mul(this.recAct(zo), this.act(cNew));
-    return [hNew, [hNew, cNew]];
   }
 }
 
@@ -328,51 +349,14 @@ export class LSTMCell extends BuiltinCell {
  * Keras GRUCell, gates z, r, h: h' = z⊙h + (1 − z)⊙ĥ. With resetAfter (default) ĥ = act(x·K_h +
  * b_h + r⊙(h·R_h + b'_h)), as PyTorch; without, ĥ = act(x·K_h + (r⊙h)·R_h + b_h), classic Keras.
  */
-export class GRUCell extends BuiltinCell {
+export class GRUCell extends RecurrentCell {
   static readonly className = 'GRUCell';
-  override get layerType(): string {
-    return 'GRUCell';
-  }
 
   constructor(options: CellOptions) {
-    super('gru', options);
+    super(GRU_CELL, options);
   }
 
   static fromConfig(config: Record<string, unknown>, _context?: ConfigContext): GRUCell {
     return new GRUCell(config as unknown as CellOptions);
   }
-
-  call(x: Tensor, [h]: Tensor[]): [Tensor, Tensor[]] {
-    this.checkInput(x);
-    const u = this.units;
-    const bias = this.bias();
-    const [bInput, bRecurrent] =
-      bias && bias.rank === 2 ? split(bias, 2, 0).map((t) => reshape(t, [3 * u])) : [bias, null];
-    let xz = matMul(this.dropInput(x), this.weight('kernel'));
-    if (bInput) xz = add(xz, bInput);
-    const [xZ, xR, xH] = split(xz, 3, 1);
-    const hd = this.dropState(h);
-    const [rZ, rR, rH] = split(this.weight('recurrent_kernel'), 3, 1);
-    let inner: Tensor;
-    let candidate: Tensor;
-    if (this.resetAfter) {
-      inner = matMul(hd, this.weight('recurrent_kernel'));
-      if (bRecurrent) inner = add(inner, bRecurrent);
-      const [iZ, iR, iH] = split(inner, 3, 1);
-      const z = this.recAct(add(xZ, iZ));
-      const r = this.recAct(add(xR, iR));
-      candidate = this.act(add(xH, mul(r, iH)));
-      const hNew = add(mul(z, h), mul(sub(1, z), candidate));
-      return [hNew, [hNew]];
-    }
-    const z = this.recAct(add(xZ, matMul(hd, rZ)));
-    const r = this.recAct(add(xR, matMul(hd, rR)));
-    candidate = this.act(add(xH, matMul(mul(r, hd), rH)));
-    const hNew = add(mul(z, h), mul(sub(1, z), candidate));
-    return [hNew, [hNew]];
-  }
-}
-
-export function zeroStates(cell: Cell, batchSize: number, dtype: DType): Tensor[] {
-  return cell.stateSize.map((n) => zeros([batchSize, n], dtype));
 }
