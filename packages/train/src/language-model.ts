@@ -1,4 +1,4 @@
-import { Embedding, GRU, Linear, LSTM, Module, RNN, type TorchRecurrent } from '@recur/layers';
+import { CELLS, type CellSpec, Embedding, Linear, Module, TorchRecurrent } from '@recur/layers';
 import {
   ConfigError,
   type DType,
@@ -29,7 +29,11 @@ export interface RecurrentLMConfig {
   vocabSize: number;
   embeddingDim: number;
   hiddenSize: number;
-  cell?: 'RNN' | 'LSTM' | 'GRU';
+  /**
+   * The recurrent layer: 'RNN', 'LSTM' (default) or 'GRU' — a cell kind's PyTorch name (any kind
+   * in `CELLS`) — or a cell kind's spec.
+   */
+  cell?: 'RNN' | 'LSTM' | 'GRU' | (string & {}) | CellSpec;
   numLayers?: number;
   /** Dropout between stacked layers (training only). */
   dropout?: number;
@@ -37,6 +41,20 @@ export interface RecurrentLMConfig {
   rng?: Rng;
   /** false: the composed per-step recurrent path even when the backend has a fused kernel. */
   fused?: boolean;
+}
+
+/** The cell kind a config names: a kind's PyTorch name ('LSTM'), or a spec given as is. */
+function cellOf(cell: RecurrentLMConfig['cell']): CellSpec {
+  if (cell !== undefined && typeof cell === 'object') return cell;
+  const name = cell ?? 'LSTM';
+  const spec = CELLS.find((c) => c.names.torch === name);
+  if (!spec) {
+    const names = CELLS.map((c) => `'${c.names.torch}'`);
+    throw new ConfigError(
+      `RecurrentLM: cell must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, got ${JSON.stringify(cell)}`,
+    );
+  }
+  return spec;
 }
 
 /**
@@ -70,12 +88,10 @@ export class RecurrentLM extends Module implements SequenceModel {
       dropout: config.dropout ?? 0,
       fused: config.fused,
     };
-    const cells = { RNN, LSTM, GRU };
-    const cellName = config.cell ?? 'LSTM';
-    if (!Object.hasOwn(cells, cellName))
-      throw new ConfigError(`RecurrentLM: cell must be 'RNN', 'LSTM' or 'GRU', got ${JSON.stringify(config.cell)}`);
-    const Cell = cells[cellName];
-    this.rnn = this.registerModule('rnn', new Cell(config.embeddingDim, config.hiddenSize, rnnOptions));
+    this.rnn = this.registerModule(
+      'rnn',
+      new TorchRecurrent(cellOf(config.cell), config.embeddingDim, config.hiddenSize, rnnOptions),
+    );
     this.head = this.registerModule('head', new Linear(config.hiddenSize, config.vocabSize, o));
   }
 

@@ -1,7 +1,7 @@
 import { FormatError } from '@recur/tensor';
 import type { Model } from '../model';
 import { child, datasetEntry, type H5Group, h5, isGroup, openH5, stringAttr, stringListAttr } from './hdf5';
-import { loadContext, modelFromTopology } from './topology';
+import { type LoadClasses, loadContext, modelFromTopology } from './topology';
 import { type WeightEntry, WeightPlan } from './weights';
 
 /**
@@ -11,6 +11,7 @@ import { type WeightEntry, WeightPlan } from './weights';
 export async function readLegacyH5(
   where: string,
   bytes: Uint8Array,
+  classes: LoadClasses = {},
 ): Promise<{ model: Model; trainingConfig?: Record<string, unknown> }> {
   const root = await openH5(where, bytes);
   const configText = stringAttr(where, root, 'model_config');
@@ -49,7 +50,7 @@ export async function readLegacyH5(
     if (entries.length) byLayer.set(layer, entries);
   }
   const plan = new WeightPlan(where, byLayer);
-  const model = modelFromTopology(config, 'keras2', where, loadContext(plan));
+  const model = modelFromTopology(config, 'keras2', where, loadContext(plan, classes));
   plan.finish(model);
   const training = stringAttr(where, root, 'training_config');
   let trainingConfig: Record<string, unknown> | undefined;

@@ -6,7 +6,7 @@ import type { Model } from '../model';
 import { Sequential } from '../sequential';
 import { child, datasetEntry, type H5Group, h5, isGroup, openH5 } from './hdf5';
 import type { KerasLayerJson } from './keras-json';
-import { loadContext, modelFromTopology, topologyOf } from './topology';
+import { type LoadClasses, loadContext, modelFromTopology, topologyOf } from './topology';
 import { type WeightEntry, WeightPlan } from './weights';
 
 /** Keras' naming.to_snake_case: the name of a layer's group in model.weights.h5. */
@@ -142,6 +142,7 @@ export function readKerasArchive(where: string, bytes: Uint8Array): KerasArchive
 export async function readKeras3(
   where: string,
   bytes: Uint8Array,
+  classes: LoadClasses = {},
 ): Promise<{ model: Model; compileConfig?: Record<string, unknown> }> {
   const archive = readKerasArchive(where, bytes);
   const byLayer = archive.weights
@@ -153,7 +154,7 @@ export async function readKeras3(
     : new Map<string, WeightEntry[]>();
   for (const [k, v] of byLayer) if (v.length === 0) byLayer.delete(k);
   const plan = new WeightPlan(`${where}:model.weights.h5`, byLayer);
-  const model = modelFromTopology(archive.config, 'keras3', `${where}:config.json`, loadContext(plan));
+  const model = modelFromTopology(archive.config, 'keras3', `${where}:config.json`, loadContext(plan, classes));
   plan.finish(model);
   return { model, compileConfig: archive.config.compile_config ?? undefined };
 }

@@ -1,4 +1,5 @@
 import { ConfigError, FormatError } from '@recur/tensor';
+import type { LayerClass } from '../engine/config';
 import type { Model } from '../model';
 import { compileFromJson } from './compile-json';
 import { readLegacyH5 } from './h5-legacy';
@@ -38,6 +39,11 @@ export type ModelSource =
 export interface LoadOptions {
   /** Compile the model from the file's training config when there is one (default true). */
   compile?: boolean;
+  /**
+   * Classes by the names configs use, looked up before those given to `registerLayer` (Keras'
+   * `custom_objects`): a custom layer or cell, or a new cell kind's `recurrentClasses(spec)`.
+   */
+  customObjects?: Record<string, LayerClass>;
 }
 
 const ZIP = [0x50, 0x4b, 0x03, 0x04];
@@ -68,6 +74,7 @@ async function filesOf(source: ModelSource): Promise<ModelFiles> {
 async function fromArtifacts(
   a: ModelArtifacts,
   where: string,
+  options: LoadOptions,
 ): Promise<{ model: Model; trainingConfig?: Record<string, unknown>; userDefinedMetadata?: Record<string, unknown> }> {
   const data = Array.isArray(a.weightData)
     ? a.weightData.map((b) => new Uint8Array(b))
@@ -87,7 +94,7 @@ async function fromArtifacts(
     main: 'artifacts',
     read: async (n) => data[names.indexOf(n)] ?? new Uint8Array(0),
   };
-  return readModelJson(json, files);
+  return readModelJson(json, files, { customObjects: options.customObjects });
 }
 
 function maybeCompile(model: Model, config: Record<string, unknown> | undefined, options: LoadOptions): void {
@@ -125,25 +132,25 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
     typeof (source as { load: unknown }).load === 'function'
   ) {
     const a = await (source as { load(): Promise<ModelArtifacts> }).load();
-    const r = await fromArtifacts(a, 'IOHandler');
+    const r = await fromArtifacts(a, 'IOHandler', options);
     return finish(r.model, r.trainingConfig, r.userDefinedMetadata, options);
   }
   if (source && typeof source === 'object' && 'modelTopology' in source) {
-    const r = await fromArtifacts(source as ModelArtifacts, 'artifacts');
+    const r = await fromArtifacts(source as ModelArtifacts, 'artifacts', options);
     return finish(r.model, r.trainingConfig, r.userDefinedMetadata, options);
   }
   const files = await filesOf(source);
   const bytes = await files.read(files.main);
   const where = files.where;
   if (starts(bytes, ZIP)) {
-    const r = await readKeras3(where, bytes);
+    const r = await readKeras3(where, bytes, { customObjects: options.customObjects });
     return finish(r.model, r.compileConfig, undefined, options);
   }
   if (starts(bytes, HDF5)) {
-    const r = await readLegacyH5(where, bytes);
+    const r = await readLegacyH5(where, bytes, { customObjects: options.customObjects });
     return finish(r.model, r.trainingConfig, undefined, options);
   }
-  if (isRecurModel(bytes)) return decodeModel(bytes, where);
+  if (isRecurModel(bytes)) return decodeModel(bytes, where, { customObjects: options.customObjects });
   const text = new TextDecoder().decode(bytes);
   if (text.trimStart().startsWith('{')) {
     let json: unknown;
@@ -152,7 +159,7 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
     } catch (e) {
       throw new FormatError(`not valid JSON (${(e as Error).message})`, { file: where });
     }
-    const r = await readModelJson(json, files);
+    const r = await readModelJson(json, files, { customObjects: options.customObjects });
     return finish(r.model, r.trainingConfig, r.userDefinedMetadata, options);
   }
   throw new FormatError(

@@ -3,7 +3,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '@recur/train';
 import { type LayerSpec, specOf } from '../engine/config';
 import type { Model } from '../model';
 import { type CompileJson, compileFromJson, compileToJson } from './compile-json';
-import { loadContext } from './topology';
+import { type LoadClasses, loadContext } from './topology';
 import { type WeightEntry, WeightPlan } from './weights';
 
 export const MODEL_FORMAT = 'recur-keras-model';
@@ -57,7 +57,7 @@ export function isRecurModel(bytes: Uint8Array): boolean {
 }
 
 /** Rebuilds a model from recur's file: no initializer runs; compiled and with its optimizer state when saved so. */
-export function decodeModel(bytes: Uint8Array, where: string): Model {
+export function decodeModel(bytes: Uint8Array, where: string, classes: LoadClasses = {}): Model {
   const c = decodeCheckpoint(bytes, where);
   const meta = (c.extra as { keras?: ModelMeta } | undefined)?.keras;
   const owned: Tensor[] = [...Object.values(c.model), ...(c.optimizer?.slots.flatMap((s) => Object.values(s)) ?? [])];
@@ -89,7 +89,7 @@ export function decodeModel(bytes: Uint8Array, where: string): Model {
       byLayer.set(layer, [...(byLayer.get(layer) ?? []), entry]);
     }
     const plan = new WeightPlan(where, byLayer);
-    const model = loadContext(plan).deserialize(meta.model) as Model;
+    const model = loadContext(plan, classes).deserialize(meta.model) as Model;
     plan.finish(model);
     // The tensors now belong to the model's parameters; only the optimizer's are ours to free.
     owned.length = 0;

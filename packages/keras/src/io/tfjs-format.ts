@@ -5,7 +5,7 @@ import { Bidirectional } from '../layers/index';
 import type { Model } from '../model';
 import { Sequential } from '../sequential';
 import type { ModelFiles } from './sources';
-import { loadContext, modelFromTopology, topologyOf } from './topology';
+import { type LoadClasses, loadContext, modelFromTopology, topologyOf } from './topology';
 
 import { type WeightEntry, WeightPlan } from './weights';
 
@@ -187,6 +187,7 @@ export function byTopLayer(entries: WeightEntry[]): Map<string, WeightEntry[]> {
 export async function readModelJson(
   json: unknown,
   files: ModelFiles,
+  classes: LoadClasses = {},
 ): Promise<{ model: Model; trainingConfig?: Record<string, unknown>; userDefinedMetadata?: Record<string, unknown> }> {
   const where = files.where;
   if (!json || typeof json !== 'object' || !('modelTopology' in json)) {
@@ -207,7 +208,7 @@ export async function readModelJson(
     ? 'tfjs'
     : 'keras2';
   const plan = new WeightPlan(where, byTopLayer(entries));
-  const model = modelFromTopology(m.modelTopology, flavor, where, loadContext(plan));
+  const model = modelFromTopology(m.modelTopology, flavor, where, loadContext(plan, classes));
   plan.finish(model);
   return { model, trainingConfig: m.trainingConfig, userDefinedMetadata: m.userDefinedMetadata };
 }

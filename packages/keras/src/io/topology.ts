@@ -9,14 +9,14 @@ import { type Flavor, type KerasLayerJson, readLayerJson, writeLayerJson } from 
 
 type Ref = [string, number, number];
 
+/** Classes a loader resolves configs with before the registry (Keras' `custom_objects`). */
+export type LoadClasses = Pick<DeserializeOptions, 'customObjects'>;
+
 /**
  * How a loader makes layers from a file's configs: every layer it makes is handed the file's
  * weights before it builds (`takeWeightsFrom`), so its weights come from the file.
  */
-export function loadContext(
-  weights?: WeightSource,
-  options: Pick<DeserializeOptions, 'customObjects'> = {},
-): ConfigContext {
+export function loadContext(weights?: WeightSource, options: LoadClasses = {}): ConfigContext {
   const deserialize = { ...options, onLayer: weights ? (l: Layer) => l.takeWeightsFrom(weights) : undefined };
   return { deserialize: (s) => deserializeLayer(s, deserialize) };
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { atomicWriteFile, exitWithError } from '@recur/data/node';
-import { GRU, LSTM, RNN } from '@recur/layers';
+import { CELLS, TorchRecurrent } from '@recur/layers';
 import { ConfigError, dispose, FormatError, RecurError, type Tensor, tensor } from '@recur/tensor';
 import { Command } from 'commander';
 import { exportOnnx } from '../export';
@@ -140,12 +140,13 @@ program
     const json = readJson(layerPath, 'the layer file');
     const c = isObject(json) && isObject(json.config) ? json.config : undefined;
     const params = isObject(json) && isObject(json.params) ? json.params : undefined;
-    const Make = c && { RNN, LSTM, GRU }[String(c.kind) as 'RNN' | 'LSTM' | 'GRU'];
-    if (!c || !params || !Make)
+    const cell = c && CELLS.find((k) => k.names.torch === String(c.kind));
+    if (!c || !params || !cell)
       throw new FormatError('expected {"config": {"kind": "RNN" | "LSTM" | "GRU", ...}, "params": {...}}', {
         file: layerPath,
       });
-    const layer = new Make(
+    const layer = new TorchRecurrent(
+      cell,
       positiveInt(layerPath, 'input_size', c.input_size),
       positiveInt(layerPath, 'hidden_size', c.hidden_size),
       {
@@ -153,7 +154,7 @@ program
         bidirectional: Boolean(c.bidirectional),
         batchFirst: Boolean(c.batch_first),
         bias: c.bias !== false,
-        ...(c.nonlinearity ? { nonlinearity: c.nonlinearity as 'tanh' | 'relu' } : {}),
+        ...(c.nonlinearity ? { activations: [String(c.nonlinearity)] } : {}),
       },
     );
     const state: Record<string, Tensor> = {};
