@@ -1,7 +1,6 @@
 import { JsBackend } from '@recur/backend-js';
 import { TfjsBackend } from '@recur/backend-tfjs';
-import { type Backend, registerBackend, setBackend } from '@recur/tensor';
-import * as tf from '@tensorflow/tfjs-core';
+import { type Backend, ready, registerBackend, setBackend } from '@recur/tensor';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 
@@ -15,9 +14,8 @@ export async function useBackend(name: TrainingBackend): Promise<Backend> {
     registerBackend('js', () => new JsBackend());
     return setBackend('js');
   }
-  const tfName = name === 'tfjs' ? 'cpu' : 'wasm';
-  if (!(await tf.setBackend(tfName))) throw new Error(`TensorFlow.js backend '${tfName}' could not start`);
-  await tf.ready();
-  registerBackend(name, () => new TfjsBackend());
-  return setBackend(name);
+  const tfjs = new TfjsBackend({ backend: name === 'tfjs' ? 'cpu' : 'wasm' });
+  registerBackend(name, () => tfjs);
+  setBackend(name);
+  return ready();
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { noGrad } from '@recur/autograd';
-import { argMax, equal, Rng, sum } from '@recur/tensor';
+import { argMax, cast, equal, Rng, sum } from '@recur/tensor';
 import { Adam, crossEntropy, fit } from '@recur/train';
 import { saveCheckpoint } from '@recur/train/node';
 import { TextClassifier } from './classifier';
@@ -57,15 +57,16 @@ export async function classify(o: ClassifyOptions, out: Output, signal?: AbortSi
     train: (epoch) => task.batches('train', o.seed + epoch),
     loss: (b: SpamBatch) => {
       const logits = model.forward(b.tokens, b.lengths);
-      const correct = noGrad(() => sum(equal(argMax(logits, -1), b.labels)).item());
+      // Counted on the device and read with the loss after the step.
+      const correct = noGrad(() => sum(cast(equal(argMax(logits, -1), b.labels), 'int32')));
       return { loss: crossEntropy(logits, b.labels), count: b.labels.size, correct };
     },
     clipGradNorm: 5,
     callbacks: [
       {
-        onEpochEnd: (l) =>
+        onEpochEnd: (epoch, l = {}) =>
           out.log(
-            `epoch ${l.epoch + 1}/${o.epochs}: loss ${l.loss.toFixed(3)}, training accuracy ${((l.accuracy ?? 0) * 100).toFixed(1)}% (${(l.elapsedMs / 1000).toFixed(1)} s)`,
+            `epoch ${epoch + 1}/${o.epochs}: loss ${l.loss.toFixed(3)}, training accuracy ${((l.accuracy ?? 0) * 100).toFixed(1)}% (${(l.elapsedMs / 1000).toFixed(1)} s)`,
           ),
       },
     ],

@@ -100,8 +100,8 @@ program
   .option('--temperature <x>', 'sampling temperature (0 = greedy)', decimal(0, 100), 0.8)
   .option('--top-k <n>', 'sample among the k most likely characters', integer(1))
   .option('--seed <n>', 'random seed', integer(0), 1)
-  .action((o) => {
-    sample(
+  .action(async (o) => {
+    await sample(
       {
         checkpoint: existingFile(path(o.checkpoint), 'checkpoint'),
         prompt: o.prompt,

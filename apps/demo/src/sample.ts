@@ -15,7 +15,7 @@ export interface SampleOptions {
  * Generates from a train-lm checkpoint, writing each character as it is produced. The prompt is
  * fed first (a newline starts a fresh name); returns the generated text.
  */
-export function sample(o: SampleOptions, write: (text: string) => void): string {
+export async function sample(o: SampleOptions, write: (text: string) => void): Promise<string> {
   const { lm, vocab } = loadLM(o.checkpoint);
   try {
     const unknown = [...new Set([...o.prompt].filter((ch) => !vocab.has(ch)))];
@@ -26,7 +26,7 @@ export function sample(o: SampleOptions, write: (text: string) => void): string 
     }
     const prompt = vocab.encode(`\n${o.prompt}`);
     write(o.prompt);
-    const ids = generate(lm, prompt, {
+    const ids = await generate(lm, prompt, {
       maxTokens: o.length,
       temperature: o.temperature,
       topK: o.topK,

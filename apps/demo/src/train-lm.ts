@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { shuffleInPlace, Vocab } from '@recur/data';
 import { atomicWriteFile } from '@recur/data/node';
 import { Rng } from '@recur/tensor';
-import { Adam, type Callback, type EpochLogs, fit, generate, RecurrentLM, StateCarry } from '@recur/train';
+import { Adam, type Callback, fit, generate, RecurrentLM, StateCarry } from '@recur/train';
 import cliProgress from 'cli-progress';
 import { loadNames } from './corpus';
 import { type LMCell, type LMMeta, saveLM } from './lm-checkpoint';
@@ -27,9 +27,18 @@ export interface TrainLMOptions {
   samples: number;
 }
 
+/** One epoch's figures, as train-lm reports them. */
+export interface EpochSummary {
+  epoch: number;
+  loss: number;
+  valLoss?: number;
+  valPerplexity?: number;
+  elapsedMs: number;
+}
+
 export interface TrainLMResult {
   checkpoint: string;
-  epochs: EpochLogs[];
+  epochs: EpochSummary[];
   samples: string[];
   stoppedBy: 'completed' | 'callback' | 'abort';
 }
@@ -41,12 +50,20 @@ export interface Output {
 }
 
 /** Names the model makes up: each starts after a newline and ends at the next one. */
-export function sampleNames(lm: RecurrentLM, vocab: Vocab, count: number, seed: number, temperature = 0.8): string[] {
+export async function sampleNames(
+  lm: RecurrentLM,
+  vocab: Vocab,
+  count: number,
+  seed: number,
+  temperature = 0.8,
+): Promise<string[]> {
   const newline = vocab.encode('\n');
-  return Array.from({ length: count }, (_, i) => {
-    const ids = generate(lm, newline, { maxTokens: 24, eosId: newline[0], temperature, seed: seed + i });
-    return vocab.decode(ids).trim();
-  });
+  const names: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const ids = await generate(lm, newline, { maxTokens: 24, eosId: newline[0], temperature, seed: seed + i });
+    names.push(vocab.decode(ids).trim());
+  }
+  return names;
 }
 
 /**
@@ -101,25 +118,29 @@ export async function trainLM(o: TrainLMOptions, out: Output, signal?: AbortSign
       )
     : null;
   const samples: string[] = [];
+  const epochs: EpochSummary[] = [];
   const progress: Callback = {
     onEpochBegin: (epoch) =>
       bar?.start(batchesPerEpoch, 0, { epoch: `${epoch + 1}/${o.epochs}`, loss: '-', rate: '-' }),
-    onBatchEnd: (logs) =>
-      bar?.update(logs.batch + 1, { loss: logs.loss.toFixed(3), rate: Math.round(logs.countPerSecond) }),
-    onEpochEnd: (logs) => {
+    onBatchEnd: (batch, logs = {}) =>
+      bar?.update(batch + 1, { loss: logs.loss.toFixed(3), rate: Math.round(logs.countPerSecond) }),
+    onEpochEnd: async (epoch, logs = {}) => {
       bar?.stop();
-      meta.history.push({
-        epoch: logs.epoch,
+      const e: EpochSummary = {
+        epoch,
         loss: logs.loss,
-        valLoss: logs.valLoss,
-        valPerplexity: logs.valPerplexity,
-      });
-      saveLM(checkpoint, lm, vocab, meta, optimizer, logs.epoch);
+        valLoss: logs.val_loss,
+        valPerplexity: logs.val_perplexity,
+        elapsedMs: logs.elapsedMs,
+      };
+      epochs.push(e);
+      meta.history.push({ epoch, loss: e.loss, valLoss: e.valLoss, valPerplexity: e.valPerplexity });
+      saveLM(checkpoint, lm, vocab, meta, optimizer, epoch);
       writeLossCurve(o.out, meta);
-      samples.splice(0, samples.length, ...sampleNames(lm, vocab, o.samples, o.seed));
+      samples.splice(0, samples.length, ...(await sampleNames(lm, vocab, o.samples, o.seed)));
       out.log(
-        `epoch ${logs.epoch + 1}/${o.epochs}: loss ${logs.loss.toFixed(3)}, validation perplexity ${logs.valPerplexity?.toFixed(2)} ` +
-          `(${(logs.elapsedMs / 1000).toFixed(1)} s) — ${samples.join(', ')}`,
+        `epoch ${epoch + 1}/${o.epochs}: loss ${e.loss.toFixed(3)}, validation perplexity ${e.valPerplexity?.toFixed(2)} ` +
+          `(${(e.elapsedMs / 1000).toFixed(1)} s) — ${samples.join(', ')}`,
       );
     },
   };
@@ -146,14 +167,14 @@ export async function trainLM(o: TrainLMOptions, out: Output, signal?: AbortSign
   carry.reset();
   if (history.stoppedBy === 'abort') {
     // Interrupted mid-epoch: keep what was learnt.
-    saveLM(checkpoint, lm, vocab, meta, optimizer, history.epochs.length);
+    saveLM(checkpoint, lm, vocab, meta, optimizer, history.epoch.length);
     out.log(`interrupted: checkpoint saved to ${checkpoint}`);
   } else {
     out.log(`checkpoint: ${checkpoint}; loss curve: ${join(o.out, 'loss.svg')}`);
   }
   optimizer.dispose();
   lm.dispose();
-  return { checkpoint, epochs: history.epochs, samples, stoppedBy: history.stoppedBy };
+  return { checkpoint, epochs, samples, stoppedBy: history.stoppedBy };
 }
 
 function writeLossCurve(dir: string, meta: LMMeta): void {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
+import { TfjsBackend } from '@recur/backend-tfjs';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 /**
@@ -32,9 +33,8 @@ export interface BenchResult {
 self.onmessage = async (e: MessageEvent<BenchRequest>) => {
   const r = e.data;
   try {
-    const gl = r.backend === 'webgl' && (await tf.setBackend('webgl').catch(() => false));
-    if (!gl) await tf.setBackend('cpu');
-    await tf.ready();
+    // TensorFlow.js' start-up, as backend-tfjs does it: WebGL where asked and it starts, else its CPU backend.
+    await new TfjsBackend({ backend: r.backend === 'webgl' ? ['webgl', 'cpu'] : 'cpu' }).init();
     const model = tfl.sequential({
       layers: [
         tfl.layers.embedding({ inputDim: r.vocab, outputDim: r.embedding, inputLength: r.seqLen }),

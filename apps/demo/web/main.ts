@@ -2,7 +2,7 @@ import { wasmAvailable, wasmReady } from '@recur/backend-js';
 import { TfjsBackend } from '@recur/backend-tfjs';
 import { Vocab } from '@recur/data';
 import { OnnxModel } from '@recur/onnx';
-import { dispose, keep, registerBackend, setBackend, tensor, tidy } from '@recur/tensor';
+import { dispose, keep, ready, registerBackend, setBackend, tensor, tidy } from '@recur/tensor';
 import {
   decodeCheckpoint,
   type LMState,
@@ -11,7 +11,6 @@ import {
   type RecurrentLMConfig,
   sampleToken,
 } from '@recur/train';
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { colouredText, FEATURES, type Feature, hiddenStates, rankUnits } from '../src/units-core';
@@ -124,12 +123,12 @@ async function useBackend(name: string): Promise<string> {
     setBackend('js');
     return wasmAvailable() ? 'backend-js (WebAssembly SIMD)' : 'backend-js (TypeScript)';
   }
-  const tfName = (await tf.setBackend('webgl').catch(() => false)) ? 'webgl' : 'cpu';
-  if (tfName === 'cpu') await tf.setBackend('cpu');
-  await tf.ready();
-  registerBackend('tfjs', () => new TfjsBackend());
+  // WebGL where the browser has it, else TensorFlow.js' CPU backend: started by the backend's init().
+  const tfjs = new TfjsBackend({ backend: ['webgl', 'cpu'] });
+  registerBackend('tfjs', () => tfjs);
   setBackend('tfjs');
-  return `TensorFlow.js (${tf.getBackend()})`;
+  await ready();
+  return `TensorFlow.js (${tfjs.tfjsBackend})`;
 }
 
 /** Token by token, yielding to the page between tokens so the text appears as it is made. */

@@ -1,8 +1,7 @@
 /// <reference lib="webworker" />
 import { JsBackend, wasmReady, wasmVariant } from '@recur/backend-js';
 import { TfjsBackend } from '@recur/backend-tfjs';
-import { numTensors, registerBackend, setBackend } from '@recur/tensor';
-import * as tf from '@tensorflow/tfjs-core';
+import { numTensors, ready, registerBackend, setBackend } from '@recur/tensor';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { decodeCheckpoint } from '@recur/train';
@@ -36,11 +35,11 @@ async function useBackend(
   maxThreads = Number.POSITIVE_INFINITY,
 ): Promise<{ backend: string; threads: string; threadCount: number }> {
   if (name === 'tfjs') {
-    const gl = await tf.setBackend('webgl').catch(() => false);
-    if (!gl) await tf.setBackend('cpu');
-    registerBackend('tfjs', () => new TfjsBackend());
+    const tfjs = new TfjsBackend({ backend: ['webgl', 'cpu'] });
+    registerBackend('tfjs', () => tfjs);
     setBackend('tfjs');
-    return { backend: `TensorFlow.js (${tf.getBackend()})`, threads: '', threadCount: 1 };
+    await ready();
+    return { backend: `TensorFlow.js (${tfjs.tfjsBackend})`, threads: '', threadCount: 1 };
   }
   // Kernel threads are Workers started from this Worker, sharing its WebAssembly memory: they need a
   // cross-origin isolated page (SharedArrayBuffer) and nested Workers; otherwise one thread.

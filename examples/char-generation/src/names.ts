@@ -74,8 +74,12 @@ export async function trainNames(o: NamesOptions): Promise<NamesResult> {
     loss,
     clipGradNorm: 1,
   });
-  for (const e of history.epochs)
-    o.log(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(3)}, validation perplexity ${e.valPerplexity?.toFixed(2)}`);
+  const h = history.history;
+  history.epoch.forEach((epoch, i) =>
+    o.log(
+      `epoch ${epoch + 1}: loss ${h.loss[i].toFixed(3)}, validation perplexity ${h.val_perplexity?.[i].toFixed(2)}`,
+    ),
+  );
   carry.reset();
 
   // Save everything needed to resume or sample, then sample from a fresh model loaded from disk.
@@ -92,27 +96,30 @@ export async function trainNames(o: NamesOptions): Promise<NamesResult> {
   const vocabAgain = Vocab.fromJSON(ck.vocab as NonNullable<typeof ck.vocab>);
   const again = new RecurrentLM({ vocabSize: vocabAgain.size, embeddingDim: 32, hiddenSize: o.hidden, cell: 'LSTM' });
   again.loadStateDict(ck.model);
-  const validationPerplexity = Math.exp(evaluate(again, lmWindows(validIds, { batchSize: 8, seqLen: 48 }), loss).loss);
+  const validationPerplexity = Math.exp(
+    (await evaluate(again, lmWindows(validIds, { batchSize: 8, seqLen: 48 }), loss)).loss,
+  );
   carry.reset();
 
   const newline = vocabAgain.encode('\n')[0];
   const known = new Set(names);
-  const samples = [{ temperature: 0.5 }, { temperature: 1 }, { temperature: 1, topK: 5 }].map((s, k) => {
-    const ids = generate(again, [newline], { maxTokens: 400, seed: o.seed + k, ...s });
+  const samples: { temperature: number; topK?: number; names: string[] }[] = [];
+  for (const [k, s] of [{ temperature: 0.5 }, { temperature: 1 }, { temperature: 1, topK: 5 }].entries()) {
+    const ids = await generate(again, [newline], { maxTokens: 400, seed: o.seed + k, ...s });
     const sampled = vocabAgain
       .decode(ids)
       .split('\n')
       .filter((n) => n.length > 1)
       .slice(0, 8);
-    return { ...s, names: sampled };
-  });
+    samples.push({ ...s, names: sampled });
+  }
   const all = samples.flatMap((s) => s.names);
   lm.dispose();
   again.dispose();
   optimizer.dispose();
   return {
     validationPerplexity,
-    lastEpochPerplexity: history.epochs.at(-1)?.valPerplexity ?? Number.NaN,
+    lastEpochPerplexity: history.history.val_perplexity?.at(-1) ?? Number.NaN,
     vocabularySize: vocab.size,
     samples,
     novel: all.filter((n) => !known.has(n)).length / Math.max(1, all.length),

@@ -58,9 +58,9 @@ export async function runFile(
     }),
   );
   m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
-  const lossBefore = m.evaluate(x, labels, { verbose: 0 }) as number;
+  const lossBefore = (await m.evaluate(x, labels, { verbose: 0 })) as number;
   await m.fit(x, labels, { epochs: 20, verbose: 0 });
-  const lossAfter = m.evaluate(x, labels, { verbose: 0 }) as number;
+  const lossAfter = (await m.evaluate(x, labels, { verbose: 0 })) as number;
   log(`  fit on new labels: loss ${lossBefore.toFixed(3)} → ${lossAfter.toFixed(3)}`);
 
   // Save in the other format, atomically, and load it back from disk.

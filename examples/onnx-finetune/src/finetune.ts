@@ -69,11 +69,11 @@ export async function finetune(o: FinetuneOptions): Promise<FinetuneResult> {
     return l;
   };
   const windows = (stream: Int32Array) => lmWindows(stream, { batchSize: 16, seqLen: 32 });
-  const before = Math.exp(evaluate(model, windows(valid), loss).loss);
+  const before = Math.exp((await evaluate(model, windows(valid), loss)).loss);
   const optimizer = new Adam(model.parameters(), { lr: 0.01 });
   const history = await fit({ model, optimizer, epochs: o.epochs, train: () => windows(train), loss, clipGradNorm: 1 });
-  for (const e of history.epochs) o.log(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(3)}`);
-  const after = Math.exp(evaluate(model, windows(valid), loss).loss);
+  history.epoch.forEach((epoch, i) => o.log(`epoch ${epoch + 1}: loss ${history.history.loss[i].toFixed(3)}`));
+  const after = Math.exp((await evaluate(model, windows(valid), loss)).loss);
 
   // Back to ONNX, and onnxruntime agrees with recur on the fine-tuned weights.
   const bytes = model.toOnnx();

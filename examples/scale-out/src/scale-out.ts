@@ -160,13 +160,11 @@ export async function scaleOut(o: ScaleOutOptions): Promise<ScaleOutResult> {
   await served.release();
   log(`served by onnxruntime-node from ${onnxFile}: logits within ${servingDiff.toExponential(1)} of recur's`);
   const vocabBack = Vocab.fromJSON(JSON.stringify(back.vocab));
-  const samples = [0, 1, 2].map(
-    (seed) =>
-      vocabBack
-        .decode(generate(again, vocabBack.encode('\n'), { maxTokens: 40, temperature: 0.8, seed }))
-        .split('\n')
-        .filter(Boolean)[0] ?? '',
-  );
+  const samples: string[] = [];
+  for (const seed of [0, 1, 2]) {
+    const ids = await generate(again, vocabBack.encode('\n'), { maxTokens: 40, temperature: 0.8, seed });
+    samples.push(vocabBack.decode(ids).split('\n').filter(Boolean)[0] ?? '');
+  }
   log(`back in recur: logits equal PyTorch's within ${logitsDiff.toExponential(1)}; samples: ${samples.join(', ')}`);
   return { ddpLosses, singleLosses, logitsDiff, servingDiff, samples, dir };
 }

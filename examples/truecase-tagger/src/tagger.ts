@@ -150,7 +150,7 @@ export async function trainTagger(o: TaggerOptions): Promise<TaggerResult> {
     },
     clipGradNorm: 1,
   });
-  for (const e of history.epochs) o.log(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}`);
+  history.epoch.forEach((epoch, i) => o.log(`epoch ${epoch + 1}: loss ${history.history.loss[i].toFixed(4)}`));
 
   model.eval();
   const guess = test.map((s) =>

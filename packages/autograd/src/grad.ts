@@ -1,4 +1,4 @@
-import { add, formatShape, onesLike, type Tensor, tidy, withRecorder, zerosLike } from '@recur/tensor';
+import { add, formatShape, onesLike, Tensor, tidy, withRecorder, zerosLike } from '@recur/tensor';
 import { gradRuleOf } from './rules';
 import { Tape } from './tape';
 
@@ -13,10 +13,20 @@ export interface ValueAndGrads {
  * only the value and the gradients survive.
  */
 function differentiate(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[], dy?: Tensor): ValueAndGrads {
+  const r = differentiateWithAux((...a) => ({ value: f(...a), aux: undefined }), xs, dy);
+  return { value: r.value, grads: r.grads };
+}
+
+/** differentiate for a function that also returns auxiliary values (kept alive, not differentiated). */
+function differentiateWithAux<A>(
+  f: (...xs: Tensor[]) => { value: Tensor; aux: A },
+  xs: readonly Tensor[],
+  dy?: Tensor,
+): ValueAndGrads & { aux: A } {
   const tape = new Tape();
   const result = tidy(() => {
     for (const x of xs) tape.watch(x);
-    const value = withRecorder(tape, () => f(...xs));
+    const { value, aux } = withRecorder(tape, () => f(...xs));
     if (dy && (dy.shape.length !== value.shape.length || dy.shape.some((d, i) => d !== value.shape[i]))) {
       throw new Error(`grad: dy ${formatShape(dy.shape)} does not match the result ${formatShape(value.shape)}`);
     }
@@ -26,12 +36,20 @@ function differentiate(f: (...xs: Tensor[]) => Tensor, xs: readonly Tensor[], dy
       );
     }
     const grads = backward(tape, value, dy ?? onesLike(value));
-    return { value, grads: xs.map((x) => grads.get(x) ?? zerosLike(x)) };
+    return { value, grads: xs.map((x) => grads.get(x) ?? zerosLike(x)), aux };
   });
   // What f disposed while the tape held it (a previous window's carried state) is freed now.
-  const kept = new Set<Tensor>([result.value, ...result.grads]);
+  const kept = new Set<Tensor>([result.value, ...result.grads, ...tensorsIn(result.aux)]);
   for (const t of tape.deferred) if (!kept.has(t)) t.dispose();
   return result;
+}
+
+/** The tensors of an auxiliary value: itself, or those in its (nested) arrays and plain objects. */
+function tensorsIn(v: unknown, depth = 0): Tensor[] {
+  if (depth > 8 || v === null || typeof v !== 'object') return [];
+  if (v instanceof Tensor) return [v];
+  const values = Array.isArray(v) ? v : Object.getPrototypeOf(v) === Object.prototype ? Object.values(v) : [];
+  return values.flatMap((x) => tensorsIn(x, depth + 1));
 }
 
 /** Reverse pass: accumulates d value / d t for every recorded tensor t, summing over uses. */
@@ -118,6 +136,19 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], d
  */
 export function valueAndGradsOf(f: () => Tensor, params: readonly Tensor[], dy?: Tensor): ValueAndGrads {
   return differentiate(() => f(), params, dy);
+}
+
+/**
+ * Like valueAndGradsOf for a function that also returns auxiliary values (JAX's has_aux): what
+ * to log besides the loss. Tensors in `aux` survive (the caller disposes them); they get no
+ * gradient.
+ */
+export function valueAndGradsWithAux<A>(
+  f: () => { value: Tensor; aux: A },
+  params: readonly Tensor[],
+  dy?: Tensor,
+): ValueAndGrads & { aux: A } {
+  return differentiateWithAux(() => f(), params, dy);
 }
 
 /** Runs `fn` with recording off: nothing inside contributes to any gradient being taken. */

@@ -72,8 +72,19 @@ export interface Backend {
   /** Uploads values; the backend may keep the array, so the caller must not mutate it afterwards. */
   fromValues(values: TypedArray, shape: Shape, dtype: DType): BackendTensor;
   fill(shape: Shape, value: number, dtype: DType): BackendTensor;
-  /** The values as a row-major typed array of the tensor's dtype (a copy or a read-only view). */
-  read(x: BackendTensor): TypedArray;
+  /**
+   * The values as a row-major typed array of the tensor's dtype (a copy or a read-only view). A
+   * backend that cannot read synchronously (WebGPU, TensorFlow.js on WebGL / WebGPU) leaves it out
+   * and implements `readAsync`; `tensor.dataSync()` then says to `await tensor.data()`.
+   */
+  read?(x: BackendTensor): TypedArray;
+  /** The values, asynchronously: what `tensor.data()` awaits where the backend has it (else `read`). */
+  readAsync?(x: BackendTensor): Promise<TypedArray>;
+  /**
+   * Starts the backend (a device, compiled kernels, another library's own start-up). The registry
+   * awaits it once, before the backend's first use (`ready()`); absent means nothing to wait for.
+   */
+  init?(): Promise<void>;
   dispose(x: BackendTensor): void;
 
   unary(op: UnaryOp, x: BackendTensor): BackendTensor;

@@ -71,7 +71,7 @@ export class OrtModel {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) {
       // The backend's own array, not a copy (backend-js keeps typed arrays).
-      const values = t.backend.read(t.storage);
+      const values = t.backend.read?.(t.storage) ?? (await t.data());
       ortFeeds[name] = this.int64Inputs.has(name)
         ? new ort.Tensor(
             'int64',

@@ -1,1 +1,1 @@
-export { TfjsBackend, type TfjsTensor } from './tfjs-backend';
+export { TfjsBackend, type TfjsBackendOptions, type TfjsTensor } from './tfjs-backend';

@@ -2,10 +2,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { StepSchedule } from './step-schedule';
+import { TfjsBackend } from './tfjs-backend';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+beforeAll(() => new TfjsBackend({ backend: 'cpu' }).init());
 
 /** A [B·T, 1] matrix whose row b·T + t holds 10·b + t. */
 const ids = (B: number, T: number) =>

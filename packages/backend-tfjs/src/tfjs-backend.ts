@@ -7,6 +7,7 @@ import {
   type CompareOp,
   type DType,
   type FusedKernels,
+  RecurError,
   type ReduceOp,
   type Shape,
   type TypedArray,
@@ -39,6 +40,14 @@ function wrap(t: tf.Tensor, dtype?: DType): TfjsTensor {
 
 const T = (x: BackendTensor) => (x as TfjsTensor).data;
 
+/** tfjs' values as the typed array of recur's dtype (tfjs keeps bool as int32). */
+function asTyped(dtype: DType, v: unknown): TypedArray {
+  if (dtype === 'bool') return Uint8Array.from(v as ArrayLike<number>);
+  if (dtype === 'float32' && !(v instanceof Float32Array)) return Float32Array.from(v as ArrayLike<number>);
+  if (dtype === 'int32' && !(v instanceof Int32Array)) return Int32Array.from(v as ArrayLike<number>);
+  return v as TypedArray;
+}
+
 const broadcastShape = (...shapes: Shape[]) => broadcastShapes('backend tfjs', ...shapes);
 
 /**
@@ -48,13 +57,49 @@ const broadcastShape = (...shapes: Shape[]) => broadcastShapes('backend tfjs', .
  * one-hot product, so Embedding gradients work on tfjs backends that lack UnsortedSegmentSum; on
  * the cpu and wasm backends gather and scatter-add run on the host (host-gather.ts).
  */
+export interface TfjsBackendOptions {
+  /** false turns the fused sequence kernel off (the composed path everywhere). */
+  fused?: boolean;
+  /**
+   * The TensorFlow.js backend to run on ('cpu', 'wasm', 'webgl', 'webgpu'), or a list tried in
+   * order (the first that starts is used): `init()` starts it, so `await ready()` after
+   * `setBackend(new TfjsBackend({ backend }))` is all a program needs. Absent: whatever tfjs
+   * backend is active. Its package must be imported (tfjs backends register on import).
+   */
+  backend?: string | readonly string[];
+}
+
 export class TfjsBackend implements Backend {
   readonly name = 'tfjs';
   readonly fused: Partial<FusedKernels>;
+  private readonly wanted: readonly string[];
 
-  /** `fused: false` turns the fused sequence kernel off (the composed path everywhere). */
-  constructor(options: { fused?: boolean } = {}) {
+  constructor(options: TfjsBackendOptions = {}) {
     this.fused = options.fused === false ? {} : tfjsFusedKernels;
+    this.wanted =
+      options.backend === undefined ? [] : typeof options.backend === 'string' ? [options.backend] : options.backend;
+  }
+
+  /**
+   * TensorFlow.js' own start-up, in one place: the first of the wanted tfjs backends that starts
+   * becomes tfjs' active backend, then `tf.ready()`. The registry awaits it (`ready()`).
+   */
+  async init(): Promise<void> {
+    for (const name of this.wanted) {
+      // tf.setBackend resolves false (or rejects) when a backend cannot start here (no WebGL, say).
+      if (await tf.setBackend(name).catch(() => false)) break;
+    }
+    if (this.wanted.length && !this.wanted.includes(tf.getBackend())) {
+      throw new RecurError(
+        `backend tfjs: none of the TensorFlow.js backends ${this.wanted.join(', ')} could start here (is its package imported?)`,
+      );
+    }
+    await tf.ready();
+  }
+
+  /** The TensorFlow.js backend the tensors live on ('cpu', 'wasm', 'webgl', ...). */
+  get tfjsBackend(): string {
+    return tf.getBackend();
   }
 
   fromValues(values: TypedArray, shape: Shape, dtype: DType): TfjsTensor {
@@ -68,11 +113,12 @@ export class TfjsBackend implements Backend {
   }
 
   read(x: BackendTensor): TypedArray {
-    const v = T(x).dataSync();
-    if (x.dtype === 'bool') return Uint8Array.from(v as ArrayLike<number>);
-    if (x.dtype === 'float32' && !(v instanceof Float32Array)) return Float32Array.from(v as ArrayLike<number>);
-    if (x.dtype === 'int32' && !(v instanceof Int32Array)) return Int32Array.from(v as ArrayLike<number>);
-    return v as TypedArray;
+    return asTyped(x.dtype, T(x).dataSync());
+  }
+
+  /** tfjs' own asynchronous read: on WebGL and WebGPU it does not block the thread. */
+  async readAsync(x: BackendTensor): Promise<TypedArray> {
+    return asTyped(x.dtype, await T(x).data());
   }
 
   dispose(x: BackendTensor): void {

@@ -1,8 +1,7 @@
 import { JsBackend } from '@recur/backend-js';
 import { OrtBackend } from '@recur/backend-ort';
 import { TfjsBackend } from '@recur/backend-tfjs';
-import type { Backend } from '@recur/tensor';
-import * as tf from '@tensorflow/tfjs-core';
+import { type Backend, ready } from '@recur/tensor';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -10,18 +9,12 @@ import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 export interface BackendSpec {
   name: string;
   create: () => Backend;
-  /** Runs before the backend is used (tfjs picks its own backend asynchronously). */
+  /** Runs before the backend is made (tfjs-wasm's thread count). */
   setup?: () => Promise<void>;
   /** false for backends without float64 (gradcheck, which needs it, runs on the others). */
   float64: boolean;
   /** Runs whole compiled models only (onnxruntime): the runner checks forward cases through it. */
   wholeModel?: boolean;
-}
-
-async function useTfjs(name: 'cpu' | 'wasm'): Promise<void> {
-  if (name === 'wasm') setThreadsCount(1);
-  if (!(await tf.setBackend(name))) throw new Error(`tfjs backend '${name}' could not start`);
-  await tf.ready();
 }
 
 /** Every backend the suite runs against. Adding a backend is one line here. */
@@ -32,8 +25,14 @@ export const BACKENDS: BackendSpec[] = [
   { name: 'js-ts', create: () => new JsBackend({ wasm: false }), float64: true },
   // backend-js with its fused kernels off: the composed per-step path every other backend falls back to.
   { name: 'js-composed', create: () => new JsBackend({ fused: false }), float64: true },
-  { name: 'tfjs-cpu', create: () => new TfjsBackend(), setup: () => useTfjs('cpu'), float64: false },
-  { name: 'tfjs-wasm', create: () => new TfjsBackend(), setup: () => useTfjs('wasm'), float64: false },
+  { name: 'tfjs-cpu', create: () => new TfjsBackend({ backend: 'cpu' }), float64: false },
+  // One WebAssembly thread, set before tfjs-wasm starts (it starts with the backend's init()).
+  {
+    name: 'tfjs-wasm',
+    create: () => new TfjsBackend({ backend: 'wasm' }),
+    setup: async () => setThreadsCount(1),
+    float64: false,
+  },
   // onnxruntime-node: forward cases only, each model compiled into one InferenceSession.
   { name: 'ort', create: () => new OrtBackend(), float64: false, wholeModel: true },
 ];
@@ -50,5 +49,6 @@ export async function backendNamed(name: string): Promise<Backend> {
   const entry = backendSpec(name);
   if (!entry) throw new Error(`unknown backend '${name}'; available: ${BACKENDS.map((b) => b.name).join(', ')}`);
   await entry.setup?.();
-  return entry.create();
+  // The backend's own start-up (TensorFlow.js picks its backend asynchronously).
+  return ready(entry.create());
 }

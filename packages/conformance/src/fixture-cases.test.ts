@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { JsBackend } from '@recur/backend-js';
 import { getBackend, numTensors, setBackend } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
-import { BACKENDS } from './backends';
+import { BACKENDS, backendNamed } from './backends';
 import { FIXTURES_DIR } from './fixtures';
 import { formatOf } from './formats';
 import { listFixtureFiles } from './runner';
@@ -76,8 +76,7 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
       if (float64 && !backend.float64) {
         it(`${file} (onnx) on ${backend.name}: refused, the backend has no float64`, async () => {
           const previous = getBackend();
-          await backend.setup?.();
-          setBackend(backend.create());
+          setBackend(await backendNamed(backend.name));
           try {
             await expect(async () => format?.run(json, { file: join(FIXTURES_DIR, file) })).rejects.toThrow(
               /no float64/,
@@ -90,8 +89,7 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
       }
       it(`${file} (onnx) on ${backend.name} matches onnxruntime`, async () => {
         const previous = getBackend();
-        await backend.setup?.();
-        setBackend(backend.create());
+        setBackend(await backendNamed(backend.name));
         try {
           const before = numTensors();
           const results = await format?.run(json, { file: join(FIXTURES_DIR, file) });
@@ -114,8 +112,7 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
     for (const backend of BACKENDS.filter((b) => !b.float64 && !b.wholeModel)) {
       it(`${file} (${format?.name}) on ${backend.name}: float32 matches every reference tensor`, async () => {
         const previous = getBackend();
-        await backend.setup?.();
-        setBackend(backend.create());
+        setBackend(await backendNamed(backend.name));
         try {
           const before = numTensors();
           const results = await format?.run(json, { dtype: 'float32', file });
@@ -165,8 +162,7 @@ describe('fixture cases (every vendored file in a format the runner knows)', () 
     for (const backend of backends) {
       it(`${file} (${format?.name}) on ${backend.name}: every value matches the reference`, async () => {
         const previous = getBackend();
-        await backend.setup?.();
-        setBackend(backend.create());
+        setBackend(await backendNamed(backend.name));
         try {
           const before = numTensors();
           const results = await format?.run(json, { dtype: 'float32', file });

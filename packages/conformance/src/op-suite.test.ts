@@ -1,7 +1,7 @@
 import { differentiableKernels } from '@recur/autograd';
 import { getBackend, setBackend } from '@recur/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS } from './backends';
+import { BACKENDS, backendNamed } from './backends';
 import { kernelsUsedBy, OP_CASES, runOpCase } from './op-suite';
 
 // Whole-model backends (ort) run no single ops: the CLI test covers their forward cases.
@@ -9,8 +9,7 @@ for (const backend of BACKENDS.filter((b) => !b.wholeModel)) {
   describe(`ops on backend ${backend.name}`, () => {
     const previous = getBackend();
     beforeAll(async () => {
-      await backend.setup?.();
-      setBackend(backend.create());
+      setBackend(await backendNamed(backend.name));
     });
     afterAll(() => {
       setBackend(previous);

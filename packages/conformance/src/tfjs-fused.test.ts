@@ -1,5 +1,4 @@
 import { valueAndGradsOf } from '@recur/autograd';
-import { TfjsBackend } from '@recur/backend-tfjs';
 import { GRU, LSTM, RNN } from '@recur/layers';
 import {
   add,
@@ -16,7 +15,7 @@ import {
 } from '@recur/tensor';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { BACKENDS } from './backends';
+import { backendNamed } from './backends';
 
 describe("backend-tfjs' fused sequence kernel", () => {
   for (const [name, Make] of [
@@ -27,8 +26,8 @@ describe("backend-tfjs' fused sequence kernel", () => {
     for (const bidirectional of [false, true]) {
       for (const withLengths of [false, true]) {
         it(`${name}${bidirectional ? ' bidirectional' : ''}${withLengths ? ' with lengths' : ''} equals backend-js and frees every tfjs tensor`, async () => {
-          await BACKENDS.find((b) => b.name === 'tfjs-wasm')?.setup?.();
-          registerBackend('tfjs', () => new TfjsBackend());
+          const tfjs = await backendNamed('tfjs-wasm');
+          registerBackend('tfjs', () => tfjs);
           const previous = getBackend();
           const layer = new Make(3, 4, { batchFirst: true, bidirectional, numLayers: 2 });
           const x = randomNormal([3, 5, 3], 0, 1, { seed: 4 });
@@ -86,8 +85,8 @@ describe("backend-tfjs' fused forward on each tfjs backend", () => {
   for (const backendName of ['tfjs-cpu', 'tfjs-wasm']) {
     for (const [name, make] of cases) {
       it(`${name} on ${backendName} equals backend-js, with and without lengths`, async () => {
-        await BACKENDS.find((b) => b.name === backendName)?.setup?.();
-        registerBackend('tfjs', () => new TfjsBackend());
+        const tfjs = await backendNamed(backendName);
+        registerBackend('tfjs', () => tfjs);
         const previous = getBackend();
         const layer = make();
         const x = randomNormal([3, 5, 3], 0, 1, { seed: 5 });

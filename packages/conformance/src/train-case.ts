@@ -1,6 +1,5 @@
-import { valueAndGradsOf } from '@recur/autograd';
-import { dispose, type Tensor, tidy } from '@recur/tensor';
-import { Adam, clipGradNorm, crossEntropy, generate, type Optimizer, RecurrentLM, SGD } from '@recur/train';
+import { type Tensor, tidy } from '@recur/tensor';
+import { Adam, crossEntropy, generate, type Optimizer, RecurrentLM, SGD, trainStep } from '@recur/train';
 import { type Comparison, compareTensor, type FixtureTensor, loadTensor, type Tolerance } from './fixture-tensor';
 import type { CaseOptions } from './layer-case';
 
@@ -53,16 +52,16 @@ const series = (values: number[]): FixtureTensor => ({ shape: [values.length], d
  * Twice: with the loss as `model.loss` (the head and cross-entropy fused where the backend has
  * the kernel) and as `crossEntropy` of the logits; the second's comparisons are marked so.
  */
-export function runTrainCase(c: TrainCase, options: CaseOptions = {}): Comparison[] {
+export async function runTrainCase(c: TrainCase, options: CaseOptions = {}): Promise<Comparison[]> {
   return [
-    ...replay(c, options, (m, x, y) => m.loss(x, y).loss, ''),
-    ...replay(c, options, (m, x, y) => crossEntropy(m.forward(x).logits, y), ' (crossEntropy of the logits)'),
+    ...(await replay(c, options, (m, x, y) => m.loss(x, y).loss, '')),
+    ...(await replay(c, options, (m, x, y) => crossEntropy(m.forward(x).logits, y), ' (crossEntropy of the logits)')),
   ];
 }
 
 type LossOf = (model: RecurrentLM, x: Tensor, y: Tensor) => Tensor;
 
-function replay(c: TrainCase, options: CaseOptions, lossOf: LossOf, suffix: string): Comparison[] {
+async function replay(c: TrainCase, options: CaseOptions, lossOf: LossOf, suffix: string): Promise<Comparison[]> {
   const dtype = options.dtype ?? 'float32';
   const cfg = c.config;
   const model = new RecurrentLM({
@@ -82,22 +81,15 @@ function replay(c: TrainCase, options: CaseOptions, lossOf: LossOf, suffix: stri
     const y = loadTensor(c.inputs.y);
     const losses: number[] = [];
     const norms: number[] = [];
-    const params = model.parameters();
+    // The one training step every loop takes, replayed step by step against PyTorch's trajectory.
     for (let k = 0; k < cfg.steps; k++) {
-      const { value, grads } = valueAndGradsOf(
-        () => lossOf(model, x, y),
-        params.map((p) => p.value),
-      );
-      losses.push(value.item());
-      value.dispose();
-      let g: Tensor[] = grads;
-      if (cfg.clip_grad_norm !== null) {
-        const clipped = clipGradNorm(g, cfg.clip_grad_norm);
-        norms.push(clipped.norm);
-        g = clipped.grads;
-      }
-      optimizer.step(g);
-      dispose(g);
+      const step = await trainStep({
+        optimizer,
+        loss: () => lossOf(model, x, y),
+        clipGradNorm: cfg.clip_grad_norm ?? undefined,
+      });
+      losses.push(step.loss);
+      if (step.gradNorm !== undefined) norms.push(step.gradNorm);
     }
     x.dispose();
     y.dispose();
@@ -111,7 +103,7 @@ function replay(c: TrainCase, options: CaseOptions, lossOf: LossOf, suffix: stri
       }),
     ]);
     const prompt = 'hello';
-    const ids = generate(
+    const ids = await generate(
       model,
       [...prompt].map((ch) => cfg.vocab.indexOf(ch)),
       { greedy: true, maxTokens: c.greedy_from_hello.length - prompt.length },

@@ -5,6 +5,7 @@ import {
   manualSeed,
   numTensors,
   randomUniform,
+  ready,
   setBackend,
   type Tensor,
   tensor,
@@ -73,7 +74,7 @@ describe('fit', () => {
         const l = tensorOps.mean(keras.sparseCategoricalCrossentropy(batch.y, p));
         return l;
       },
-      callbacks: [{ onBatchEnd: (logs) => void low.push(logs.loss) }],
+      callbacks: [{ onBatchEnd: (_batch, logs) => void low.push(logs?.loss as number) }],
     });
     expect(seen).toEqual(low);
   });
@@ -83,9 +84,13 @@ describe('fit', () => {
     const model = classifier(6);
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const h = await model.fit(x, y, { epochs: 1, batchSize: 4, validationSplit: 0.25, verbose: 0, seed: 3 });
-    const [loss, acc] = model.evaluate(tensorOps.slice(x, [15, 0], [5, -1]), tensorOps.slice(y, [15, 0], [5, -1]), {
-      batchSize: 4,
-    }) as number[];
+    const [loss, acc] = (await model.evaluate(
+      tensorOps.slice(x, [15, 0], [5, -1]),
+      tensorOps.slice(y, [15, 0], [5, -1]),
+      {
+        batchSize: 4,
+      },
+    )) as number[];
     expect(h.history.val_loss[0]).toBeCloseTo(loss, 6);
     expect(h.history.val_accuracy[0]).toBeCloseTo(acc, 6);
     expect(h.params.samples).toBe(15);
@@ -102,7 +107,7 @@ describe('fit', () => {
     const w = [1, 2, 0, 1, 0.5, 1, 3, 1];
     const per = t.map((c, i) => -Math.log(Math.min(1 - 1e-7, Math.max(1e-7, p[i][c]))));
     const weighted = per.reduce((s, v, i) => s + v * w[i], 0) / 8;
-    expect(model.evaluate(x, y, { sampleWeight: w, batchSize: 8 }) as number).toBeCloseTo(weighted, 5);
+    expect((await model.evaluate(x, y, { sampleWeight: w, batchSize: 8 })) as number).toBeCloseTo(weighted, 5);
     const cw = { 0: 2, 1: 1, 2: 0.5 };
     const byClass = per.reduce((s, v, i) => s + v * cw[t[i] as 0 | 1 | 2], 0) / 8;
     const h = await model.fit(x, y, { classWeight: cw, batchSize: 8, epochs: 1, verbose: 0, shuffle: false });
@@ -147,24 +152,24 @@ describe('fit', () => {
     const once = model.predictOnBatch(x) as Tensor;
     expect(Array.from(parts.dataSync())).toEqual(Array.from(whole.dataSync()));
     expect(Array.from(once.dataSync())).toEqual(Array.from(whole.dataSync()));
-    const [before] = model.evaluate(x, y, { batchSize: 10 }) as number[];
+    const [before] = (await model.evaluate(x, y, { batchSize: 10 })) as number[];
     const [batchLoss] = (await model.trainOnBatch(x, y)) as number[];
     expect(batchLoss).toBeCloseTo(before, 6);
-    const [after] = model.evaluate(x, y, { batchSize: 10 }) as number[];
+    const [after] = (await model.evaluate(x, y, { batchSize: 10 })) as number[];
     expect(after).not.toBe(before);
     expect(model.metricsNames).toEqual(['loss', 'accuracy']);
-    expect(model.evaluate(x, y, { returnDict: true })).toHaveProperty('accuracy');
+    expect(await model.evaluate(x, y, { returnDict: true })).toHaveProperty('accuracy');
     for (const t of [whole, parts, once]) t.dispose();
   });
 
   for (const [name, make] of [
     ['js', () => new JsBackend()],
-    ['tfjs', () => new TfjsBackend()],
+    ['tfjs', () => new TfjsBackend({ backend: 'cpu' })],
   ] as const) {
     it(`leaves the live-tensor count where it started over 1,000 batches on ${name}`, async () => {
       const previous = getBackend();
-      if (name === 'tfjs') await tf.setBackend('cpu');
       setBackend(make());
+      await ready();
       try {
         const model = new keras.Sequential([
           new keras.Embedding({ inputDim: 6, outputDim: 3, inputShape: [4], maskZero: true }),

@@ -4,6 +4,16 @@
  * name, whole-model save and load, and TensorFlow.js / Keras model files.
  */
 
+// The callback protocol, EarlyStopping and History are @recur/train's, one for every training loop.
+export {
+  type Callback,
+  EarlyStopping,
+  type EarlyStoppingOptions,
+  type FitParams,
+  type History,
+  type Logs,
+  ModelCheckpoint,
+} from '@recur/train';
 export * as losses from './compile/losses';
 export {
   binaryCrossentropy,
@@ -78,17 +88,7 @@ export { type ModelJson, tfjsWeightNames, type WeightSpec, writeModelJson } from
 export { fromTorchForm, type TorchForm, type TorchLayerSpec, toTorchForm } from './io/torch-form';
 export * from './layers/index';
 export * as layers from './layers/index';
-export {
-  type BatchSource,
-  type CompileArgs,
-  type DataBatch,
-  type EvaluateArgs,
-  type FitArgs,
-  type History,
-  Model,
-  type ModelOptions,
-  type Prediction,
-} from './model';
+export { Model, type ModelOptions, type Prediction } from './model';
 export {
   type DeserializeOptions,
   deserializeLayer,
@@ -98,13 +98,7 @@ export {
   serializeLayer,
 } from './saving/registry';
 export { Sequential, type SequentialOptions } from './sequential';
-export {
-  type Callback,
-  type CallbackModel,
-  EarlyStopping,
-  type EarlyStoppingOptions,
-  type FitParams,
-} from './training/callbacks';
-export type { DataInput } from './training/data';
-export type { Logs } from './training/logs';
-export { ProgressLogger } from './training/progress';
+export type { CompileArgs, Compiled } from './trainer/compile-utils';
+export type { BatchSource, DataBatch, DataInput } from './trainer/data-adapter';
+export { ProgressLogger } from './trainer/progress';
+export type { EvaluateArgs, FitArgs } from './trainer/trainer';

@@ -17,13 +17,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as keras from './index';
+import { tfjsReady } from './testing/tfjs-reference';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'fixtures');
 
-beforeAll(async () => {
-  tf.env().set('IS_TEST', true);
-  await tf.setBackend('cpu');
-});
+beforeAll(tfjsReady);
 
 /** h' = tanh(x·W + h·U + b): a user cell, registered so that saved models with it load. */
 class MinimalCell extends keras.Cell {

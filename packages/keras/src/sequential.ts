@@ -7,7 +7,7 @@ import { type CallArgs, Layer } from './engine/layer';
 import { type SummaryRow, summaryTable } from './engine/summary';
 import type { ShapeArg, SymbolicShape, SymbolicTensor } from './engine/symbolic';
 import { type BatchSource, type FitArgs, type History, Model } from './model';
-import type { DataInput } from './training/data';
+import type { DataInput } from './trainer/data-adapter';
 
 export interface SequentialOptions {
   layers?: Layer[];

@@ -34,6 +34,48 @@ interface Scope {
 
 const backends = new Map<string, () => Backend>([['js', () => new JsBackend()]]);
 const instances = new Map<string, Backend>();
+/** Each started backend's `init()`: pending, or settled (true once it resolved). */
+const started = new WeakMap<Backend, Promise<void> | true>();
+
+/** Starts a backend's init() once; a backend without one is ready at once. */
+function start(backend: Backend): void {
+  if (!backend.init || started.has(backend)) return;
+  const p = backend.init().then(() => {
+    started.set(backend, true);
+  });
+  // A failed start stays failed: ready() reports it, and a kernel call says to await ready().
+  p.catch(() => {});
+  started.set(backend, p);
+}
+
+/** Throws when `backend` has an init() that has not finished (TensorFlow.js' "not yet initialized"). */
+function checkReady(backend: Backend, what: string): void {
+  if (!backend.init || started.get(backend) === true) return;
+  throw new RecurError(
+    `${what}: backend '${backend.name}' is still starting; await ready() after setBackend('${backend.name}')`,
+    'not-ready',
+  );
+}
+
+/**
+ * Resolves when the current backend (or `backend`) has started: its `init()` (a device, compiled
+ * kernels, TensorFlow.js' own backend) has run. As `tf.ready()`; a backend without an init()
+ * is ready at once.
+ *
+ * @example
+ * ```ts
+ * import { ready, setBackend, tensor } from '@recur/tensor';
+ * setBackend('js');
+ * await ready();
+ * console.log(tensor([1, 2]).shape); // [2]
+ * ```
+ */
+export async function ready(backend: Backend = getBackend(false)): Promise<Backend> {
+  start(backend);
+  const p = started.get(backend);
+  if (p && p !== true) await p;
+  return backend;
+}
 
 const state = {
   backend: null as Backend | null,
@@ -74,6 +116,7 @@ export function listBackends(): string[] {
 export function setBackend(backend: string | Backend): Backend {
   if (typeof backend !== 'string') {
     state.backend = backend;
+    start(backend);
     return backend;
   }
   let instance = instances.get(backend);
@@ -86,11 +129,15 @@ export function setBackend(backend: string | Backend): Backend {
     instances.set(backend, instance);
   }
   state.backend = instance;
+  start(instance);
   return instance;
 }
 
-export function getBackend(): Backend {
-  return state.backend ?? setBackend('js');
+/** The backend new tensors are created on (checked ready unless `checked` is false). */
+export function getBackend(checked = true): Backend {
+  const b = state.backend ?? setBackend('js');
+  if (checked) checkReady(b, 'getBackend');
+  return b;
 }
 
 /** Number of tensors created and not yet disposed: a leak test compares it before and after. */
@@ -168,7 +215,28 @@ export function tidy<T>(fn: () => T): T {
 /** Exempts `t` from disposal by the enclosing `tidy` scopes. */
 export function keep<T extends Tensor>(t: T): T {
   for (const scope of state.scopes) scope.tensors.delete(t);
+  kept.add(t);
   return t;
+}
+
+/** Tensors passed to `keep`: a training loop leaves those in its batches alone. */
+const kept = new WeakSet<Tensor>();
+
+/** Whether `t` was passed to `keep` (its owner disposes it, not a scope or a loop). */
+export function isKept(t: Tensor): boolean {
+  return kept.has(t);
+}
+
+/** How many tensors have been created so far: a mark to tell the tensors made after it (their ids are ≥ it). */
+export function tensorsCreated(): number {
+  return state.nextId;
+}
+
+/** The tensors found in `value`: itself, or those in its arrays, plain objects and Maps (as tidy finds them). */
+export function tensorsIn(value: unknown): Tensor[] {
+  const found = new Set<Tensor>();
+  collectTensors(value, found);
+  return [...found];
 }
 
 /** Disposes every tensor found in `value` (a tensor, an array, a plain object or a Map). */
@@ -195,6 +263,7 @@ export function currentRecorder(): OpRecorder | null {
 
 function backendOf(kernel: string, inputs: readonly Tensor[]): Backend {
   let backend: Backend | undefined;
+  if (inputs.length === 0) return getBackend();
   for (const t of inputs) {
     t.assertAlive(kernel);
     if (!backend) backend = t.backend;
@@ -204,7 +273,8 @@ function backendOf(kernel: string, inputs: readonly Tensor[]): Backend {
       );
     }
   }
-  return backend ?? getBackend();
+  checkReady(backend as Backend, kernel);
+  return backend as Backend;
 }
 
 /**

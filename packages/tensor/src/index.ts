@@ -51,15 +51,19 @@ export {
   currentRecorder,
   dispose,
   getBackend,
+  isKept,
   keep,
   listBackends,
   numTensors,
   type OpRecorder,
   type RecordedOp,
+  ready,
   registerBackend,
   runKernel,
   runKernelMulti,
   setBackend,
+  tensorsCreated,
+  tensorsIn,
   tidy,
   withRecorder,
 } from './engine';
@@ -108,4 +112,4 @@ export {
   tanh,
 } from './ops/unary';
 export { defaultRng, manualSeed, type RandomOptions, Rng, randomNormal, randomUniform } from './random';
-export { type NestedArray, Tensor } from './tensor';
+export { hostValues, type NestedArray, Tensor } from './tensor';

@@ -73,19 +73,54 @@ export class Tensor {
     }
   }
 
-  /** A copy of the values, row-major, in a typed array of this tensor's dtype. */
+  /**
+   * A copy of the values, row-major, in a typed array of this tensor's dtype. A backend that reads
+   * only asynchronously (a GPU) refuses: use `await tensor.data()`.
+   */
   dataSync(): TypedArray {
     this.assertAlive('dataSync');
-    return this.backend.read(this.storage).slice();
+    const read = this.backend.read;
+    if (!read) {
+      throw new RecurError(
+        `dataSync: backend '${this.backend.name}' reads only asynchronously; use await tensor.data() (or array())`,
+        'async-only',
+      );
+    }
+    return read.call(this.backend, this.storage).slice();
   }
 
+  /** A copy of the values, row-major: asynchronously, where the backend reads so (any backend). */
   async data(): Promise<TypedArray> {
+    this.assertAlive('data');
+    const b = this.backend;
+    if (b.readAsync) return (await b.readAsync(this.storage)).slice();
     return this.dataSync();
   }
 
   /** The values as nested arrays (a number for a scalar). */
   arraySync(): NestedArray {
-    const flat: number[] = Array.from(this.dataSync() as ArrayLike<number>);
+    return this.nest(this.dataSync());
+  }
+
+  /** The values as nested arrays (a number for a scalar), asynchronously. */
+  async array(): Promise<NestedArray> {
+    return this.nest(await this.data());
+  }
+
+  /** The single value of a one-element tensor, asynchronously. */
+  async itemAsync(): Promise<number> {
+    this.checkOne();
+    return (await this.data())[0];
+  }
+
+  private checkOne(): void {
+    if (this.size !== 1) {
+      throw new ShapeError(`item: expected a tensor with one element, got shape ${formatShape(this.shape)}`);
+    }
+  }
+
+  private nest(values: TypedArray): NestedArray {
+    const flat: number[] = Array.from(values as ArrayLike<number>);
     if (this.rank === 0) return flat[0];
     const build = (axis: number, offset: number): NestedArray[] => {
       const n = this.shape[axis];
@@ -101,13 +136,20 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) {
-      throw new ShapeError(`item: expected a tensor with one element, got shape ${formatShape(this.shape)}`);
-    }
+    this.checkOne();
     return this.dataSync()[0];
   }
 
   toString(): string {
     return `Tensor(${formatShape(this.shape)}, ${this.dtype})`;
   }
+}
+
+/**
+ * The values when the tensor's backend can read them synchronously, else null: for checks of
+ * input values (token ids in range, lengths) that a backend with asynchronous reads only (a GPU)
+ * goes without, as TensorFlow.js' GPU backends do.
+ */
+export function hostValues(t: Tensor): TypedArray | null {
+  return t.backend.read ? t.dataSync() : null;
 }

@@ -1,42 +1,86 @@
-import type { Module } from '@recur/layers';
-import { clone, dispose, keep, type Tensor, ValueError } from '@recur/tensor';
-import type { Callback, EpochLogs } from './fit';
+import { ConfigError, clone, dispose, keep, type Tensor } from '@recur/tensor';
+import type { Callback, Logs, TrainedModel } from './loop/callbacks';
 
-/** An epoch log a callback can watch. */
-export type Monitor = 'loss' | 'valLoss' | 'accuracy' | 'valAccuracy';
+export interface EarlyStoppingOptions {
+  /** The logged value watched (default 'val_loss'). */
+  monitor?: string;
+  minDelta?: number;
+  patience?: number;
+  /** 'auto' (default): max for accuracy-like names, min otherwise. */
+  mode?: 'auto' | 'min' | 'max';
+  baseline?: number;
+  /** Put back the best epoch's weights when stopping (and at the end of training). */
+  restoreBestWeights?: boolean;
+  startFromEpoch?: number;
+}
 
-function read(logs: EpochLogs, monitor: Monitor): number {
+/** The monitored value of an epoch's logs, or an error naming what the logs hold. */
+function monitored(who: string, monitor: string, logs: Logs): number {
   const v = logs[monitor];
-  if (v === undefined) throw new ValueError(`callback: '${monitor}' is not in the epoch logs (validation data given?)`);
+  if (v === undefined) {
+    throw new ConfigError(
+      `${who}: '${monitor}' is not in the epoch logs (${Object.keys(logs).join(', ')}); give validation data for val_ values`,
+    );
+  }
   return v;
 }
 
-const better = (monitor: Monitor, a: number, b: number, minDelta: number) =>
-  monitor.toLowerCase().includes('accuracy') ? a > b + minDelta : a < b - minDelta;
+/** Keras' 'auto' mode: higher is better for accuracy-like names. */
+const maximises = (mode: 'auto' | 'min' | 'max', monitor: string) =>
+  mode === 'auto' ? /acc|auc|precision|recall|f1/.test(monitor) : mode === 'max';
 
-/** Keras' EarlyStopping: stop after `patience` epochs without improvement; optionally restore the best weights. */
+/**
+ * Keras' EarlyStopping: stops when the monitored value has not improved for `patience` epochs,
+ * optionally putting back the best epoch's weights. Works with `fit` and Keras' `Model.fit`.
+ */
 export class EarlyStopping implements Callback {
+  private model: TrainedModel | null = null;
   private best = Number.NaN;
   private wait = 0;
   private bestWeights: Record<string, Tensor> | null = null;
+  /** The epoch at which training stopped (0 if it did not). */
+  stoppedEpoch = 0;
+  private readonly options: Required<Omit<EarlyStoppingOptions, 'baseline'>> & { baseline?: number };
 
-  constructor(
-    private readonly model: Module,
-    private readonly options: {
-      monitor?: Monitor;
-      patience?: number;
-      minDelta?: number;
-      restoreBestWeights?: boolean;
-    } = {},
-  ) {}
+  constructor(options: EarlyStoppingOptions = {}) {
+    const mode = options.mode ?? 'auto';
+    if (!['auto', 'min', 'max'].includes(mode))
+      throw new ConfigError(`EarlyStopping: mode must be auto, min or max, got '${mode}'`);
+    this.options = {
+      monitor: options.monitor ?? 'val_loss',
+      minDelta: Math.abs(options.minDelta ?? 0),
+      patience: options.patience ?? 0,
+      mode,
+      baseline: options.baseline,
+      restoreBestWeights: options.restoreBestWeights ?? false,
+      startFromEpoch: options.startFromEpoch ?? 0,
+    };
+  }
 
-  onEpochEnd(logs: EpochLogs): undefined | 'stop' {
-    const monitor = this.options.monitor ?? 'valLoss';
-    const value = read(logs, monitor);
-    if (Number.isNaN(this.best) || better(monitor, value, this.best, this.options.minDelta ?? 0)) {
-      this.best = value;
+  setModel(model: TrainedModel): void {
+    this.model = model;
+  }
+
+  onTrainBegin(): void {
+    this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.best = this.options.baseline ?? Number.NaN;
+  }
+
+  private improved(v: number): boolean {
+    if (Number.isNaN(this.best)) return true;
+    return maximises(this.options.mode, this.options.monitor)
+      ? v - this.options.minDelta > this.best
+      : v + this.options.minDelta < this.best;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    const v = monitored('EarlyStopping', this.options.monitor, logs);
+    if (epoch < this.options.startFromEpoch) return;
+    if (this.improved(v)) {
+      this.best = v;
       this.wait = 0;
-      if (this.options.restoreBestWeights) {
+      if (this.options.restoreBestWeights && this.model) {
         if (this.bestWeights) dispose(this.bestWeights);
         this.bestWeights = Object.fromEntries(
           Object.entries(this.model.stateDict()).map(([k, t]) => [k, keep(clone(t))]),
@@ -45,15 +89,21 @@ export class EarlyStopping implements Callback {
       return;
     }
     this.wait++;
-    if (this.wait >= (this.options.patience ?? 0)) {
-      if (this.bestWeights) this.model.loadStateDict(this.bestWeights);
-      return 'stop';
+    if (this.wait >= this.options.patience && epoch > 0 && this.model) {
+      this.stoppedEpoch = epoch;
+      this.model.stopTraining = true;
+      this.restore();
     }
   }
 
   onTrainEnd(): void {
+    if (this.stoppedEpoch === 0) this.restore();
     if (this.bestWeights) dispose(this.bestWeights);
     this.bestWeights = null;
+  }
+
+  private restore(): void {
+    if (this.options.restoreBestWeights && this.bestWeights && this.model) this.model.loadStateDict(this.bestWeights);
   }
 }
 
@@ -62,17 +112,18 @@ export class ModelCheckpoint implements Callback {
   private best = Number.NaN;
 
   constructor(
-    private readonly save: (logs: EpochLogs) => void | Promise<void>,
-    private readonly options: { monitor?: Monitor; saveBestOnly?: boolean } = {},
+    private readonly save: (epoch: number, logs: Logs) => void | Promise<void>,
+    private readonly options: { monitor?: string; saveBestOnly?: boolean; mode?: 'auto' | 'min' | 'max' } = {},
   ) {}
 
-  async onEpochEnd(logs: EpochLogs): Promise<void> {
+  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     if (this.options.saveBestOnly) {
-      const monitor = this.options.monitor ?? 'valLoss';
-      const value = read(logs, monitor);
-      if (!Number.isNaN(this.best) && !better(monitor, value, this.best, 0)) return;
+      const monitor = this.options.monitor ?? 'val_loss';
+      const value = monitored('ModelCheckpoint', monitor, logs);
+      const better = maximises(this.options.mode ?? 'auto', monitor) ? value > this.best : value < this.best;
+      if (!Number.isNaN(this.best) && !better) return;
       this.best = value;
     }
-    await this.save(logs);
+    await this.save(epoch, logs);
   }
 }

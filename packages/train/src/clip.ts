@@ -1,4 +1,5 @@
-import { keep, maximum, minimum, mul, RecurError, sum, type Tensor, tidy } from '@recur/tensor';
+import { cast, keep, maximum, minimum, mul, RecurError, stack, sum, type Tensor, tidy } from '@recur/tensor';
+import { type Reads, readAsync, readSync } from './reads';
 
 /**
  * torch.nn.utils.clip_grad_norm_: the global L2 norm over all gradients; when it exceeds
@@ -10,7 +11,39 @@ export function clipGradNorm(
   maxNorm: number,
   options: { errorIfNonfinite?: boolean } = {},
 ): { norm: number; grads: Tensor[] } {
-  const norm = Math.sqrt(grads.reduce((acc, g) => acc + tidy(() => sum(mul(g, g)).item()), 0));
+  return readSync(clipPlan(grads, maxNorm, options));
+}
+
+/** clipGradNorm reading the norm asynchronously (any backend): what the training step calls. */
+export function clipGradNormAsync(
+  grads: Tensor[],
+  maxNorm: number,
+  options: { errorIfNonfinite?: boolean } = {},
+): Promise<{ norm: number; grads: Tensor[] }> {
+  return readAsync(clipPlan(grads, maxNorm, options));
+}
+
+function* clipPlan(
+  grads: Tensor[],
+  maxNorm: number,
+  options: { errorIfNonfinite?: boolean },
+): Reads<{ norm: number; grads: Tensor[] }> {
+  // One read: each gradient's Σ g², summed on the host in order (as before, in float64).
+  const squares = tidy(() =>
+    stack(
+      grads.map((g) => {
+        const s = sum(mul(g, g));
+        return s.dtype === grads[0].dtype ? s : cast(s, grads[0].dtype);
+      }),
+    ),
+  );
+  let values: ArrayLike<number>;
+  try {
+    values = yield squares;
+  } finally {
+    squares.dispose();
+  }
+  const norm = Math.sqrt(Array.from(values).reduce((acc, v) => acc + v, 0));
   if (!Number.isFinite(norm) && options.errorIfNonfinite) {
     throw new RecurError(
       `clipGradNorm: the total norm of the gradients is ${norm}; set errorIfNonfinite: false to clip anyway`,

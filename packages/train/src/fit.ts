@@ -1,74 +1,32 @@
-import { noGrad, valueAndGradsOf } from '@recur/autograd';
 import type { Module } from '@recur/layers';
-import { argMax, cast, dispose, equal, mul, notEqual, RecurError, sum, type Tensor, tidy } from '@recur/tensor';
-import { clipGradNorm } from './clip';
+import { argMax, cast, equal, mul, notEqual, sum, type Tensor, tidy } from '@recur/tensor';
+import { type Callback, callbackList, type History, type Logs } from './loop/callbacks';
+import { evalStep, type StepOutcome, type StepResult, trainStep } from './loop/step';
+import { type EpochAggregator, owned, release, trainLoop } from './loop/train-loop';
 import type { Optimizer } from './optimizers/optimizer';
 import type { Schedule } from './schedules';
-
-/** What a loss function returns: the scalar loss and, optionally, counts for metrics. */
-export interface StepResult {
-  loss: Tensor;
-  /** Targets this loss averages over (weights the epoch mean; tokens/s). Default 1. */
-  count?: number;
-  /** Correct predictions among them, for accuracy. */
-  correct?: number;
-}
-
-export interface BatchLogs {
-  epoch: number;
-  batch: number;
-  /** Batches per epoch when known (for an ETA). */
-  batches?: number;
-  loss: number;
-  /** Targets seen so far this epoch and their rate. */
-  count: number;
-  countPerSecond: number;
-  elapsedMs: number;
-  lr: number;
-  skipped: boolean;
-}
-
-export interface EpochLogs {
-  epoch: number;
-  loss: number;
-  perplexity: number;
-  accuracy?: number;
-  valLoss?: number;
-  valPerplexity?: number;
-  valAccuracy?: number;
-  lr: number;
-  elapsedMs: number;
-}
-
-export interface Callback {
-  onEpochBegin?(epoch: number): void | Promise<void>;
-  onBatchEnd?(logs: BatchLogs): void | Promise<void>;
-  /** Return 'stop' to end training after this epoch. */
-  // biome-ignore lint/suspicious/noConfusingVoidType: a callback that returns nothing is the common case.
-  onEpochEnd?(logs: EpochLogs): void | 'stop' | Promise<void | 'stop'>;
-  onTrainEnd?(history: History): void | Promise<void>;
-}
-
-export interface History {
-  epochs: EpochLogs[];
-  stoppedBy: 'completed' | 'callback' | 'abort';
-  steps: number;
-}
 
 export interface FitOptions<B> {
   model: Module;
   optimizer: Optimizer;
   epochs: number;
-  /** A fresh iterable (or async iterable) of training batches for each epoch (epoch is passed for seeded shuffles). */
+  /** The epoch to start counting from (resuming); default 0. */
+  initialEpoch?: number;
+  /**
+   * A fresh iterable (or async iterable) of training batches for each epoch (epoch is passed for
+   * seeded shuffles). Tensors it makes for a batch are freed after that batch's step (unless
+   * `keep`-ed); tensors that existed before (a list reused every epoch) are left alone.
+   */
   train: (epoch: number) => Iterable<B> | AsyncIterable<B>;
-  validation?: () => Iterable<B>;
+  validation?: () => Iterable<B> | AsyncIterable<B>;
   /** The loss of one batch, computed from the model's forward pass. */
   loss: (batch: B, context: { training: boolean }) => StepResult | Tensor;
   /** Clip the global gradient norm to this before each update (torch's clip_grad_norm_). */
   clipGradNorm?: number;
   /** Skip a step whose loss or gradients are NaN / Inf instead of stopping with an error. */
   skipNonFinite?: boolean;
-  callbacks?: Callback[];
+  /** Callbacks (Keras' and tfjs' protocol): batch logs hold loss, count, countPerSecond, lr; epoch logs loss, perplexity, accuracy, val_… */
+  callbacks?: Callback | Callback[];
   /** Stepped after each epoch with the validation loss (or the training loss). */
   schedule?: Schedule;
   batchesPerEpoch?: number;
@@ -76,20 +34,48 @@ export interface FitOptions<B> {
   signal?: AbortSignal;
 }
 
-// setImmediate where there is one (Node): setTimeout(0) waits at least 1 ms, a lot for a small batch.
-const yieldToEventLoop = () =>
-  new Promise<void>((resolve) =>
-    typeof setImmediate === 'function' ? setImmediate(() => resolve()) : setTimeout(resolve, 0),
-  );
-
-function asResult(r: StepResult | Tensor): StepResult {
-  return 'loss' in r && !('shape' in r) ? r : { loss: r as Tensor };
+/** Count-weighted epoch means, as PyTorch loops report them (float64). */
+function countWeighted(optimizer: Optimizer): EpochAggregator {
+  const start = Date.now();
+  let lossSum = 0;
+  let count = 0;
+  let correct = 0;
+  let anyCorrect = false;
+  return {
+    add(o) {
+      if (!o.skipped) {
+        lossSum += o.loss * o.count;
+        count += o.count;
+        if (o.correct !== undefined) {
+          correct += o.correct;
+          anyCorrect = true;
+        }
+      }
+      const elapsedMs = Date.now() - start;
+      return {
+        loss: o.loss,
+        count,
+        countPerSecond: elapsedMs > 0 ? (count * 1000) / elapsedMs : 0,
+        elapsedMs,
+        lr: optimizer.lr,
+        skipped: o.skipped ? 1 : 0,
+        ...o.logs,
+      };
+    },
+    result() {
+      const loss = count ? lossSum / count : Number.NaN;
+      const logs: Logs = { loss, perplexity: Math.exp(loss) };
+      if (anyCorrect) logs.accuracy = correct / count;
+      return { ...logs, lr: optimizer.lr, elapsedMs: Date.now() - start };
+    },
+  };
 }
 
 /**
- * Trains `model` with `optimizer` for `epochs`: one gradient step per batch, optional clipping,
- * a validation pass per epoch in eval mode, callbacks for progress, early stopping and checkpoints.
- * Every tensor a step makes is freed before the next one.
+ * Trains `model` with `optimizer` for `epochs` (PyTorch's loop, with Keras' callbacks): one
+ * training step per batch (`trainStep`), optional clipping, a validation pass per epoch in eval
+ * mode, callbacks for progress, early stopping and checkpoints, and a History. Every tensor a
+ * step makes is freed before the next one, and so are the batch tensors `train` makes.
  *
  * @example
  * ```ts
@@ -105,112 +91,52 @@ function asResult(r: StepResult | Tensor): StepResult {
  *   train: () => batches,
  *   loss: (b) => mse(model.forward(b.x), b.y),
  * });
- * console.log(history.epochs.length, typeof history.epochs[0].loss); // 3 'number'
+ * console.log(history.epoch, typeof history.history.loss[0]); // [0, 1, 2] 'number'
  * ```
  */
 export async function fit<B>(options: FitOptions<B>): Promise<History> {
-  const { model, optimizer, callbacks = [] } = options;
-  const params = optimizer.params;
-  const history: History = { epochs: [], stoppedBy: 'completed', steps: 0 };
-  model.train();
-
-  epochs: for (let epoch = 0; epoch < options.epochs; epoch++) {
-    for (const cb of callbacks) await cb.onEpochBegin?.(epoch);
-    const epochStart = Date.now();
-    let lossSum = 0;
-    let count = 0;
-    let correct = 0;
-    let batch = 0;
-    for await (const b of options.train(epoch)) {
-      let counted = 1;
-      let right: number | undefined;
-      const { value, grads } = valueAndGradsOf(
-        () => {
-          const r = asResult(options.loss(b, { training: true }));
-          counted = r.count ?? 1;
-          right = r.correct;
-          return r.loss;
-        },
-        params.map((p) => p.value),
-      );
-      const loss = value.item();
-      value.dispose();
-      let g = grads;
-      let skipped = false;
-      if (!Number.isFinite(loss)) {
-        dispose(g);
-        if (!options.skipNonFinite) {
-          throw new RecurError(
-            `fit: the loss is ${loss} at epoch ${epoch}, batch ${batch}; no update was applied (skipNonFinite skips such steps)`,
-          );
+  const { model, optimizer } = options;
+  const scheduleStep: Callback = {
+    onEpochEnd: (_epoch, logs) => options.schedule?.step(logs?.val_loss ?? (logs?.loss as number)),
+  };
+  return trainLoop<B>({
+    model,
+    epochs: options.epochs,
+    initialEpoch: options.initialEpoch,
+    batches: options.train,
+    sizeOf: () => 1,
+    step: (b, at) =>
+      trainStep({
+        optimizer,
+        loss: () => options.loss(b, { training: true }),
+        clipGradNorm: options.clipGradNorm,
+        skipNonFinite: options.skipNonFinite,
+        where: `epoch ${at.epoch}, batch ${at.batch}`,
+      }),
+    aggregate: () => countWeighted(optimizer),
+    validate: options.validation
+      ? async () => {
+          const v = await evaluate(model, (options.validation as () => Iterable<B>)(), options.loss);
+          const logs: Logs = { val_loss: v.loss, val_perplexity: Math.exp(v.loss) };
+          if (v.accuracy !== undefined) logs.val_accuracy = v.accuracy;
+          return logs;
         }
-        skipped = true;
-      } else {
-        if (options.clipGradNorm !== undefined) g = clipGradNorm(g, options.clipGradNorm).grads;
-        skipped = !optimizer.step(g, { skipNonFinite: options.skipNonFinite });
-        dispose(g);
-      }
-      if (!skipped) {
-        history.steps++;
-        lossSum += loss * counted;
-        count += counted;
-        if (right !== undefined) correct += right;
-      }
-      const elapsedMs = Date.now() - epochStart;
-      const logs: BatchLogs = {
-        epoch,
-        batch,
-        batches: options.batchesPerEpoch,
-        loss,
-        count,
-        countPerSecond: elapsedMs > 0 ? (count * 1000) / elapsedMs : 0,
-        elapsedMs,
-        lr: optimizer.lr,
-        skipped,
-      };
-      for (const cb of callbacks) await cb.onBatchEnd?.(logs);
-      batch++;
-      await yieldToEventLoop();
-      if (options.signal?.aborted) {
-        history.stoppedBy = 'abort';
-        break epochs;
-      }
-    }
-    const meanLoss = count ? lossSum / count : Number.NaN;
-    const logs: EpochLogs = {
-      epoch,
-      loss: meanLoss,
-      perplexity: Math.exp(meanLoss),
-      accuracy: correct ? correct / count : undefined,
-      lr: optimizer.lr,
-      elapsedMs: Date.now() - epochStart,
-    };
-    if (options.validation) {
-      const v = evaluate(model, options.validation(), options.loss);
-      logs.valLoss = v.loss;
-      logs.valPerplexity = Math.exp(v.loss);
-      logs.valAccuracy = v.accuracy;
-    }
-    history.epochs.push(logs);
-    options.schedule?.step(logs.valLoss ?? logs.loss);
-    let stop = false;
-    for (const cb of callbacks) if ((await cb.onEpochEnd?.(logs)) === 'stop') stop = true;
-    if (stop) {
-      history.stoppedBy = 'callback';
-      break;
-    }
-  }
-
-  for (const cb of callbacks) await cb.onTrainEnd?.(history);
-  return history;
+      : undefined,
+    callbacks: [...(options.schedule ? [scheduleStep] : []), ...callbackList(options.callbacks)],
+    params: { epochs: options.epochs, steps: options.batchesPerEpoch, verbose: 0, metrics: ['loss'] },
+    signal: options.signal,
+  });
 }
 
-/** Mean loss (weighted by count) and accuracy over batches, in eval mode with no gradient. */
-export function evaluate<B>(
+/**
+ * Mean loss (weighted by count) and accuracy over batches, in eval mode with no gradient, read
+ * asynchronously (any backend). Batch tensors the iterable makes are freed after their batch.
+ */
+export async function evaluate<B>(
   model: Module,
-  batches: Iterable<B>,
+  batches: Iterable<B> | AsyncIterable<B>,
   loss: (batch: B, context: { training: boolean }) => StepResult | Tensor,
-): { loss: number; accuracy?: number; count: number } {
+): Promise<{ loss: number; accuracy?: number; count: number }> {
   const wasTraining = model.training;
   model.eval();
   let sumLoss = 0;
@@ -218,19 +144,19 @@ export function evaluate<B>(
   let correct = 0;
   let anyCorrect = false;
   try {
-    for (const b of batches) {
-      noGrad(() =>
-        tidy(() => {
-          const r = asResult(loss(b, { training: false }));
-          const n = r.count ?? 1;
-          sumLoss += r.loss.item() * n;
-          count += n;
-          if (r.correct !== undefined) {
-            correct += r.correct;
-            anyCorrect = true;
-          }
-        }),
-      );
+    for await (const { batch: b, made } of owned(batches)) {
+      let o: StepOutcome;
+      try {
+        o = await evalStep(() => loss(b, { training: false }));
+      } finally {
+        release(b, made);
+      }
+      sumLoss += o.loss * o.count;
+      count += o.count;
+      if (o.correct !== undefined) {
+        correct += o.correct;
+        anyCorrect = true;
+      }
     }
   } finally {
     model.train(wasTraining);
@@ -238,11 +164,15 @@ export function evaluate<B>(
   return { loss: count ? sumLoss / count : Number.NaN, accuracy: anyCorrect ? correct / count : undefined, count };
 }
 
-/** How many argmax predictions of logits [..., C] equal the targets, and how many targets count. */
-export function countCorrect(logits: Tensor, targets: Tensor, ignoreIndex = -100): { correct: number; count: number } {
+/**
+ * How many argmax predictions of logits [..., C] equal the targets, and how many targets count
+ * (ignoreIndex left out), as scalar tensors: a StepResult's `correct` and `count`, read with the
+ * loss after the step.
+ */
+export function countCorrect(logits: Tensor, targets: Tensor, ignoreIndex = -100): { correct: Tensor; count: Tensor } {
   return tidy(() => {
     const valid = notEqual(targets, ignoreIndex);
     const hits = mul(cast(equal(argMax(logits, -1), cast(targets, 'int32')), 'int32'), cast(valid, 'int32'));
-    return { correct: sum(hits).item(), count: sum(cast(valid, 'int32')).item() };
+    return { correct: sum(hits), count: sum(cast(valid, 'int32')) };
   });
 }

@@ -61,8 +61,9 @@ export interface GenerateOptions extends SamplingOptions {
 
 /**
  * Generates token by token: the prompt is run once, then each new token is fed with the carried
- * state (the prefix is never re-run), through the model's `step` when it has one. Returns the new
- * tokens. The model runs in eval mode.
+ * state (the prefix is never re-run), through the model's `step` when it has one. Resolves to the
+ * new tokens. The model runs in eval mode; each token's logits are read asynchronously, so it
+ * runs on any backend.
  *
  * @example
  * ```ts
@@ -70,17 +71,17 @@ export interface GenerateOptions extends SamplingOptions {
  * import { generate, RecurrentLM } from '@recur/train';
  * const vocab = Vocab.build(['hello world'], { specials: { bos: null, eos: null } });
  * const lm = new RecurrentLM({ vocabSize: vocab.size, embeddingDim: 8, hiddenSize: 16, cell: 'LSTM' });
- * const ids = generate(lm, vocab.encode('hel'), { maxTokens: 20, temperature: 0.8, topK: 5, seed: 1 });
+ * const ids = await generate(lm, vocab.encode('hel'), { maxTokens: 20, temperature: 0.8, topK: 5, seed: 1 });
  * console.log(ids.length, ids.every((id) => id < vocab.size)); // 20 true
  * // an untrained model babbles; decode turns the ids back into text
  * console.log(typeof vocab.decode(ids)); // 'string'
  * ```
  */
-export function generate(
+export async function generate(
   model: SequenceModel & { eval?(): unknown; train?(mode?: boolean): unknown; training?: boolean },
   prompt: readonly number[],
   options: GenerateOptions,
-): number[] {
+): Promise<number[]> {
   if (prompt.length === 0) throw new ValueError('generate: the prompt needs at least one token');
   const rng =
     options.seed instanceof Rng ? options.seed : options.seed === undefined ? defaultRng() : new Rng(options.seed);
@@ -94,8 +95,7 @@ export function generate(
       const r = model.forward(tensor([prompt as number[]], { dtype: 'int32' }));
       return { logits: lastLogits(r.logits), state: r.state };
     });
-    row = Array.from(first.logits.dataSync());
-    first.logits.dispose();
+    row = await readRow(first.logits);
     state = keepState(first.state);
     for (let k = 0; k < options.maxTokens; k++) {
       const id = sampleToken(row, options, rng);
@@ -111,14 +111,22 @@ export function generate(
       });
       dispose(prev);
       state = keepState(next.state);
-      row = Array.from(next.logits.dataSync());
-      next.logits.dispose();
+      row = await readRow(next.logits);
     }
   } finally {
     if (state) dispose(state);
     if (wasTraining) model.train?.(true);
   }
   return out;
+}
+
+/** A row of logits read asynchronously (any backend), then freed. */
+async function readRow(logits: import('@recur/tensor').Tensor): Promise<number[]> {
+  try {
+    return Array.from(await logits.data());
+  } finally {
+    logits.dispose();
+  }
 }
 
 function keepState(s: LMState): LMState {

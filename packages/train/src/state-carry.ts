@@ -23,7 +23,7 @@ import type { LMState } from './language-model';
  *     return out.loss;
  *   },
  * });
- * console.log(history.epochs[1].loss < history.epochs[0].loss); // true
+ * console.log(history.history.loss[1] < history.history.loss[0]); // true
  * ```
  */
 export class StateCarry {

@@ -1,7 +1,6 @@
-import { valueAndGradsOf } from '@recur/autograd';
 import { Vocab } from '@recur/data';
-import { manualSeed, Rng, tidy } from '@recur/tensor';
-import { Adam, crossEntropy, decodeCheckpoint, encodeCheckpoint } from '@recur/train';
+import { manualSeed, Rng } from '@recur/tensor';
+import { Adam, crossEntropy, decodeCheckpoint, encodeCheckpoint, trainStep } from '@recur/train';
 import { TextClassifier } from '../../src/classifier';
 import {
   binaryMetrics,
@@ -89,16 +88,14 @@ export class ClassifierSession implements Session<MessageBatch> {
     }
   }
 
-  trainStep(b: MessageBatch): number {
-    const params = this.model.parameters().map((p) => p.value);
-    return tidy(() => {
-      const { value, grads } = valueAndGradsOf(
-        () => crossEntropy(this.model.forward(b.tokens, b.lengths), b.labels),
-        params,
-      );
-      this.optimizer.step(grads, { skipNonFinite: true });
-      return value.item();
+  /** The one training step (@recur/train's trainStep). */
+  async trainStep(b: MessageBatch): Promise<number> {
+    const step = await trainStep({
+      optimizer: this.optimizer,
+      loss: () => crossEntropy(this.model.forward(b.tokens, b.lengths), b.labels),
+      skipNonFinite: true,
     });
+    return step.loss;
   }
 
   /** Accuracy on the held-out messages. */

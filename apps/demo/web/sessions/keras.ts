@@ -78,7 +78,7 @@ export class KerasSession implements Session<Window> {
     let total = 0;
     let count = 0;
     for (const w of windowBatches(this.held, this.s.batch, this.s.seqLen)) {
-      const loss = this.model.evaluate(w.x, w.y, { batchSize: this.s.batch, returnDict: true }) as Record<
+      const loss = (await this.model.evaluate(w.x, w.y, { batchSize: this.s.batch, returnDict: true })) as Record<
         string,
         number
       >;

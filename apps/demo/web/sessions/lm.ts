@@ -1,8 +1,16 @@
-import { noGrad, valueAndGradsOf } from '@recur/autograd';
 import { lmWindows, Vocab } from '@recur/data';
 import { exportOnnx } from '@recur/onnx';
-import { manualSeed, tidy } from '@recur/tensor';
-import { Adam, decodeCheckpoint, encodeCheckpoint, generate, RecurrentLM, type RecurrentLMConfig } from '@recur/train';
+import { manualSeed } from '@recur/tensor';
+import {
+  Adam,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  evaluate,
+  generate,
+  RecurrentLM,
+  type RecurrentLMConfig,
+  trainStep,
+} from '@recur/train';
 import { FEATURES, type Feature, hiddenStates, rankUnits } from '../../src/units-core';
 import type { FromWorker, TrainSettings, UnitView } from '../train-protocol';
 import type { Session } from './session';
@@ -69,39 +77,28 @@ export class LMSession implements Session<Window> {
     return windowBatches(this.train, this.s.batch, this.s.seqLen);
   }
 
-  trainStep(w: Window): number {
-    const params = this.lm.parameters().map((p) => p.value);
-    return tidy(() => {
-      const { value, grads } = valueAndGradsOf(() => this.lm.loss(w.x, w.y).loss, params);
-      this.optimizer.step(grads, { skipNonFinite: true });
-      return value.item();
+  /** The one training step (@recur/train's trainStep): loss, gradients, Adam. */
+  async trainStep(w: Window): Promise<number> {
+    const step = await trainStep({
+      optimizer: this.optimizer,
+      loss: () => this.lm.loss(w.x, w.y).loss,
+      skipNonFinite: true,
     });
+    return step.loss;
   }
 
   /** Per-character perplexity on the held-out 10% (plotted as its log, in the loss's units). */
-  validate() {
-    let total = 0;
-    let count = 0;
-    this.lm.eval();
-    noGrad(() => {
-      for (const w of lmWindows(this.held, { batchSize: this.s.batch, seqLen: this.s.seqLen })) {
-        tidy(() => {
-          total += this.lm.loss(w.x, w.y).loss.item() * w.y.size;
-          count += w.y.size;
-        });
-        w.x.dispose();
-        w.y.dispose();
-      }
-    });
-    this.lm.train();
-    const perplexity = count ? Math.exp(total / count) : Number.NaN;
+  async validate() {
+    const windows = lmWindows(this.held, { batchSize: this.s.batch, seqLen: this.s.seqLen });
+    const v = await evaluate(this.lm, windows, (w) => ({ loss: this.lm.loss(w.x, w.y).loss, count: w.y.size }));
+    const perplexity = Math.exp(v.loss);
     return { label: 'validation perplexity', value: perplexity, plotted: Math.log(perplexity) };
   }
 
-  sample(): FromWorker {
+  async sample(): Promise<FromWorker> {
     this.lm.eval();
     const prompt = this.vocab.encode('\n');
-    const ids = generate(this.lm, prompt, { maxTokens: 60, temperature: 0.8, seed: this.step });
+    const ids = await generate(this.lm, prompt, { maxTokens: 60, temperature: 0.8, seed: this.step });
     const text = this.vocab.decode(ids);
     const units = this.unitView([...prompt, ...ids]);
     this.lm.train();

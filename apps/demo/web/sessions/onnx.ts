@@ -1,8 +1,8 @@
-import { noGrad, valueAndGradsOf } from '@recur/autograd';
+import { noGrad } from '@recur/autograd';
 import { Vocab } from '@recur/data';
 import { type LiftedModel, liftOnnx, OnnxModel } from '@recur/onnx';
-import { type Tensor, tidy } from '@recur/tensor';
-import { Adam, crossEntropy } from '@recur/train';
+import type { Tensor } from '@recur/tensor';
+import { Adam, crossEntropy, evaluate, trainStep } from '@recur/train';
 import type { FromWorker, ModelFile, TrainSettings } from '../train-protocol';
 import type { Session } from './session';
 import { samplePrefix, splitStream, type Window, windowBatches, windowsPerEpoch } from './windows';
@@ -64,28 +64,23 @@ export class OnnxSession implements Session<Window> {
     return this.model.forward({ [this.input]: x })[this.output];
   }
 
-  trainStep(w: Window): number {
-    const params = this.model.parameters().map((p) => p.value);
-    return tidy(() => {
-      const { value, grads } = valueAndGradsOf(() => crossEntropy(this.logits(w.x), w.y), params);
-      this.optimizer.step(grads, { skipNonFinite: true });
-      return value.item();
+  /** The one training step (@recur/train's trainStep). */
+  async trainStep(w: Window): Promise<number> {
+    const step = await trainStep({
+      optimizer: this.optimizer,
+      loss: () => crossEntropy(this.logits(w.x), w.y),
+      skipNonFinite: true,
     });
+    return step.loss;
   }
 
-  validate() {
-    let total = 0;
-    let count = 0;
-    noGrad(() => {
-      for (const w of windowBatches(this.held, this.s.batch, this.s.seqLen)) {
-        tidy(() => {
-          total += crossEntropy(this.logits(w.x), w.y).item() * w.y.size;
-          count += w.y.size;
-        });
-        w.dispose();
-      }
-    });
-    const perplexity = count ? Math.exp(total / count) : Number.NaN;
+  async validate() {
+    const windows = windowBatches(this.held, this.s.batch, this.s.seqLen);
+    const v = await evaluate(this.model, windows, (w) => ({
+      loss: crossEntropy(this.logits(w.x), w.y),
+      count: w.y.size,
+    }));
+    const perplexity = Math.exp(v.loss);
     return { label: 'validation perplexity', value: perplexity, plotted: Math.log(perplexity) };
   }
 

@@ -1,10 +1,17 @@
-import { ConfigError, formatShape, ShapeError, type Tensor, tidy } from '@recur/tensor';
+import { ConfigError, formatShape, ShapeError, type Tensor } from '@recur/tensor';
 import { type LossFn, type LossSpec, resolveLoss } from './losses';
 
+/** A tensor's values read to the host, with its shape: what a metric updates from. */
+export interface HostTensor {
+  readonly values: ArrayLike<number>;
+  readonly shape: readonly number[];
+}
+
 /**
- * A metric, accumulated on the host over an epoch (Keras' stateful metrics). `update` returns the
- * batch's own value, which is what tfjs logs per batch; `result` is the value over everything
- * seen since `reset`, which is what Keras reports.
+ * A metric, accumulated on the host over an epoch (Keras' stateful metrics). The trainer reads a
+ * batch's targets and predictions (or what `compute` makes of them on the device) asynchronously
+ * after the step and hands them to `update`, which returns the batch's own value (what tfjs logs
+ * per batch); `result` is the value over everything seen since `reset` (what Keras reports).
  */
 export interface Metric {
   /** The key in the logs ('accuracy', 'acc', 'precision', ...). */
@@ -12,8 +19,13 @@ export interface Metric {
   /** Means of per-sample values (accuracy, losses): the epoch value is the per-sample mean of batch values. */
   readonly isMean: boolean;
   reset(): void;
-  /** `weights`: one weight per per-sample value (sample weights times the output mask), or null. */
-  update(yTrue: Tensor, yPred: Tensor, weights: Float64Array | null): number;
+  /** Per-sample values made on the device from the batch (a loss used as a metric); absent: update reads the batch itself. */
+  compute?(yTrue: Tensor, yPred: Tensor): Tensor;
+  /**
+   * `weights`: one weight per per-sample value (sample weights times the output mask), or null;
+   * `computed`: what `compute` made, read.
+   */
+  update(yTrue: HostTensor, yPred: HostTensor, weights: Float64Array | null, computed?: HostTensor): number;
   result(): number;
 }
 
@@ -27,7 +39,8 @@ class MeanMetric implements Metric {
 
   constructor(
     readonly name: string,
-    private readonly perSample: (yTrue: Tensor, yPred: Tensor) => Values,
+    private readonly perSample: (yTrue: HostTensor, yPred: HostTensor, computed?: HostTensor) => Values,
+    readonly compute?: (yTrue: Tensor, yPred: Tensor) => Tensor,
   ) {}
 
   reset(): void {
@@ -35,8 +48,8 @@ class MeanMetric implements Metric {
     this.count = 0;
   }
 
-  update(yTrue: Tensor, yPred: Tensor, weights: Float64Array | null): number {
-    const v = this.perSample(yTrue, yPred);
+  update(yTrue: HostTensor, yPred: HostTensor, weights: Float64Array | null, computed?: HostTensor): number {
+    const v = this.perSample(yTrue, yPred, computed);
     let t = 0;
     let c = 0;
     for (let i = 0; i < v.length; i++) {
@@ -65,7 +78,7 @@ function argmaxRows(values: Values, classes: number): Int32Array {
   return out;
 }
 
-function checkSame(name: string, yTrue: Tensor, yPred: Tensor): void {
+function checkSame(name: string, yTrue: HostTensor, yPred: HostTensor): void {
   if (yTrue.shape.join() !== yPred.shape.join()) {
     throw new ShapeError(
       `${name}: targets ${formatShape(yTrue.shape)} and predictions ${formatShape(yPred.shape)} differ`,
@@ -75,11 +88,11 @@ function checkSame(name: string, yTrue: Tensor, yPred: Tensor): void {
 
 /** Fraction of the last axis where (yPred > threshold) equals yTrue, per sample (tfjs / Keras binaryAccuracy). */
 function binaryAccuracy(threshold = 0.5) {
-  return (yTrue: Tensor, yPred: Tensor): Values => {
+  return (yTrue: HostTensor, yPred: HostTensor): Values => {
     checkSame('binaryAccuracy', yTrue, yPred);
-    const t = yTrue.dataSync();
-    const p = yPred.dataSync();
-    const last = yPred.shape[yPred.rank - 1] ?? 1;
+    const t = yTrue.values;
+    const p = yPred.values;
+    const last = yPred.shape[yPred.shape.length - 1] ?? 1;
     const out = new Float64Array(p.length / last);
     for (let i = 0; i < p.length; i++)
       if ((p[i] > threshold ? 1 : 0) === Number(t[i])) out[Math.floor(i / last)] += 1 / last;
@@ -87,31 +100,31 @@ function binaryAccuracy(threshold = 0.5) {
   };
 }
 
-function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): Values {
+function categoricalAccuracy(yTrue: HostTensor, yPred: HostTensor): Values {
   checkSame('categoricalAccuracy', yTrue, yPred);
-  const C = yPred.shape[yPred.rank - 1];
-  const a = argmaxRows(yTrue.dataSync(), C);
-  const b = argmaxRows(yPred.dataSync(), C);
+  const C = yPred.shape[yPred.shape.length - 1];
+  const a = argmaxRows(yTrue.values, C);
+  const b = argmaxRows(yPred.values, C);
   return Float64Array.from(a, (v, i) => (v === b[i] ? 1 : 0));
 }
 
-function sparseCategoricalAccuracy(yTrue: Tensor, yPred: Tensor): Values {
-  const C = yPred.shape[yPred.rank - 1];
-  const rows = yPred.size / C;
-  const t = yTrue.dataSync();
+function sparseCategoricalAccuracy(yTrue: HostTensor, yPred: HostTensor): Values {
+  const C = yPred.shape[yPred.shape.length - 1];
+  const rows = yPred.values.length / C;
+  const t = yTrue.values;
   if (t.length !== rows) {
     throw new ShapeError(
       `sparseCategoricalAccuracy: targets ${formatShape(yTrue.shape)} should hold one class id per row of predictions ${formatShape(yPred.shape)}`,
     );
   }
-  const b = argmaxRows(yPred.dataSync(), C);
+  const b = argmaxRows(yPred.values, C);
   return Float64Array.from(b, (v, i) => (v === Math.floor(Number(t[i])) ? 1 : 0));
 }
 
 /** Per-element binary counts at a threshold, weighted by the sample weights (broadcast over the last axis). */
-function confusionAt(yTrue: Tensor, yPred: Tensor, weights: Float64Array | null, threshold: number) {
-  const t = yTrue.dataSync();
-  const p = yPred.dataSync();
+function confusionAt(yTrue: HostTensor, yPred: HostTensor, weights: Float64Array | null, threshold: number) {
+  const t = yTrue.values;
+  const p = yPred.values;
   if (t.length !== p.length) {
     throw new ShapeError(
       `binary metric: targets ${formatShape(yTrue.shape)} and predictions ${formatShape(yPred.shape)} differ`,
@@ -158,7 +171,7 @@ class ConfusionMetric implements Metric {
     return p + r ? (2 * p * r) / (p + r) : 0;
   }
 
-  update(yTrue: Tensor, yPred: Tensor, weights: Float64Array | null): number {
+  update(yTrue: HostTensor, yPred: HostTensor, weights: Float64Array | null): number {
     const c = confusionAt(yTrue, yPred, weights, 0.5);
     this.tp += c.tp;
     this.fp += c.fp;
@@ -201,7 +214,7 @@ class AUC implements Metric {
     for (const a of [this.tp, this.fp, this.fn, this.tn]) a.fill(0);
   }
 
-  private accumulate(yTrue: Tensor, yPred: Tensor, weights: Float64Array | null, into: Float64Array[]): void {
+  private accumulate(yTrue: HostTensor, yPred: HostTensor, weights: Float64Array | null, into: Float64Array[]): void {
     this.thresholds.forEach((th, k) => {
       const c = confusionAt(yTrue, yPred, weights, th);
       into[0][k] += c.tp;
@@ -220,7 +233,7 @@ class AUC implements Metric {
     return a;
   }
 
-  update(yTrue: Tensor, yPred: Tensor, weights: Float64Array | null): number {
+  update(yTrue: HostTensor, yPred: HostTensor, weights: Float64Array | null): number {
     const n = this.thresholds.length;
     const batch = [0, 1, 2, 3].map(() => new Float64Array(n));
     this.accumulate(yTrue, yPred, weights, batch);
@@ -239,8 +252,9 @@ class AUC implements Metric {
 /** A metric given by name (Keras' or tfjs' spelling), or a function of (yTrue, yPred) → per-sample values. */
 export type MetricIdentifier = string | LossFn | Metric;
 
+/** A loss as a metric: its per-sample values made on the device, read, averaged on the host. */
 function lossAsMetric(name: string, fn: LossFn) {
-  return new MeanMetric(name, (t, p) => tidy(() => fn(t, p).dataSync()));
+  return new MeanMetric(name, (_t, _p, computed) => (computed as HostTensor).values, fn);
 }
 
 /**

@@ -5,7 +5,8 @@ import type { LossIdentifier } from '../compile/losses';
 import type { MetricIdentifier } from '../compile/metrics';
 import type { OptimizerIdentifier } from '../compile/optimizers';
 import type { Functional } from '../engine/functional';
-import type { CompileArgs, Model } from '../model';
+import type { Model } from '../model';
+import type { CompileArgs } from '../trainer/compile-utils';
 
 /** Compile settings as JSON: what a model file stores so that a loaded model trains on. */
 export interface CompileJson {

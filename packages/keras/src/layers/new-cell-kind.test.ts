@@ -1,7 +1,7 @@
 import { gradcheck } from '@recur/autograd';
 import { type CellSpec, Sequential as LayerStack, runRecurrent, TorchRecurrent, torchToKeras } from '@recur/layers';
 import { exportOnnx } from '@recur/onnx';
-import { add, matMul, mul, randomUniform, split, sub, sum, type Tensor, tensor, tidy } from '@recur/tensor';
+import { add, matMul, mul, randomUniform, split, sub, type Tensor, tensor, tidy } from '@recur/tensor';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { Input, loadModel, Model, recurrentClasses } from '../index';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { TfjsBackend } from '@recur/backend-tfjs';
 import type { Tensor } from '@recur/tensor';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -11,12 +12,11 @@ export { tf, tfl };
 
 let ready: Promise<void> | null = null;
 
-/** Selects tfjs' CPU backend once (quietly). */
+/** Selects tfjs' CPU backend once (quietly), through backend-tfjs' start-up. */
 export function tfjsReady(): Promise<void> {
   ready ??= (async () => {
     tf.env().set('IS_TEST', true);
-    await tf.setBackend('cpu');
-    await tf.ready();
+    await new TfjsBackend({ backend: 'cpu' }).init();
   })();
   return ready;
 }

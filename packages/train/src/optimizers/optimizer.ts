@@ -9,12 +9,14 @@ import {
   mul,
   RecurError,
   ShapeError,
+  stack,
   sum,
   type Tensor,
+  type TypedArray,
   tidy,
   ValueError,
 } from '@recur/tensor';
-import { allFinite } from '../finite';
+import { type Reads, readAsync, readSync } from '../reads';
 
 /** Keras-style gradient clipping applied by the optimizer before its update. */
 export interface ClipOptions {
@@ -79,9 +81,20 @@ export abstract class Optimizer {
 
   /**
    * Applies one update. A gradient with NaN or Inf is an error naming it (nothing changes), or,
-   * with `skipNonFinite`, a skipped step (returns false).
+   * with `skipNonFinite`, a skipped step (returns false). Reads its checks synchronously; a
+   * training loop calls `stepAsync`, which works on every backend.
    */
   step(grads: readonly Tensor[], options: { skipNonFinite?: boolean } = {}): boolean {
+    return readSync(this.plan(grads, options));
+  }
+
+  /** `step`, reading what it checks (finite gradients, norms to clip) asynchronously: any backend. */
+  stepAsync(grads: readonly Tensor[], options: { skipNonFinite?: boolean } = {}): Promise<boolean> {
+    return readAsync(this.plan(grads, options));
+  }
+
+  /** The update, yielding each tensor whose values it needs (see Reads). */
+  private *plan(grads: readonly Tensor[], options: { skipNonFinite?: boolean }): Reads<boolean> {
     if (grads.length !== this.params.length) {
       throw new RecurError(`${this.name}.step: ${grads.length} gradients for ${this.params.length} parameters`);
     }
@@ -92,21 +105,30 @@ export abstract class Optimizer {
         );
       }
     });
-    const bad = grads.findIndex((g) => !allFinite(g));
+    // One read for every gradient: Σ g·0 is 0 when g is finite, NaN when it holds NaN or Inf.
+    const probe = tidy(() => stack(grads.map((g) => cast(sum(mul(g, 0)), 'float32'))));
+    let finite: TypedArray;
+    try {
+      finite = yield probe;
+    } finally {
+      probe.dispose();
+    }
+    const bad = Array.from(finite).findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) {
       if (options.skipNonFinite) return false;
       throw new ShapeError(
         `${this.name}.step: gradient ${bad} ${formatShape(grads[bad].shape)} has NaN or Inf; the step was not applied`,
       );
     }
+    const clipped = yield* this.clipGrads(grads);
     this.stepCount++;
     const results = tidy(() => {
-      const clipped = this.clipGrads(grads);
       const values = this.params.map((p) => p.value);
       return (
         this.updateAll(values, clipped, this.slots) ?? clipped.map((g, i) => this.update(values[i], g, this.slots[i]))
       );
     });
+    for (const g of clipped) if (!grads.includes(g)) g.dispose();
     results.forEach((r, i) => {
       const old = this.slots[i];
       for (const [k, t] of Object.entries(r.slots)) {
@@ -119,15 +141,27 @@ export abstract class Optimizer {
     return true;
   }
 
-  private clipGrads(grads: readonly Tensor[]): Tensor[] {
+  /** Keras' clipvalue and clipnorm (per gradient), reading each norm it clips by. */
+  private *clipGrads(grads: readonly Tensor[]): Reads<Tensor[]> {
     let out = [...grads];
     const { clipvalue, clipnorm } = this.clip;
-    if (clipvalue !== undefined) out = out.map((g) => maximum(minimum(g, clipvalue), -clipvalue));
+    if (clipvalue !== undefined) out = out.map((g) => keep(tidy(() => maximum(minimum(g, clipvalue), -clipvalue))));
     if (clipnorm !== undefined) {
-      out = out.map((g) => {
-        const n = Math.sqrt(sum(mul(g, g)).item());
-        return n > clipnorm ? mul(g, clipnorm / n) : g;
-      });
+      const next: Tensor[] = [];
+      for (const g of out) {
+        const squares = tidy(() => sum(mul(g, g)));
+        let n: number;
+        try {
+          n = Math.sqrt((yield squares)[0]);
+        } finally {
+          squares.dispose();
+        }
+        if (n > clipnorm) {
+          next.push(keep(tidy(() => mul(g, clipnorm / n))));
+          if (!grads.includes(g)) g.dispose();
+        } else next.push(g);
+      }
+      out = next;
     }
     return out;
   }

@@ -1,5 +1,4 @@
-import type { Callback, FitParams } from './callbacks';
-import type { Logs } from './logs';
+import type { Callback, FitParams, Logs } from '@recur/train';
 
 const fmt = (logs: Logs) =>
   Object.entries(logs)

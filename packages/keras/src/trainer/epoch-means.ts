@@ -1,5 +1,4 @@
-/** Logs of a batch or an epoch, Keras style: 'loss', 'accuracy', 'val_loss', ... */
-export type Logs = Record<string, number>;
+import type { Logs } from '@recur/train';
 
 const f = Math.fround;
 

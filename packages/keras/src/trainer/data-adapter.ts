@@ -6,6 +6,7 @@ import {
   DTypeError,
   formatShape,
   gather,
+  hostValues,
   type NestedArray,
   ShapeError,
   sizeOf,
@@ -14,8 +15,13 @@ import {
   type TypedArray,
   tensor,
 } from '@recur/tensor';
-import type { ArrayInput } from '../engine/layer';
+import { type ArrayInput, toTensor } from '../engine/layer';
 import type { SymbolicTensor } from '../engine/symbolic';
+
+/*
+ * Keras' data adapters (trainers/data_adapters): what fit, evaluate and predict take — arrays by
+ * input and output, or an (async) iterable of batches — as batches of tensors.
+ */
 
 /** What predict / fit / evaluate take for inputs or targets: one array-like, a list, or a map by name. */
 export type DataInput = ArrayInput | ArrayInput[] | Record<string, ArrayInput>;
@@ -54,7 +60,8 @@ export function asTensor(
   if (value instanceof Tensor) {
     if (value.dtype === want || (want === 'float32' && value.dtype === 'float64')) return { t: value, owned: false };
     if (want === 'int32' && (value.dtype === 'float32' || value.dtype === 'float64')) {
-      const v = value.dataSync();
+      // Checked where the backend reads synchronously; a GPU backend casts as TensorFlow.js does.
+      const v = hostValues(value) ?? [];
       for (let i = 0; i < v.length; i++) {
         if (!Number.isInteger(v[i])) {
           throw new DTypeError(`${what}: expected whole numbers for an int32 input, got ${v[i]} at flat position ${i}`);
@@ -160,4 +167,146 @@ export function joinBatches(batches: Tensor[][]): Tensor[] {
       0,
     ),
   );
+}
+
+/** A batch for a step: inputs, targets, per-sample weights (host values), its size, and the tensors made for it. */
+export interface Batch {
+  xs: Tensor[];
+  ys: Tensor[];
+  weights: Float64Array | null;
+  size: number;
+  /** Tensors made for this batch (slices, conversions): freed after its step. */
+  owned: Tensor[];
+}
+
+/** Inputs, targets and per-sample weights of a whole dataset given as arrays. */
+export interface ArrayData {
+  xs: Tensor[];
+  ys: Tensor[];
+  weights: Float64Array | null;
+}
+
+/** A batch of what fit takes besides x and y: [x, y] or { xs, ys, sampleWeight? }. */
+export interface DataBatch {
+  xs: DataInput;
+  ys: DataInput;
+  sampleWeight?: ArrayInput;
+}
+
+/** What fit accepts besides x and y: an (async) iterable of batches, re-iterated every epoch. */
+export type BatchSource =
+  | Iterable<DataBatch | [DataInput, DataInput]>
+  | AsyncIterable<DataBatch | [DataInput, DataInput]>;
+
+/** Per-sample weights from classWeight (by each target's class) times sampleWeight, or null for none. */
+export function sampleWeights(
+  ys: Tensor[],
+  args: { classWeight?: Record<number, number>; sampleWeight?: ArrayInput },
+): Float64Array | null {
+  if (!args.classWeight && args.sampleWeight === undefined) return null;
+  const n = ys[0].shape[0];
+  const w = new Float64Array(n).fill(1);
+  if (args.sampleWeight !== undefined) {
+    const t = toTensor(args.sampleWeight, 'sampleWeight');
+    try {
+      const v = t.dataSync();
+      if (v.length !== n) throw new ShapeError(`fit: sampleWeight has ${v.length} values for ${n} samples`);
+      for (let i = 0; i < n; i++) w[i] = Number(v[i]);
+    } finally {
+      if (t !== args.sampleWeight) t.dispose();
+    }
+  }
+  if (args.classWeight) {
+    if (ys.length !== 1) throw new ConfigError('fit: classWeight is for models with one output; use sampleWeight');
+    const y = ys[0];
+    if (y.rank > 2)
+      throw new ConfigError(
+        `fit: classWeight needs targets of rank ≤ 2, got ${formatShape(y.shape)}; use sampleWeight`,
+      );
+    const v = y.dataSync();
+    const per = y.size / n;
+    for (let i = 0; i < n; i++) {
+      let cls: number;
+      if (per === 1) cls = Math.round(Number(v[i]));
+      else {
+        cls = 0;
+        for (let c = 1; c < per; c++) if (v[i * per + c] > v[i * per + cls]) cls = c;
+      }
+      const cw = args.classWeight[cls];
+      w[i] *= cw === undefined ? 1 : cw;
+    }
+  }
+  return w;
+}
+
+/** The data's batches in `order`, one batch's copies alive at a time (contiguous rows slice, others gather). */
+export function* arrayBatches(
+  data: ArrayData,
+  order: Int32Array,
+  batchSize: number,
+  contiguous: boolean,
+): Generator<Batch> {
+  for (let s = 0; s < order.length; s += batchSize) {
+    const idx = order.subarray(s, Math.min(order.length, s + batchSize));
+    const xs = contiguous ? rows(data.xs, idx[0], idx[0] + idx.length) : pick(data.xs, idx);
+    const ys = contiguous ? rows(data.ys, idx[0], idx[0] + idx.length) : pick(data.ys, idx);
+    const weights = data.weights ? Float64Array.from(idx, (i) => data.weights?.[i] ?? 1) : null;
+    yield { xs, ys, weights, size: idx.length, owned: [...xs, ...ys] };
+  }
+}
+
+/** Batches of a BatchSource as tensors for the model's inputs and outputs (at most `limit` an epoch). */
+export async function* sourceBatches(
+  source: BatchSource,
+  inputs: SymbolicTensor[],
+  outputs: SymbolicTensor[],
+  limit?: number,
+): AsyncGenerator<Batch> {
+  let count = 0;
+  for await (const item of source as AsyncIterable<DataBatch | [DataInput, DataInput]>) {
+    if (limit !== undefined && count >= limit) break;
+    const b = Array.isArray(item) ? { xs: item[0], ys: item[1] } : item;
+    if (!b || b.xs === undefined || b.ys === undefined) {
+      throw new ConfigError(
+        `fit: each batch should be [x, y] or { xs, ys, sampleWeight? }, got ${JSON.stringify(Object.keys(b ?? {}))}`,
+      );
+    }
+    const x = toTensors('inputs', b.xs, inputs);
+    const y = toTensors(
+      'targets',
+      b.ys,
+      outputs,
+      outputs.map(() => 'float32'),
+    );
+    count++;
+    yield {
+      xs: x.tensors,
+      ys: y.tensors,
+      weights: sampleWeights(y.tensors, { sampleWeight: b.sampleWeight }),
+      size: x.tensors[0].shape[0],
+      owned: [...x.owned, ...y.owned],
+    };
+  }
+}
+
+/** Whether fit's first argument is a source of batches (an async iterable, or a list of [x, y] / { xs, ys }). */
+export function isBatchSource(x: unknown): x is BatchSource {
+  if (!x || typeof x !== 'object') return false;
+  if (Symbol.asyncIterator in x) return true;
+  // A plain iterable of batches (a generator, a Set), not an array of numbers or tensors.
+  if (!Array.isArray(x) && Symbol.iterator in x && !ArrayBuffer.isView(x) && !(x instanceof Tensor)) return true;
+  return (
+    Array.isArray(x) &&
+    x.length > 0 &&
+    x.every(
+      (b) =>
+        (b && typeof b === 'object' && 'xs' in b && 'ys' in b) ||
+        (Array.isArray(b) && b.length === 2 && !b.every((v) => typeof v === 'number') && isTensorLike(b[0])),
+    ) &&
+    !x.every(isTensorLike)
+  );
+}
+
+function isTensorLike(v: unknown): boolean {
+  return !!v && typeof v === 'object' && 'shape' in (v as object) && 'dtype' in (v as object);
 }
