@@ -6,6 +6,7 @@ import {
   div,
   floor,
   formatShape,
+  hostValues,
   log,
   logSoftmax,
   maximum,
@@ -81,7 +82,8 @@ function sparseTargets(name: string, yTrue: Tensor, yPred: Tensor): Tensor {
     );
   }
   const C = yPred.shape[yPred.rank - 1];
-  const v = t.dataSync();
+  // Checked where the backend reads synchronously.
+  const v = hostValues(t) ?? [];
   for (let i = 0; i < v.length; i++) {
     if (!(v[i] >= 0 && v[i] < C)) {
       throw new ShapeError(`${name}: target ${v[i]} at flat position ${i} is outside the ${C} classes 0..${C - 1}`);

@@ -6,6 +6,7 @@ import {
   type DType,
   DTypeError,
   formatShape,
+  hostValues,
   notEqual,
   type Rng,
   type Tensor,
@@ -136,10 +137,13 @@ export class Embedding extends Layer {
   }
 }
 
-/** Float token ids that are whole numbers become int32 (Keras casts); any other float is an error naming it. */
+/**
+ * Float token ids that are whole numbers become int32 (Keras casts); any other float is an error
+ * naming it (checked where the backend reads synchronously).
+ */
 function wholeIds(layer: string, ids: Tensor): Tensor {
   if (ids.dtype !== 'float32' && ids.dtype !== 'float64') return ids;
-  const v = ids.dataSync();
+  const v = hostValues(ids) ?? [];
   for (let i = 0; i < v.length; i++) {
     if (!Number.isInteger(v[i])) {
       throw new DTypeError(

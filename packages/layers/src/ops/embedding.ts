@@ -1,4 +1,4 @@
-import { cast, DTypeError, formatShape, RecurError, runKernel, type Tensor, tidy } from '@recur/tensor';
+import { cast, DTypeError, formatShape, hostValues, RecurError, runKernel, type Tensor, tidy } from '@recur/tensor';
 
 /*
  * The embedding op: a gather of rows by integer ids, recorded as the 'embedding' kernel so its
@@ -6,13 +6,16 @@ import { cast, DTypeError, formatShape, RecurError, runKernel, type Tensor, tidy
  * gathers; there is no other kernel to dispatch to.
  */
 
-/** Looks rows of `weight` up by integer ids, checking every id against the vocabulary size. */
+/**
+ * Looks rows of `weight` up by integer ids, checking every id against the vocabulary size where
+ * the backend reads synchronously (a GPU backend goes without the check, as TensorFlow.js' do).
+ */
 export function embeddingLookup(layer: string, weight: Tensor, ids: Tensor, paddingIdx: number | null): Tensor {
   if (ids.dtype === 'float32' || ids.dtype === 'float64') {
     throw new DTypeError(`${layer}: expected integer token ids (int32), got ${ids.dtype} ${formatShape(ids.shape)}`);
   }
   const V = weight.shape[0];
-  const values = ids.dataSync();
+  const values = hostValues(ids) ?? [];
   for (let i = 0; i < values.length; i++) {
     if (values[i] < 0 || values[i] >= V) {
       throw new RecurError(

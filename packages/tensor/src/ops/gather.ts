@@ -9,16 +9,21 @@ import {
   ValueError,
 } from '@recur/backend-api';
 import { runKernel, tidy } from '../engine';
-import { Tensor } from '../tensor';
+import { hostValues, Tensor } from '../tensor';
+import { equal } from './binary';
 import { cast } from './convert';
-import { resolveAxis } from './shape-ops';
+import { resolveAxis, unsqueeze } from './shape-ops';
 
+/**
+ * The indices as int32, each checked in range where the backend reads synchronously (a backend
+ * that reads only asynchronously, a GPU, goes without the check, as TensorFlow.js' GPU backends do).
+ */
 function checkIndices(op: string, indices: Tensor, axisSize: number, what: string): Tensor {
   const idx = indices.dtype === 'int32' ? indices : cast(indices, 'int32');
   if (indices.dtype === 'float32' || indices.dtype === 'float64') {
     throw new DTypeError(`${op}: indices must be int32 (or int64), got ${indices.dtype}`);
   }
-  const values = idx.dataSync();
+  const values = hostValues(idx) ?? [];
   for (let i = 0; i < values.length; i++) {
     if (values[i] < 0 || values[i] >= axisSize) {
       throw new ValueError(
@@ -71,7 +76,19 @@ export function scatterAdd(shape: readonly number[], indices: Tensor, updates: T
 export function oneHot(indices: Tensor, depth: number, dtype: DType = 'float32'): Tensor {
   return tidy(() => {
     const idx = checkIndices('oneHot', indices, depth, 'a one-hot depth');
-    const values = idx.dataSync();
+    const values = hostValues(idx);
+    if (!values) {
+      // On the device: index == [0, depth) along a new last axis.
+      const classes = new Tensor(
+        idx.backend.fromValues(
+          Int32Array.from({ length: depth }, (_, i) => i),
+          [depth],
+          'int32',
+        ),
+        idx.backend,
+      );
+      return cast(equal(unsqueeze(idx, -1), classes), dtype);
+    }
     const out = new Uint8Array(values.length * depth);
     for (let i = 0; i < values.length; i++) out[i * depth + values[i]] = 1;
     const data = allocTypedArray(dtype, out.length);

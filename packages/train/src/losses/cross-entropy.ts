@@ -5,6 +5,7 @@ import {
   div,
   formatShape,
   gather,
+  hostValues,
   logSoftmax,
   mul,
   neg,
@@ -33,14 +34,15 @@ export interface CrossEntropyOptions {
 
 /**
  * Integer class targets in [0, C) or equal to ignoreIndex, and a label smoothing in [0, 1]: a
- * clear error naming the first offending target otherwise.
+ * clear error naming the first offending target otherwise (targets are checked where the backend
+ * reads synchronously).
  */
 export function checkClassTargets(name: string, targets: Tensor, C: number, ignore: number, eps: number): void {
   if (targets.dtype === 'float32' || targets.dtype === 'float64') {
     throw new DTypeError(`${name}: targets must be integer class indices, got ${targets.dtype}`);
   }
   if (!(eps >= 0 && eps <= 1)) throw new ValueError(`${name}: labelSmoothing must be in [0, 1], got ${eps}`);
-  const t = targets.dataSync();
+  const t = hostValues(targets) ?? [];
   for (let i = 0; i < t.length; i++) {
     if (t[i] !== ignore && (t[i] < 0 || t[i] >= C)) {
       throw new ValueError(

@@ -1,11 +1,13 @@
 import {
   add,
+  cast,
   currentRecorder,
   div,
   formatShape,
   type LinearCrossEntropyAttrs,
   type LinearCrossEntropyInputs,
   matMul,
+  notEqual,
   reshape,
   runKernelMulti,
   ShapeError,
@@ -126,10 +128,8 @@ export function linearCrossEntropy(
     const reduction = options.reduction ?? 'mean';
     if (reduction === 'none') return reshape(rows, targets.shape);
     if (reduction === 'sum') return sum(rows);
-    const t = targets.dataSync();
-    let counted = 0;
-    for (let i = 0; i < t.length; i++) if (t[i] !== ignoreIndex) counted++;
-    // All targets ignored: NaN (0/0), as PyTorch and crossEntropy.
+    // Targets that count, counted on the device (no read); all ignored: NaN (0/0), as PyTorch and crossEntropy.
+    const counted = sum(cast(notEqual(targets, ignoreIndex), rows.dtype));
     return div(sum(rows), counted);
   });
 }
