@@ -6,6 +6,7 @@ import { Adam, crossEntropy, fit } from '@recur/train';
 import { saveCheckpoint } from '@recur/train/node';
 import { TextClassifier } from './classifier';
 import { loadSpam } from './corpus';
+import { demoExtra } from './demo-checkpoint';
 import { binaryMetrics, type Metrics, type SpamBatch, SpamTask, spamProbability } from './spam-task';
 
 export { binaryMetrics, type Metrics } from './spam-task';
@@ -101,7 +102,11 @@ export async function classify(o: ClassifyOptions, out: Output, signal?: AbortSi
     model: model.stateDict(),
     step: history.steps,
     vocab: vocab.toJSON(),
-    extra: { demo: { classifier: { embedding: o.embedding, hidden: o.hidden, maxlen: o.maxlen }, metrics } },
+    extra: demoExtra({
+      task: 'classifier',
+      config: { embedding: o.embedding, hidden: o.hidden, maxlen: o.maxlen },
+      metrics: { ...metrics },
+    }),
   });
   out.log(`checkpoint: ${checkpoint}`);
   optimizer.dispose();

@@ -1,8 +1,9 @@
-import { Vocab } from '@recur/data';
-import { dispose, FormatError } from '@recur/tensor';
-import { type Optimizer, RecurrentLM, type RecurrentLMConfig } from '@recur/train';
+import type { Vocab } from '@recur/data';
+import { dispose } from '@recur/tensor';
+import type { Optimizer, RecurrentLM } from '@recur/train';
 import { loadCheckpoint, saveCheckpoint } from '@recur/train/node';
 import { existingFile } from './args';
+import { demoExtra, lmFromCheckpoint } from './demo-checkpoint';
 
 export type LMCell = 'LSTM' | 'GRU' | 'RNN';
 
@@ -29,7 +30,7 @@ export function saveLM(
     step: optimizer?.stepCount ?? 0,
     epoch,
     vocab: vocab.toJSON(),
-    extra: { demo: meta },
+    extra: demoExtra({ task: 'lm', ...meta }),
   });
 }
 
@@ -39,21 +40,11 @@ export interface LoadedLM {
   meta: LMMeta;
 }
 
-/** Reads a checkpoint written by `saveLM`, with clear errors for other files. */
+/** Reads a checkpoint written by `saveLM` (or the web page's trainer), with clear errors for other files. */
 export function loadLM(path: string): LoadedLM {
   existingFile(path, 'checkpoint');
   const c = loadCheckpoint(path);
-  try {
-    const meta = c.extra?.demo as LMMeta | undefined;
-    if (!meta?.config || !c.vocab) {
-      throw new FormatError(`${path}: a recur checkpoint, but not a language model saved by recur-demo train-lm`);
-    }
-    const config: RecurrentLMConfig = { ...meta.config };
-    const lm = new RecurrentLM(config);
-    lm.loadStateDict(c.model);
-    return { lm, vocab: Vocab.fromJSON(c.vocab), meta };
-  } finally {
-    dispose(Object.values(c.model));
-    if (c.optimizer) for (const s of c.optimizer.slots) dispose(Object.values(s));
-  }
+  if (c.optimizer) for (const s of c.optimizer.slots) dispose(Object.values(s));
+  const { lm, vocab, meta } = lmFromCheckpoint(c, path);
+  return { lm, vocab, meta: { corpus: '', history: [], ...meta, config: meta.config as LMMeta['config'] } };
 }

@@ -3,16 +3,10 @@ import { TfjsBackend } from '@recur/backend-tfjs';
 import { Vocab } from '@recur/data';
 import { OnnxModel } from '@recur/onnx';
 import { dispose, keep, ready, registerBackend, setBackend, tensor, tidy } from '@recur/tensor';
-import {
-  decodeCheckpoint,
-  type LMState,
-  lastLogits,
-  RecurrentLM,
-  type RecurrentLMConfig,
-  sampleToken,
-} from '@recur/train';
+import { decodeCheckpoint, type LMState, lastLogits, type RecurrentLM, sampleToken } from '@recur/train';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
+import { lmFromCheckpoint } from '../src/demo-checkpoint';
 import { colouredText, FEATURES, type Feature, hiddenStates, rankUnits } from '../src/units-core';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -99,23 +93,16 @@ async function load(file: File): Promise<Loaded> {
     };
   }
   const c = decodeCheckpoint(bytes, file.name);
-  const config = (c.extra?.demo as { config?: RecurrentLMConfig } | undefined)?.config;
-  try {
-    if (!config || !c.vocab) throw new Error(`${file.name}: not a language model checkpoint from recur-demo train-lm`);
-    const lm = new RecurrentLM(config);
-    lm.loadStateDict(c.model);
-    return {
-      stepper: () => lmStepper(lm),
-      lm,
-      vocab: Vocab.fromJSON(c.vocab),
-      label: `${config.cell}(${config.hiddenSize}) from ${file.name}`,
-      to: (backend) => lm.to(backend),
-      dispose: () => lm.dispose(),
-    };
-  } finally {
-    dispose(Object.values(c.model));
-    if (c.optimizer) for (const s of c.optimizer.slots) dispose(Object.values(s));
-  }
+  if (c.optimizer) for (const s of c.optimizer.slots) dispose(Object.values(s));
+  const { lm, vocab, meta } = lmFromCheckpoint(c, file.name);
+  return {
+    stepper: () => lmStepper(lm),
+    lm,
+    vocab,
+    label: `${meta.config.cell}(${meta.config.hiddenSize}) from ${file.name}`,
+    to: (backend) => lm.to(backend),
+    dispose: () => lm.dispose(),
+  };
 }
 
 async function useBackend(name: string): Promise<string> {

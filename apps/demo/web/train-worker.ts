@@ -4,7 +4,7 @@ import { TfjsBackend } from '@recur/backend-tfjs';
 import { numTensors, ready, registerBackend, setBackend } from '@recur/tensor';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
-import { decodeCheckpoint } from '@recur/train';
+import { detectModelFile } from '@recur/keras';
 import type { Feature } from '../src/units-core';
 import { ClassifierSession } from './sessions/classifier';
 import { KerasSession } from './sessions/keras';
@@ -80,24 +80,14 @@ async function open(s: TrainSettings): Promise<Session> {
 }
 
 /**
- * What model files hold, by their contents (a downloaded file's name may have lost its extension):
- * a safetensors checkpoint (recur's own, or recur's model file of a Keras model), a Keras or
- * TensorFlow.js model (model.json, a .keras zip, an HDF5 .h5), or else ONNX.
+ * What model files hold, by their contents (a downloaded file's name may have lost its extension),
+ * as @recur/keras' table of model files reads them: recur's checkpoint, ONNX, or a model Keras' loader reads.
  */
 function kindOf(files: ModelFile[]): 'checkpoint' | 'keras' | 'onnx' {
-  if (files.some((f) => f.name.toLowerCase().endsWith('.json'))) return 'keras';
-  const b = files[0].bytes;
-  const starts = (...magic: number[]) => magic.every((v, i) => b[i] === v);
-  if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0x89, 0x48, 0x44, 0x46)) return 'keras'; // zip (.keras), HDF5 (.h5)
-  if (b.length > 9 && b[8] === 0x7b) {
-    // safetensors: an 8-byte header length, then the JSON header
-    try {
-      return decodeCheckpoint(b, files[0].name).extra?.keras !== undefined ? 'keras' : 'checkpoint';
-    } catch {
-      return 'checkpoint'; // the session's own decode names what is wrong
-    }
-  }
-  return 'onnx';
+  const main = files.find((f) => f.name.toLowerCase().endsWith('.json')) ?? files[0];
+  const format = detectModelFile(main.bytes, main.name);
+  if (format?.name === 'checkpoint') return 'checkpoint';
+  return format?.loads ? 'keras' : 'onnx';
 }
 
 async function run(s: TrainSettings): Promise<void> {

@@ -83,6 +83,13 @@ export {
 export type { KerasLayerJson } from './io/keras-json';
 export { type KerasArchive, readKerasArchive } from './io/keras3-format';
 export { type LoadOptions, loadLayersModel, loadModel, type ModelArtifacts, type ModelSource } from './io/load';
+export {
+  detectModelFile,
+  MODEL_FILE_FORMATS,
+  type ModelFileFormat,
+  type ModelFileName,
+  modelFileFormat,
+} from './io/model-files';
 export { type SavedFiles, type SaveFormat, type SaveOptions, saveModel, serializeModel } from './io/save';
 export { type ModelJson, tfjsWeightNames, type WeightSpec, writeModelJson } from './io/tfjs-format';
 export { fromTorchForm, type TorchForm, type TorchLayerSpec, toTorchForm } from './io/torch-form';

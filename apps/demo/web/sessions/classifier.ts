@@ -2,6 +2,7 @@ import { Vocab } from '@recur/data';
 import { manualSeed, Rng } from '@recur/tensor';
 import { Adam, crossEntropy, decodeCheckpoint, encodeCheckpoint, trainStep } from '@recur/train';
 import { TextClassifier } from '../../src/classifier';
+import { demoExtra, demoMeta } from '../../src/demo-checkpoint';
 import {
   binaryMetrics,
   type LabelledText,
@@ -39,9 +40,10 @@ export class ClassifierSession implements Session<MessageBatch> {
     let restored: ReturnType<typeof decodeCheckpoint> | undefined;
     if (s.resume) {
       restored = decodeCheckpoint(s.resume[0].bytes, s.resume[0].name);
-      if (restored.extra?.task !== 'classifier' || !restored.vocab)
-        throw new Error('this checkpoint is not a spam classifier: choose the corpus it was trained on');
-      this.config = restored.extra.model as ClassifierConfig;
+      const meta = demoMeta(restored.extra);
+      if (meta?.task !== 'classifier' || !('task' in meta.config) || !restored.vocab)
+        throw new Error('this checkpoint is not a spam classifier from this page: choose the corpus it was trained on');
+      this.config = meta.config as unknown as ClassifierConfig;
       vocab = Vocab.fromJSON(JSON.stringify(restored.vocab));
     } else {
       this.config = {
@@ -135,7 +137,7 @@ export class ClassifierSession implements Session<MessageBatch> {
       optimizer: this.optimizer.state(),
       step: this.step,
       vocab: this.task.vocab.toJSON(),
-      extra: { task: 'classifier', model: this.config },
+      extra: demoExtra({ task: 'classifier', config: { ...this.config } }),
     });
     return { bytes, fileName: `spam-classifier-step${this.step}.safetensors` };
   }

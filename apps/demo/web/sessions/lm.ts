@@ -11,6 +11,7 @@ import {
   type RecurrentLMConfig,
   trainStep,
 } from '@recur/train';
+import { demoExtra, demoMeta, lmFromCheckpoint } from '../../src/demo-checkpoint';
 import { FEATURES, type Feature, hiddenStates, rankUnits } from '../../src/units-core';
 import type { FromWorker, TrainSettings, UnitView } from '../train-protocol';
 import type { Session } from './session';
@@ -35,18 +36,10 @@ export class LMSession implements Session<Window> {
   ) {
     if (s.resume) {
       const c = decodeCheckpoint(s.resume[0].bytes, s.resume[0].name);
-      if (!c.vocab) throw new Error('the checkpoint has no vocabulary');
-      if (c.extra?.task === 'classifier') throw new Error('this checkpoint is the spam classifier: choose that corpus');
-      this.vocab = Vocab.fromJSON(JSON.stringify(c.vocab));
-      this.config = (c.extra?.model as RecurrentLMConfig | undefined) ?? {
-        vocabSize: this.vocab.size,
-        embeddingDim: s.embedding,
-        hiddenSize: s.hidden,
-        cell: s.cell,
-      };
-      this.lm = new RecurrentLM(this.config);
-      this.lm.loadStateDict(c.model);
-      for (const t of Object.values(c.model)) t.dispose();
+      if (demoMeta(c.extra)?.task === 'classifier')
+        throw new Error('this checkpoint is the spam classifier: choose that corpus');
+      ({ lm: this.lm, vocab: this.vocab } = lmFromCheckpoint(c, s.resume[0].name));
+      this.config = this.lm.config;
       this.step = c.step;
       this.optimizer = new Adam(this.lm.parameters(), { lr: s.lr });
       if (c.optimizer) this.optimizer.loadState(c.optimizer);
@@ -120,7 +113,7 @@ export class LMSession implements Session<Window> {
       optimizer: this.optimizer.state(),
       step: this.step,
       vocab: this.vocab.toJSON(),
-      extra: { task: 'lm', model: { ...this.config, rng: undefined, dtype: undefined } },
+      extra: demoExtra({ task: 'lm', config: { ...this.config, rng: undefined, dtype: undefined } }),
     });
     return { bytes, fileName: `lm-step${this.step}.safetensors` };
   }

@@ -6,6 +6,7 @@ import { exportOnnx } from '@recur/onnx';
 import { RecurError } from '@recur/tensor';
 import { Command, Option } from 'commander';
 import { loadModel } from '../io/load';
+import { detectModelFile } from '../io/model-files';
 import { saveModel } from '../io/save';
 import { tfjsWeightNames } from '../io/tfjs-format';
 import type { Model } from '../model';
@@ -17,17 +18,13 @@ function report(e: unknown): never {
 }
 
 function formatOfFile(path: string): string {
-  const head = (() => {
-    try {
-      return readFileSync(path).subarray(0, 8);
-    } catch {
-      return new Uint8Array(0);
-    }
-  })();
-  if (head[0] === 0x50 && head[1] === 0x4b) return 'Keras 3 .keras';
-  if (head[0] === 0x89 && head[1] === 0x48) return 'Keras 2 .h5';
-  if (head[0] === 0x7b || /\.json$/.test(path)) return 'TensorFlow.js model.json';
-  return "recur's model file (safetensors)";
+  let head = new Uint8Array(0);
+  try {
+    head = readFileSync(path);
+  } catch {
+    // the loader says what is wrong with the path
+  }
+  return detectModelFile(head, path)?.description ?? 'an unrecognised file';
 }
 
 /** tfjs manifests say how each weight is stored; other formats store float32. */

@@ -4,7 +4,8 @@ import type { Model } from '../model';
 import { compileFromJson } from './compile-json';
 import { readLegacyH5 } from './h5-legacy';
 import { readKeras3 } from './keras3-format';
-import { decodeModel, isRecurModel } from './recur-format';
+import { detectModelFile } from './model-files';
+import { decodeModel } from './recur-format';
 import { bytesFiles, fileListFiles, type ModelFiles, nodeFiles, urlFiles } from './sources';
 import { type ModelJson, readModelJson, type WeightSpec } from './tfjs-format';
 
@@ -45,10 +46,6 @@ export interface LoadOptions {
    */
   customObjects?: Record<string, LayerClass>;
 }
-
-const ZIP = [0x50, 0x4b, 0x03, 0x04];
-const HDF5 = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-const starts = (b: Uint8Array, sig: number[]) => sig.every((v, i) => b[i] === v);
 
 function isNode(): boolean {
   return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
@@ -142,30 +139,45 @@ export async function loadModel(source: ModelSource, options: LoadOptions = {}):
   const files = await filesOf(source);
   const bytes = await files.read(files.main);
   const where = files.where;
-  if (starts(bytes, ZIP)) {
-    const r = await readKeras3(where, bytes, { customObjects: options.customObjects });
-    return finish(r.model, r.compileConfig, undefined, options);
-  }
-  if (starts(bytes, HDF5)) {
-    const r = await readLegacyH5(where, bytes, { customObjects: options.customObjects });
-    return finish(r.model, r.trainingConfig, undefined, options);
-  }
-  if (isRecurModel(bytes)) return decodeModel(bytes, where, { customObjects: options.customObjects });
-  const text = new TextDecoder().decode(bytes);
-  if (text.trimStart().startsWith('{')) {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      throw new FormatError(`not valid JSON (${(e as Error).message})`, { file: where });
+  const classes = { customObjects: options.customObjects };
+  // What the file holds decides how it is read (model-files.ts: one detection for every reader).
+  const format = detectModelFile(bytes, files.main);
+  switch (format?.name) {
+    case 'keras': {
+      const r = await readKeras3(where, bytes, classes);
+      return finish(r.model, r.compileConfig, undefined, options);
     }
-    const r = await readModelJson(json, files, { customObjects: options.customObjects });
-    return finish(r.model, r.trainingConfig, r.userDefinedMetadata, options);
+    case 'h5': {
+      const r = await readLegacyH5(where, bytes, classes);
+      return finish(r.model, r.trainingConfig, undefined, options);
+    }
+    case 'recur':
+      return decodeModel(bytes, where, classes);
+    case 'tfjs': {
+      let json: unknown;
+      try {
+        json = JSON.parse(new TextDecoder().decode(bytes));
+      } catch (e) {
+        throw new FormatError(`not valid JSON (${(e as Error).message})`, { file: where });
+      }
+      const r = await readModelJson(json, files, classes);
+      return finish(r.model, r.trainingConfig, r.userDefinedMetadata, options);
+    }
+    case 'checkpoint':
+      throw new FormatError(
+        'a recur checkpoint holds weights, not a Keras model: load it with loadCheckpoint (@recur/train) into the model it was saved from',
+        { file: where },
+      );
+    case 'onnx':
+      throw new FormatError('an ONNX file: load it with OnnxModel.load (@recur/onnx), or liftOnnx to train it', {
+        file: where,
+      });
+    default:
+      throw new FormatError(
+        `not a model file recur knows (a tfjs model.json, a Keras .keras or .h5, or recur's own); it starts with bytes ${Array.from(bytes.subarray(0, 8)).join(' ')}`,
+        { file: where },
+      );
   }
-  throw new FormatError(
-    `not a model file recur knows (a tfjs model.json, a Keras .keras or .h5, or recur's own); it starts with bytes ${Array.from(bytes.subarray(0, 8)).join(' ')}`,
-    { file: where },
-  );
 }
 
 function finish(

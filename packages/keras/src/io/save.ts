@@ -1,9 +1,6 @@
 import { ConfigError, RecurError } from '@recur/tensor';
 import type { Model } from '../model';
-import { compileToJson } from './compile-json';
-import { writeKeras3 } from './keras3-format';
-import { encodeModel } from './recur-format';
-import { writeModelJson } from './tfjs-format';
+import { modelFileFormat, SAVE_FORMATS, saveFormatOf } from './model-files';
 
 /** The file formats `save` writes. */
 export type SaveFormat = 'recur' | 'keras' | 'tfjs';
@@ -22,38 +19,24 @@ export interface SavedFiles {
 }
 
 function formatOf(path: string | undefined, options: SaveOptions): SaveFormat {
-  if (options.format) {
-    if (!['recur', 'keras', 'tfjs'].includes(options.format)) {
-      throw new ConfigError(`save: format must be 'recur', 'keras' or 'tfjs', got '${options.format}'`);
+  if (options.format !== undefined) {
+    if (!(SAVE_FORMATS as readonly string[]).includes(options.format)) {
+      throw new ConfigError(
+        `save: format must be ${SAVE_FORMATS.map((f) => `'${f}'`).join(', ')}, got '${options.format}'`,
+      );
     }
     return options.format;
   }
-  if (!path) return 'recur';
-  if (/\.keras$/i.test(path)) return 'keras';
-  if (/\.h5$|\.hdf5$/i.test(path)) {
-    throw new ConfigError(
-      `save: writing legacy .h5 is not supported; save to '${path.replace(/\.h5$|\.hdf5$/i, '.keras')}' (Keras 3) instead`,
-    );
-  }
-  if (/\.json$/i.test(path) || /[/\\]$/.test(path)) return 'tfjs';
-  return 'recur';
+  return saveFormatOf(path) as SaveFormat;
 }
 
-/** Serialises a model in a format, in memory (any runtime). */
+/** Serialises a model in a format, in memory (any runtime): the files by name, from the model-file table. */
 export async function serializeModel(model: Model, format: SaveFormat, options: SaveOptions = {}): Promise<SavedFiles> {
   if (!model.hasGraph)
     throw new ConfigError(`${model.name}: build the model (give it an input shape) before saving it`);
-  if (format === 'keras') {
-    return {
-      format,
-      files: { 'model.keras': await writeKeras3(model, compileToJson(model) as Record<string, unknown> | null) },
-    };
-  }
-  if (format === 'tfjs') {
-    const { json, weights } = writeModelJson(model);
-    return { format, files: { 'model.json': new TextEncoder().encode(JSON.stringify(json)), 'weights.bin': weights } };
-  }
-  return { format, files: { 'model.safetensors': encodeModel(model, options) } };
+  const write = modelFileFormat(formatOf(undefined, { format })).write;
+  if (!write) throw new ConfigError(`save: recur does not write ${modelFileFormat(format).description} files`);
+  return { format, files: await write(model, options) };
 }
 
 /**
