@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { ConfigError } from '@recur/tensor';
 import { InvalidArgumentError } from 'commander';
 
 /** Commander parsers: a bad value is a usage error (exit code 2) naming the flag's expectation. */
@@ -26,7 +27,8 @@ export function decimal(min: number, max: number, options: { exclusiveMin?: bool
 }
 
 /** A usage error found after parsing (a missing file, say): the message and exit code 2. */
-export class UsageError extends Error {}
+/** A command-line argument that cannot be used: bad input, so a recur error (one line, exit 2). */
+export class UsageError extends ConfigError {}
 
 export function existingFile(path: string, what: string): string {
   if (!existsSync(path) || !statSync(path).isFile()) throw new UsageError(`${what} '${path}' does not exist`);

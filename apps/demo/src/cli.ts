@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { relative, resolve } from 'node:path';
-import { exitWithError } from '@recur/data/node';
-import { Command, Option } from 'commander';
-import { decimal, existingFile, integer, UsageError } from './args';
+import { cliProgram, runCli } from '@recur/cli';
+import { Option } from 'commander';
+import { decimal, existingFile, integer } from './args';
 import { TRAINING_BACKENDS, type TrainingBackend, useBackend } from './backends';
 import { classify } from './classify';
 import { compareBackends } from './compare';
@@ -39,14 +39,7 @@ function interruptible(): AbortSignal {
   return controller.signal;
 }
 
-const program = new Command()
-  .name('recur-demo')
-  .description('recur demo: recurrent networks in TypeScript, trained and run on real data')
-  .option('--debug', 'print stack traces')
-  .showHelpAfterError()
-  .exitOverride((err) => {
-    process.exit(err.exitCode === 0 ? 0 : 2);
-  });
+const program = cliProgram('recur-demo', 'recur demo: recurrent networks in TypeScript, trained and run on real data');
 
 const backendOption = () =>
   new Option('--backend <name>', 'where tensors live and kernels run')
@@ -215,11 +208,5 @@ program
     console.log(predicted.join(' '));
   });
 
-program.parseAsync().catch((e: unknown) => {
-  if (e instanceof UsageError) {
-    console.error(`recur-demo: ${e.message}`);
-    process.exit(2);
-  }
-  // A recur error (a bad checkpoint, a bad model file) is bad input too: one line, exit 2.
-  exitWithError('recur-demo', e, Boolean(program.opts().debug));
-});
+// A usage error or a recur error (a bad checkpoint, a bad model file) is bad input: one line, exit 2.
+void runCli(program);

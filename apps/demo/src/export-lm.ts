@@ -1,5 +1,5 @@
 import { OrtModel } from '@recur/backend-ort';
-import { atomicWriteFile } from '@recur/data/node';
+import { atomicWriteFile } from '@recur/files/node';
 import { exportOnnx } from '@recur/onnx';
 import { dispose, tensor, tidy } from '@recur/tensor';
 import { loadNames } from './corpus';

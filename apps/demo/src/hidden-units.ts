@@ -1,4 +1,4 @@
-import { atomicWriteFile } from '@recur/data/node';
+import { atomicWriteFile } from '@recur/files/node';
 import { loadNames } from './corpus';
 import { loadLM } from './lm-checkpoint';
 import type { Output } from './train-lm';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { shuffleInPlace, Vocab } from '@recur/data';
-import { atomicWriteFile } from '@recur/data/node';
+import { atomicWriteFile } from '@recur/files/node';
 import { Rng } from '@recur/tensor';
 import { Adam, type Callback, fit, generate, RecurrentLM, StateCarry } from '@recur/train';
 import cliProgress from 'cli-progress';

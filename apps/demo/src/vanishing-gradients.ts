@@ -1,6 +1,6 @@
 import { valueAndGrads } from '@recur/autograd';
 import { Vocab } from '@recur/data';
-import { atomicWriteFile } from '@recur/data/node';
+import { atomicWriteFile } from '@recur/files/node';
 import { dispose, Rng, slice, squeeze, tensor, tidy } from '@recur/tensor';
 import { crossEntropy, RecurrentLM } from '@recur/train';
 import { loadNames } from './corpus';

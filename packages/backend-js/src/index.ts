@@ -8,4 +8,4 @@ export {
   wasmReady,
   wasmVariant,
   wasmVariantsAvailable,
-} from './wasm/runtime';
+} from './wasm/loader';

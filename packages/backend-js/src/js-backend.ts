@@ -20,7 +20,8 @@ import { matMul } from './kernels/mat-mul';
 import { broadcastTo, concat, gather, pad, scatterAdd, slice, transpose } from './kernels/movement';
 import { argReduce, reduce } from './kernels/reduce';
 import { isBlockTensor } from './wasm/block-tensor';
-import { type WasmKernels, wasmKernels } from './wasm/runtime';
+import { wasmKernels } from './wasm/loader';
+import type { WasmKernels } from './wasm/runtime';
 
 /** A tensor on backend-js: the values live in a typed array of the tensor's dtype. */
 export interface JsTensor extends BackendTensor {

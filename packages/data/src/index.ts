@@ -1,3 +1,5 @@
+/** @deprecated import from `@recur/files` (moved there; re-exported for one minor version) */
+export { checkRelativePath } from '@recur/files';
 export { oneHot } from '@recur/tensor';
 export {
   type BucketOptions,
@@ -18,7 +20,6 @@ export {
   padPackedSequence,
 } from './packed-sequence';
 export { lengthsFromPadded, maskFromLengths, maskFromPadded, type PadOptions, padSequences } from './pad-sequences';
-export { checkRelativePath } from './relative-path';
 export {
   type SeriesInput,
   type TimeseriesBatch,

@@ -1,7 +1,7 @@
 import { DTypeError, ones, randomNormal, tensor, ValueError, zeros } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
 import { Embedding } from './embedding';
-import { LSTM } from './recurrent/torch-recurrent';
+import { LSTM } from './recurrent/torch-modules';
 
 describe('bad input gets a clear error naming the layer, the tensor and both shapes', () => {
   const lstm = new LSTM(4, 3, { batchFirst: true, name: 'encoder' });

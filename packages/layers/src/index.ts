@@ -45,12 +45,10 @@ export {
   runRecurrent,
 } from './ops/recurrent';
 export { camelCase, checkOptions, nearestKey, snakeCase } from './options';
+export { GRU, LSTM, RNN } from './recurrent/torch-modules';
 export {
   type ForwardState,
-  GRU,
-  LSTM,
   type RecurrentOutput,
-  RNN,
   TorchRecurrent,
   type TorchRecurrentOptions,
 } from './recurrent/torch-recurrent';

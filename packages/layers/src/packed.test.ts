@@ -18,7 +18,7 @@ import {
   withRecorder,
 } from '@recur/tensor';
 import { describe, expect, it } from 'vitest';
-import { GRU, LSTM, RNN } from './recurrent/torch-recurrent';
+import { GRU, LSTM, RNN } from './recurrent/torch-modules';
 
 function maxDiff(a: Tensor, b: Tensor): number {
   expect(a.shape).toEqual(b.shape);

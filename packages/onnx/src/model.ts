@@ -14,26 +14,26 @@ import {
   UnsupportedError,
 } from '@recur/tensor';
 import { type AttrValue, readAttributes } from './attributes';
-import { basicOps } from './ops/basic';
-import { einsumOps } from './ops/einsum';
 import { elementwiseOps } from './ops/elementwise';
 import { indexingOps } from './ops/indexing';
+import { matMulOps } from './ops/mat-mul';
 import { normalizationOps } from './ops/normalization';
 import type { OpImpl } from './ops/op';
 import { recurrentOps } from './ops/recurrent';
 import { reductionOps } from './ops/reductions';
 import { checkInputTypes, checkNode } from './ops/schema';
+import { shapeOps } from './ops/shape';
 import { decodeModelProto, type Int64Like, type onnx, toNumber } from './proto';
 import { type ExternalDataReader, tensorFromProto } from './tensor-proto';
 
 /** Every operator the interpreter runs, by ONNX op_type (default domain). */
 export const OPERATORS: Record<string, OpImpl> = {
-  ...basicOps,
+  ...shapeOps,
   ...elementwiseOps,
   ...reductionOps,
   ...indexingOps,
   ...normalizationOps,
-  ...einsumOps,
+  ...matMulOps,
   ...recurrentOps,
 };
 

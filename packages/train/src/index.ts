@@ -1,4 +1,3 @@
-export { EarlyStopping, type EarlyStoppingOptions, ModelCheckpoint } from './callbacks';
 export {
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
@@ -20,6 +19,8 @@ export {
   notify,
   type TrainedModel,
 } from './loop/callbacks';
+export { EarlyStopping, type EarlyStoppingOptions } from './loop/early-stopping';
+export { ModelCheckpoint } from './loop/model-checkpoint';
 export { evalStep, type StepOutcome, type StepResult, type TrainStepOptions, trainStep } from './loop/step';
 export { type EpochAggregator, type TrainLoopOptions, trainLoop } from './loop/train-loop';
 export { type CrossEntropyOptions, crossEntropy, type Reduction } from './losses/cross-entropy';

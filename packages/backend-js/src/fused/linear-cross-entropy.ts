@@ -6,7 +6,7 @@ import {
 } from '../kernels/linear-cross-entropy';
 import { wasmLinearCrossEntropy, wasmLinearCrossEntropyBackward } from '../kernels/linear-cross-entropy-wasm';
 import { blockTensor, isBlockTensor } from '../wasm/block-tensor';
-import { wasmKernels } from '../wasm/runtime';
+import { wasmKernels } from '../wasm/loader';
 
 /**
  * Linear + softmax cross-entropy of backend-js: the SIMD kernel for float32 (its workspace in

@@ -8,10 +8,11 @@ import type {
 } from '@recur/backend-api';
 import { type RecurrentBackwardResult, recurrentBackward } from '../kernels/recurrent-backward';
 import { recurrentForward } from '../kernels/recurrent-forward';
-import { packRows, type RecurrentLayout, recurrentLayout, unpackRows } from '../kernels/recurrent-layout';
+import { packRows, type RecurrentSchedule, recurrentSchedule, unpackRows } from '../kernels/recurrent-schedule';
 import { wasmRecurrentBackward, wasmRecurrentForward, wasmRecurrentSupports } from '../kernels/recurrent-wasm';
 import { blockTensor, isBlockTensor } from '../wasm/block-tensor';
-import { type WasmKernels, wasmKernels } from '../wasm/runtime';
+import { wasmKernels } from '../wasm/loader';
+import type { WasmKernels } from '../wasm/runtime';
 
 /**
  * The whole-sequence recurrent kernels (forward and BPTT) of backend-js: the WebAssembly SIMD
@@ -31,7 +32,7 @@ export function recurrentKernels(
     recurrent(inputs, attrs): RecurrentOutputs {
       const k = simd(inputs, attrs);
       const dtype = inputs.x.dtype;
-      let r: { y: TypedArray; hN: TypedArray; cN?: TypedArray; layout: RecurrentLayout };
+      let r: { y: TypedArray; hN: TypedArray; cN?: TypedArray; layout: RecurrentSchedule };
       let workspace: BackendTensor;
       if (k) {
         const w = wasmRecurrentForward(k, inputs, attrs, threads);
@@ -67,7 +68,7 @@ export function recurrentKernels(
         g = wasmRecurrentBackward(k, inputs, attrs, ws.block, dyData, dhData, dcData, threads);
       } else if (ws.dtype === 'float64') {
         const padded = paddedForm(inputs, attrs);
-        const L = recurrentLayout(padded.inputs, padded.attrs);
+        const L = recurrentSchedule(padded.inputs, padded.attrs);
         const dyPadded = padded.layout ? unpackRows(dyData, padded.layout, L.Hout) : dyData;
         const wsData = (ws as { data: Float64Array }).data;
         g = recurrentBackward(padded.inputs, padded.attrs, L, wsData, dyPadded, dhData, dcData);
@@ -96,9 +97,9 @@ export function recurrentKernels(
 function paddedForm(
   inputs: RecurrentInputs,
   attrs: RecurrentAttrs,
-): { inputs: RecurrentInputs; attrs: RecurrentAttrs; layout: RecurrentLayout | null } {
+): { inputs: RecurrentInputs; attrs: RecurrentAttrs; layout: RecurrentSchedule | null } {
   if (!attrs.packedInput) return { inputs, attrs, layout: null };
-  const layout = recurrentLayout(inputs, attrs);
+  const layout = recurrentSchedule(inputs, attrs);
   const x = unpackRows(inputs.x.data as TypedArray, layout, layout.I);
   return {
     inputs: {

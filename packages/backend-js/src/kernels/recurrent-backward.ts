@@ -1,7 +1,7 @@
 import { allocTypedArray, type RecurrentAttrs, type RecurrentInputs, type TypedArray } from '@recur/backend-api';
 import { ACTIVATIONS } from './activations';
 import { gemm, gemmPacked, packB } from './gemm';
-import { type RecurrentLayout, selectRows, timeIndex } from './recurrent-layout';
+import { type RecurrentSchedule, selectRows, timeIndex } from './recurrent-schedule';
 
 export interface RecurrentBackwardResult {
   dx: TypedArray;
@@ -38,7 +38,7 @@ function columnSums(m: Float64Array, rows: number, cols: number): Float64Array {
 export function recurrentBackward(
   inputs: RecurrentInputs,
   attrs: RecurrentAttrs,
-  L: RecurrentLayout,
+  L: RecurrentSchedule,
   ws: Float64Array,
   dyT: TypedArray,
   dhN: TypedArray,

@@ -1,14 +1,14 @@
 import { allocTypedArray, type RecurrentAttrs, type RecurrentInputs, type TypedArray } from '@recur/backend-api';
 import { ACTIVATIONS, sigmoid } from './activations';
 import { gemm, gemmPacked, packB } from './gemm';
-import { type RecurrentLayout, recurrentLayout, selectRows, timeIndex } from './recurrent-layout';
+import { type RecurrentSchedule, recurrentSchedule, selectRows, timeIndex } from './recurrent-schedule';
 
 export interface RecurrentForwardResult {
   y: TypedArray;
   hN: TypedArray;
   cN?: TypedArray;
   workspace: Float64Array;
-  layout: RecurrentLayout;
+  layout: RecurrentSchedule;
 }
 
 const f64 = (t: { data: unknown } | undefined) => (t ? (t.data as TypedArray) : undefined);
@@ -19,7 +19,7 @@ const f64 = (t: { data: unknown } | undefined) => (t ? (t.data as TypedArray) : 
  * plus the gate arithmetic, over only the sequences still running (rows sorted by length).
  */
 export function recurrentForward(inputs: RecurrentInputs, attrs: RecurrentAttrs): RecurrentForwardResult {
-  const L = recurrentLayout(inputs, attrs);
+  const L = recurrentSchedule(inputs, attrs);
   const { B, T, I, H, Hout, GH, order, active, wsWidth } = L;
   const dtype = inputs.x.dtype;
   const x = f64(inputs.x) as TypedArray;

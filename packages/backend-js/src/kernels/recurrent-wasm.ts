@@ -2,7 +2,7 @@ import type { RecurrentAttrs, RecurrentInputs, TypedArray } from '@recur/backend
 import { type WasmBlock, WasmKernels } from '../wasm/runtime';
 import type { KernelCall } from '../wasm/thread-pool';
 import type { RecurrentBackwardResult } from './recurrent-backward';
-import { dataRow, type RecurrentLayout, recurrentLayout } from './recurrent-layout';
+import { dataRow, type RecurrentSchedule, recurrentSchedule } from './recurrent-schedule';
 
 /**
  * The float32 recurrent kernels on WebAssembly SIMD: the same algorithm as recurrent-forward.ts
@@ -29,7 +29,7 @@ function workspaceWidth(attrs: RecurrentAttrs): number {
 const data = (t: { data: unknown } | undefined) => (t ? (t.data as Float32Array) : undefined);
 
 /** Visits every (processing row, step) with the row of x / y it stands for (see dataRow). */
-function forEachRow(L: RecurrentLayout, reverse: boolean, visit: (row: number, data: number) => void): void {
+function forEachRow(L: RecurrentSchedule, reverse: boolean, visit: (row: number, data: number) => void): void {
   for (let s = 0; s < L.T; s++) {
     for (let r = 0; r < L.active[s]; r++) visit(L.stepStart[s] + r, dataRow(L, r, s, reverse));
   }
@@ -39,7 +39,7 @@ function forEachRow(L: RecurrentLayout, reverse: boolean, visit: (row: number, d
  * Copies x's real rows into wasm memory in processing order. Packed input in the forward
  * direction already is in that order: one copy.
  */
-function putInputsInStepOrder(k: WasmKernels, L: RecurrentLayout, reverse: boolean, x: Float32Array, at: number): void {
+function putInputsInStepOrder(k: WasmKernels, L: RecurrentSchedule, reverse: boolean, x: Float32Array, at: number): void {
   const f = k.f32();
   const { I } = L;
   if (L.packed && !reverse) {
@@ -50,7 +50,7 @@ function putInputsInStepOrder(k: WasmKernels, L: RecurrentLayout, reverse: boole
 }
 
 /** Rows of y (and dy): N packed, else B·T. */
-const dataRows = (L: RecurrentLayout) => (L.packed ? L.stepStart[L.T] : L.B * L.T);
+const dataRows = (L: RecurrentSchedule) => (L.packed ? L.stepStart[L.T] : L.B * L.T);
 
 export interface WasmRecurrentForward {
   y: Float32Array;
@@ -58,7 +58,7 @@ export interface WasmRecurrentForward {
   cN?: Float32Array;
   /** [rows, width] in processing order, kept in wasm memory for backward; null when nothing was saved. */
   workspace: WasmBlock | null;
-  layout: RecurrentLayout;
+  layout: RecurrentSchedule;
 }
 
 /**
@@ -86,7 +86,7 @@ export function wasmRecurrentForward(
   attrs: RecurrentAttrs,
   threads = 1,
 ): WasmRecurrentForward {
-  const L = recurrentLayout(inputs, attrs);
+  const L = recurrentSchedule(inputs, attrs);
   const { B, T, I, H, GH, order, active, stepStart } = L;
   const rows = stepStart[T];
   const lstm = attrs.kind === 'lstm';
@@ -192,7 +192,7 @@ class UnitSplit {
     private readonly k: WasmKernels,
     inputs: RecurrentInputs,
     attrs: RecurrentAttrs,
-    private readonly L: RecurrentLayout,
+    private readonly L: RecurrentSchedule,
     threads: number,
   ) {
     this.blocks = WasmKernels.blocks(L.H, threads, 4);
@@ -243,7 +243,7 @@ export function wasmRecurrentBackward(
   dcN: TypedArray | undefined,
   threads = 1,
 ): RecurrentBackwardResult {
-  const L = recurrentLayout(inputs, attrs);
+  const L = recurrentSchedule(inputs, attrs);
   const { B, T, I, H, GH, order, active, stepStart } = L;
   const rows = stepStart[T];
   const lstm = attrs.kind === 'lstm';

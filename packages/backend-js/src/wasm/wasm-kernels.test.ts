@@ -4,7 +4,7 @@ import { createFusedKernels } from '../fused-kernels';
 import { JsBackend } from '../js-backend';
 import { matMul } from '../kernels/mat-mul';
 import { isBlockTensor } from './block-tensor';
-import { wasmKernels, wasmKernelsOf, wasmReady, wasmVariant, wasmVariantsAvailable } from './runtime';
+import { wasmKernels, wasmKernelsOf, wasmReady, wasmVariant, wasmVariantsAvailable } from './loader';
 
 // The TypeScript kernels are the reference: the SIMD kernels must agree to float32 rounding.
 

@@ -1,21 +1,16 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { atomicWriteFile, exitWithError } from '@recur/data/node';
+import { cliProgram, runCli } from '@recur/cli';
+import { atomicWriteFile } from '@recur/files/node';
 import { exportOnnx } from '@recur/onnx';
 import { RecurError } from '@recur/tensor';
-import { Command, Option } from 'commander';
+import { Option } from 'commander';
 import { loadModel } from '../io/load';
 import { detectModelFile } from '../io/model-files';
 import { saveModel } from '../io/save';
 import { tfjsWeightNames } from '../io/tfjs-format';
 import type { Model } from '../model';
-
-let debug = false;
-
-function report(e: unknown): never {
-  exitWithError('recur-keras', e, debug);
-}
 
 function formatOfFile(path: string): string {
   let head = new Uint8Array(0);
@@ -63,28 +58,19 @@ function inspect(path: string, model: Model): void {
   if (model.userDefinedMetadata) console.log(`  user metadata: ${JSON.stringify(model.userDefinedMetadata)}`);
 }
 
-const program = new Command()
-  .name('recur-keras')
-  .description('inspect and convert Keras and TensorFlow.js model files (model.json, .keras, .h5)')
-  .option('--debug', 'print stack traces')
-  .showHelpAfterError()
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
-  .hook('preAction', (cmd) => {
-    debug = Boolean(cmd.opts().debug);
-  });
+const program = cliProgram(
+  'recur-keras',
+  'inspect and convert Keras and TensorFlow.js model files (model.json, .keras, .h5)',
+);
 
 program
   .command('inspect')
   .argument('<model>', 'a model.json, .keras, .h5 or recur model file')
   .description('the summary table, inputs, outputs, weights (with their quantization) and training config')
   .action(async (path: string) => {
-    try {
-      const model = await loadModel(path);
-      inspect(path, model);
-      model.dispose();
-    } catch (e) {
-      report(e);
-    }
+    const model = await loadModel(path);
+    inspect(path, model);
+    model.dispose();
   });
 
 program
@@ -103,25 +89,21 @@ program
   )
   .description('write the model in another format (ONNX runs in onnxruntime)')
   .action(async (path: string, out: string, opts: { opset: string }) => {
-    try {
-      const model = await loadModel(path);
-      if (/\.onnx$/i.test(out)) {
-        const bytes = exportOnnx(model, { opset: Number(opts.opset) });
-        try {
-          const { mkdirSync } = await import('node:fs');
-          mkdirSync(dirname(out), { recursive: true });
-          atomicWriteFile(out, bytes);
-        } catch (e) {
-          throw new RecurError(`cannot write ${out}: ${(e as Error).message}`, 'io');
-        }
-      } else {
-        await saveModel(model, out);
+    const model = await loadModel(path);
+    if (/\.onnx$/i.test(out)) {
+      const bytes = exportOnnx(model, { opset: Number(opts.opset) });
+      try {
+        const { mkdirSync } = await import('node:fs');
+        mkdirSync(dirname(out), { recursive: true });
+        atomicWriteFile(out, bytes);
+      } catch (e) {
+        throw new RecurError(`cannot write ${out}: ${(e as Error).message}`, 'io');
       }
-      console.log(`wrote ${out}`);
-      model.dispose();
-    } catch (e) {
-      report(e);
+    } else {
+      await saveModel(model, out);
     }
+    console.log(`wrote ${out}`);
+    model.dispose();
   });
 
-program.parseAsync().catch(report);
+void runCli(program);

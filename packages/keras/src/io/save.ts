@@ -53,7 +53,7 @@ export async function saveModel(model: Model, path?: string, options: SaveOption
   const isNode =
     typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
   if (!isNode) throw new ConfigError('save: writing to a path needs Node; call save() without a path for the bytes');
-  const { atomicWriteFile } = await import('@recur/data/node');
+  const { atomicWriteFile } = await import('@recur/files/node');
   const { mkdirSync } = await import('node:fs');
   const p = await import('node:path');
   const dir = format === 'tfjs' ? (/[/\\]$/.test(path) ? path : p.dirname(path)) : p.dirname(path);

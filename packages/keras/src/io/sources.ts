@@ -1,4 +1,4 @@
-import { checkRelativePath } from '@recur/data';
+import { checkRelativePath } from '@recur/files';
 import { ConfigError, RecurError } from '@recur/tensor';
 
 /** Reads the files of one model: the main file and the files it names (shards), all inside one folder. */
@@ -17,14 +17,14 @@ export interface ModelFiles {
 let nodeModules: {
   fs: typeof import('node:fs');
   p: typeof import('node:path');
-  folder: typeof import('@recur/data/node');
+  folder: typeof import('@recur/files/node');
 } | null = null;
 
 export async function nodeFiles(path: string): Promise<ModelFiles> {
   nodeModules ??= {
     fs: await import('node:fs'),
     p: await import('node:path'),
-    folder: await import('@recur/data/node'),
+    folder: await import('@recur/files/node'),
   };
   const { fs, p, folder } = nodeModules;
   const abs = p.resolve(path);

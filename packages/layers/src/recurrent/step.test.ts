@@ -11,7 +11,8 @@ import {
   UnsupportedError,
 } from '@recur/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRU, LSTM, RNN, type TorchRecurrent } from './torch-recurrent';
+import { GRU, LSTM, RNN } from './torch-modules';
+import type { TorchRecurrent } from './torch-recurrent';
 
 function maxDiff(a: Tensor, b: Tensor): number {
   expect(a.shape).toEqual(b.shape);

@@ -1,14 +1,12 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { atomicWriteFile, exitWithError } from '@recur/data/node';
+import { cliProgram, runCli } from '@recur/cli';
+import { atomicWriteFile } from '@recur/files/node';
 import { CELLS, TorchRecurrent } from '@recur/layers';
 import { ConfigError, dispose, FormatError, RecurError, type Tensor, tensor } from '@recur/tensor';
-import { Command } from 'commander';
 import { exportOnnx } from '../export';
 import type { OnnxModel } from '../model';
 import { loadOnnxFile } from '../node';
-
-let debug = false;
 
 /** A JSON file the user named; unreadable or unparsable is a recur error naming it. */
 function readJson(path: string, what: string): unknown {
@@ -51,15 +49,7 @@ function writeOutput(path: string, text: string): void {
   atomicWriteFile(path, new TextEncoder().encode(text));
 }
 
-const program = new Command()
-  .name('recur-onnx')
-  .description('inspect and run ONNX models with recur')
-  .option('--debug', 'print stack traces')
-  .showHelpAfterError()
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
-  .hook('preAction', (cmd) => {
-    debug = Boolean(cmd.opts().debug);
-  });
+const program = cliProgram('recur-onnx', 'inspect and run ONNX models with recur');
 
 program
   .command('inspect')
@@ -172,8 +162,4 @@ program
     console.log(`wrote ${outPath}`);
   });
 
-try {
-  program.parse();
-} catch (e) {
-  exitWithError('recur-onnx', e, debug);
-}
+void runCli(program);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { readFileInFolder } from '@recur/data/node';
+import { readFileInFolder } from '@recur/files/node';
 import { FormatError, RecurError } from '@recur/tensor';
 import { type LoadOptions, OnnxModel } from '../model';
 import type { ExternalDataReader } from '../tensor-proto';

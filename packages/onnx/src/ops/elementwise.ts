@@ -6,10 +6,12 @@ import {
   cast,
   type DType,
   div,
+  equal,
   exp,
   floor,
   greater,
   greaterEqual,
+  less,
   lessEqual,
   log,
   logicalNot,
@@ -19,10 +21,13 @@ import {
   neg,
   notEqual,
   pow,
+  relu,
+  sigmoid,
   sign,
   sqrt,
   sub,
   type Tensor,
+  tanh,
   tensor,
   where,
 } from './tensor-ops';
@@ -82,6 +87,15 @@ function onnxMod(ctx: OpContext): Tensor[] {
 
 const keepDType = (t: Tensor, dtype: DType) => (t.dtype === dtype ? t : cast(t, dtype));
 
+/** Integer division truncates toward zero for ints (ONNX Div on integer tensors). */
+function onnxDiv(a: Tensor, b: Tensor): Tensor {
+  const ints = a.dtype === 'int32' && b.dtype === 'int32';
+  if (!ints) return div(a, b);
+  const q = div(a, b);
+  return cast(mul(sign(q), floor(abs(q))), 'int32');
+}
+
+/** Element-wise operators: each output element from the same position of the (broadcast) inputs: arithmetic, comparisons, logic, activations, Where. */
 export const elementwiseOps: Record<string, OpImpl> = {
   Neg: (c) => [neg(input(c, 0, 'X'))],
   Abs: (c) => [abs(input(c, 0, 'X'))],
@@ -134,4 +148,14 @@ export const elementwiseOps: Record<string, OpImpl> = {
     if (hi !== undefined && hi !== Number.POSITIVE_INFINITY) x = minimum(x, hi);
     return [x === c.inputs[0] ? mul(x, 1) : x];
   },
+  Add: (c) => [add(input(c, 0, 'A'), input(c, 1, 'B'))],
+  Sub: (c) => [sub(input(c, 0, 'A'), input(c, 1, 'B'))],
+  Mul: (c) => [mul(input(c, 0, 'A'), input(c, 1, 'B'))],
+  Div: (c) => [onnxDiv(input(c, 0, 'A'), input(c, 1, 'B'))],
+  Sigmoid: (c) => [sigmoid(input(c, 0, 'X'))],
+  Tanh: (c) => [tanh(input(c, 0, 'input'))],
+  Relu: (c) => [relu(input(c, 0, 'X'))],
+  Where: (c) => [where(input(c, 0, 'condition'), input(c, 1, 'X'), input(c, 2, 'Y'))],
+  Equal: (c) => [equal(input(c, 0, 'A'), input(c, 1, 'B'))],
+  Less: (c) => [less(input(c, 0, 'A'), input(c, 1, 'B'))],
 };

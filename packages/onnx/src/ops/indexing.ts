@@ -1,7 +1,7 @@
 import { FormatError, formatShape, ShapeError, UnsupportedError } from '@recur/tensor';
 import { arrayFor, fromHost, stridesOf } from './host';
 import { axis, input, int, ints, num, type OpContext, type OpImpl, str, values } from './op';
-import { pad, type Tensor } from './tensor-ops';
+import { gather, pad, type Tensor, tensor } from './tensor-ops';
 
 /** Index values with negatives counted from the end, each checked against its axis size. */
 function indexValues(c: OpContext, t: Tensor, size: (i: number) => number): number[] {
@@ -272,6 +272,16 @@ function onnxPad(c: OpContext): Tensor[] {
   return [fromSourceIndex(x, shape, source, value)];
 }
 
+function normalizeIndices(ctx: OpContext, indices: Tensor, dim: number): Tensor {
+  const v = values(indices, ctx, 'indices') as number[];
+  if (v.every((i) => i >= 0)) return indices;
+  return tensor(
+    v.map((i) => (i < 0 ? i + dim : i)),
+    { shape: indices.shape, dtype: 'int32' },
+  );
+}
+
+/** Operators that read or write by index or position: Gather*, Scatter*, NonZero, Tile, Trilu, Pad. */
 export const indexingOps: Record<string, OpImpl> = {
   GatherElements: gatherElements,
   ScatterElements: scatterElements,
@@ -281,4 +291,9 @@ export const indexingOps: Record<string, OpImpl> = {
   Tile: tile,
   Trilu: trilu,
   Pad: onnxPad,
+  Gather: (c) => {
+    const x = input(c, 0, 'data');
+    const a = axis(c, 'axis', 0, x.rank);
+    return [gather(x, normalizeIndices(c, input(c, 1, 'indices'), x.shape[a]), a)];
+  },
 };

@@ -1,5 +1,6 @@
-import { axis, input, num, type OpImpl } from './op';
-import { add, div, mean, mul, sqrt, square, sub } from './tensor-ops';
+import { axis, input, num, type OpContext, type OpImpl } from './op';
+import { reshapeTo2D } from './shape';
+import { add, div, logSoftmax, mean, mul, reshape, softmax, sqrt, square, sub, type Tensor } from './tensor-ops';
 
 /** LayerNormalization (opset 17): normalise over the axes from `axis` on; Mean and InvStdDev outputs keep those axes as 1. */
 const layerNormalization: OpImpl = (c) => {
@@ -17,4 +18,17 @@ const layerNormalization: OpImpl = (c) => {
   return [y, c.outputs > 1 ? mu : undefined, c.outputs > 2 ? invStd : undefined];
 };
 
-export const normalizationOps: Record<string, OpImpl> = { LayerNormalization: layerNormalization };
+/** Softmax and LogSoftmax: from opset 13 along one axis; before it, over the 2-D view [prod(:axis), prod(axis:)]. */
+function softmaxLike(ctx: OpContext, f: (x: Tensor, axis: number) => Tensor): Tensor[] {
+  const x = input(ctx, 0, 'input');
+  const a = axis(ctx, 'axis', ctx.opset >= 13 ? -1 : 1, x.rank);
+  if (ctx.opset >= 13) return [f(x, a)];
+  return [reshape(f(reshapeTo2D(x, a), 1), x.shape)];
+}
+
+/** Operators that normalise along axes: LayerNormalization, Softmax, LogSoftmax. */
+export const normalizationOps: Record<string, OpImpl> = {
+  LayerNormalization: layerNormalization,
+  Softmax: (c) => softmaxLike(c, softmax),
+  LogSoftmax: (c) => softmaxLike(c, logSoftmax),
+};

@@ -1,8 +1,7 @@
 import { FormatError, ShapeError } from '@recur/tensor';
-import { reduce } from './basic';
 import { arrayFor, fromHost, linesAlong } from './host';
-import { axis, input, int, type OpContext, type OpImpl, values } from './op';
-import { max, min, resolveAxes, sqrt, square, sum, type Tensor, tidy } from './tensor-ops';
+import { axis, input, int, ints, type OpContext, type OpImpl, values } from './op';
+import { clone, max, mean, min, resolveAxes, sqrt, square, sum, type Tensor, tidy } from './tensor-ops';
 
 /** The product over `axes` (host: there is no product kernel). */
 function prod(x: Tensor, axes: number[], o: { keepDims: boolean }): Tensor {
@@ -108,6 +107,22 @@ function topK(c: OpContext): Tensor[] {
 
 const l2 = (x: Tensor, axes: number[], o: { keepDims: boolean }) => tidy(() => sqrt(sum(square(x), axes, o)));
 
+function reduce(
+  ctx: OpContext,
+  f: (x: Tensor, axes: number[], o: { keepDims: boolean }) => Tensor,
+  axesAsInputFrom: number,
+): Tensor[] {
+  const x = input(ctx, 0, 'data');
+  const keepDims = int(ctx, 'keepdims', 1) === 1;
+  let axes = ctx.opset >= axesAsInputFrom ? values(ctx.inputs[1], ctx, 'axes') : ints(ctx, 'axes');
+  if (!axes || axes.length === 0) {
+    if (int(ctx, 'noop_with_empty_axes', 0) === 1) return [clone(x)];
+    axes = [...x.shape.keys()];
+  }
+  return [f(x, axes, { keepDims })];
+}
+
+/** Operators that reduce along axes: Reduce*, ArgMax / ArgMin, TopK. */
 export const reductionOps: Record<string, OpImpl> = {
   // Axes became an input at opset 18 (ReduceSum at 13).
   ReduceMax: (c) => reduce(c, max, 18),
@@ -119,4 +134,6 @@ export const reductionOps: Record<string, OpImpl> = {
   ArgMin: (c) => argExtreme(c, (a, b) => a < b),
   CumSum: cumSum,
   TopK: topK,
+  ReduceSum: (c) => reduce(c, sum, 13),
+  ReduceMean: (c) => reduce(c, mean, 18),
 };

@@ -1,3 +1,4 @@
+import { ConfigError } from '@recur/tensor';
 /** Logs of a batch or an epoch, Keras style: 'loss', 'accuracy', 'val_loss', ... */
 export type Logs = Record<string, number>;
 
@@ -69,3 +70,18 @@ export function callbackList(given: Callback | readonly Callback[] | undefined):
   if (!given) return [];
   return Array.isArray(given) ? [...given] : [given as Callback];
 }
+
+/** The monitored value of an epoch's logs, or an error naming what the logs hold. */
+export function monitored(who: string, monitor: string, logs: Logs): number {
+  const v = logs[monitor];
+  if (v === undefined) {
+    throw new ConfigError(
+      `${who}: '${monitor}' is not in the epoch logs (${Object.keys(logs).join(', ')}); give validation data for val_ values`,
+    );
+  }
+  return v;
+}
+
+/** Keras' 'auto' mode: higher is better for accuracy-like names. */
+export const maximises = (mode: 'auto' | 'min' | 'max', monitor: string) =>
+  mode === 'auto' ? /acc|auc|precision|recall|f1/.test(monitor) : mode === 'max';

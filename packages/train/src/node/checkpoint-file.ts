@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type AtomicWriteOptions, atomicWriteFile } from '@recur/data/node';
+import { type AtomicWriteOptions, atomicWriteFile } from '@recur/files/node';
 import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from '../checkpoint';
 
 /** Saves a checkpoint file atomically (see atomicWriteFile). */

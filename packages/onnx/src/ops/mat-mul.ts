@@ -1,7 +1,7 @@
 import { FormatError, formatShape, ShapeError, UnsupportedError } from '@recur/tensor';
 import type { OpImpl } from './op';
-import { str } from './op';
-import { matMul, reshape, sum, type Tensor, transpose } from './tensor-ops';
+import { input, int, num, str } from './op';
+import { add, matMul, mul, reshape, sum, type Tensor, transpose } from './tensor-ops';
 
 /**
  * Einsum for the two-operand matrix forms exporters write ("bij,bjk->bik", "ij,jk->ik",
@@ -82,4 +82,23 @@ const einsum: OpImpl = (c) => {
   ];
 };
 
-export const einsumOps: Record<string, OpImpl> = { Einsum: einsum };
+/** Products of tensors: MatMul, Gemm, and Einsum's matrix forms. */
+export const matMulOps: Record<string, OpImpl> = {
+  Gemm: (c) => {
+    const a = input(c, 0, 'A');
+    const b = input(c, 1, 'B');
+    if (a.rank !== 2 || b.rank !== 2)
+      throw new ShapeError(
+        `${c.node}: A and B should be matrices, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+      );
+    const alpha = num(c, 'alpha', 1);
+    const beta = num(c, 'beta', 1);
+    let y = matMul(a, b, { transposeA: int(c, 'transA', 0) === 1, transposeB: int(c, 'transB', 0) === 1 });
+    if (alpha !== 1) y = mul(y, alpha);
+    const bias = c.inputs[2];
+    if (bias) y = add(y, beta !== 1 ? mul(bias, beta) : bias);
+    return [y];
+  },
+  MatMul: (c) => [matMul(input(c, 0, 'A'), input(c, 1, 'B'))],
+  Einsum: einsum,
+};

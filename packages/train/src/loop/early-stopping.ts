@@ -1,5 +1,5 @@
 import { ConfigError, clone, dispose, keep, type Tensor } from '@recur/tensor';
-import type { Callback, Logs, TrainedModel } from './loop/callbacks';
+import { type Callback, type Logs, maximises, monitored, type TrainedModel } from './callbacks';
 
 export interface EarlyStoppingOptions {
   /** The logged value watched (default 'val_loss'). */
@@ -13,21 +13,6 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
   startFromEpoch?: number;
 }
-
-/** The monitored value of an epoch's logs, or an error naming what the logs hold. */
-function monitored(who: string, monitor: string, logs: Logs): number {
-  const v = logs[monitor];
-  if (v === undefined) {
-    throw new ConfigError(
-      `${who}: '${monitor}' is not in the epoch logs (${Object.keys(logs).join(', ')}); give validation data for val_ values`,
-    );
-  }
-  return v;
-}
-
-/** Keras' 'auto' mode: higher is better for accuracy-like names. */
-const maximises = (mode: 'auto' | 'min' | 'max', monitor: string) =>
-  mode === 'auto' ? /acc|auc|precision|recall|f1/.test(monitor) : mode === 'max';
 
 /**
  * Keras' EarlyStopping: stops when the monitored value has not improved for `patience` epochs,
@@ -104,26 +89,5 @@ export class EarlyStopping implements Callback {
 
   private restore(): void {
     if (this.options.restoreBestWeights && this.bestWeights && this.model) this.model.loadStateDict(this.bestWeights);
-  }
-}
-
-/** Calls `save` after each epoch, or only when the monitored value improves (saveBestOnly). */
-export class ModelCheckpoint implements Callback {
-  private best = Number.NaN;
-
-  constructor(
-    private readonly save: (epoch: number, logs: Logs) => void | Promise<void>,
-    private readonly options: { monitor?: string; saveBestOnly?: boolean; mode?: 'auto' | 'min' | 'max' } = {},
-  ) {}
-
-  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
-    if (this.options.saveBestOnly) {
-      const monitor = this.options.monitor ?? 'val_loss';
-      const value = monitored('ModelCheckpoint', monitor, logs);
-      const better = maximises(this.options.mode ?? 'auto', monitor) ? value > this.best : value < this.best;
-      if (!Number.isNaN(this.best) && !better) return;
-      this.best = value;
-    }
-    await this.save(epoch, logs);
   }
 }

@@ -8,7 +8,7 @@ import {
 } from '@recur/backend-api';
 
 /** Sizes and the processing order shared by the forward and backward recurrent kernels. */
-export interface RecurrentLayout {
+export interface RecurrentSchedule {
   B: number;
   T: number;
   I: number;
@@ -45,7 +45,7 @@ export function selectRows(m: TypedArray, rows: Int32Array, width: number, total
   return out;
 }
 
-export function recurrentLayout(inputs: RecurrentInputs, attrs: RecurrentAttrs): RecurrentLayout {
+export function recurrentSchedule(inputs: RecurrentInputs, attrs: RecurrentAttrs): RecurrentSchedule {
   const packed = attrs.packedInput ?? false;
   if (packed && !inputs.seqLengths) throw new Error('backend-js: packed recurrent input needs seqLengths');
   const given = inputs.seqLengths?.data as TypedArray | undefined;
@@ -105,13 +105,13 @@ export function recurrentLayout(inputs: RecurrentInputs, attrs: RecurrentAttrs):
  * b·T + t in a [B, T, ·] batch; packed, the row of (r, t) in PyTorch's layout, whose time step t
  * starts at stepStart[t] with the running sequences in sorted order.
  */
-export function dataRow(layout: RecurrentLayout, r: number, s: number, reverse: boolean): number {
+export function dataRow(layout: RecurrentSchedule, r: number, s: number, reverse: boolean): number {
   const t = timeIndex(layout, r, s, reverse);
   return layout.packed ? layout.stepStart[t] + r : layout.order[r] * layout.T + t;
 }
 
 /** The time index row `r` (in sorted order) reads at processing step `s`. */
-export function timeIndex(layout: RecurrentLayout, r: number, s: number, reverse: boolean): number {
+export function timeIndex(layout: RecurrentSchedule, r: number, s: number, reverse: boolean): number {
   return reverse ? layout.lengths[layout.order[r]] - 1 - s : s;
 }
 
@@ -119,7 +119,7 @@ export function timeIndex(layout: RecurrentLayout, r: number, s: number, reverse
  * Packed rows [N, width] (layout.packed) to a zero-padded [B, T, width] batch, for the
  * TypeScript kernels, which work on padded batches; `packRows` is the way back.
  */
-export function unpackRows(data: TypedArray, layout: RecurrentLayout, width: number): TypedArray {
+export function unpackRows(data: TypedArray, layout: RecurrentSchedule, width: number): TypedArray {
   const { B, T, order, lengths, stepStart } = layout;
   const out = allocTypedArray(dtypeOfTypedArray(data), B * T * width);
   for (let r = 0; r < B; r++) {
@@ -131,7 +131,7 @@ export function unpackRows(data: TypedArray, layout: RecurrentLayout, width: num
   return out;
 }
 
-export function packRows(padded: TypedArray, layout: RecurrentLayout, width: number): TypedArray {
+export function packRows(padded: TypedArray, layout: RecurrentSchedule, width: number): TypedArray {
   const { T, order, lengths, stepStart } = layout;
   const out = allocTypedArray(dtypeOfTypedArray(padded), stepStart[T] * width);
   for (let r = 0; r < order.length; r++) {

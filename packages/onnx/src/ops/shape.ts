@@ -14,41 +14,22 @@ import {
   values,
 } from './op';
 import {
-  abs,
-  add,
   arange,
   broadcastTo,
   cast,
   clone,
   concat,
   type DType,
-  div,
-  equal,
-  floor,
   full,
-  gather,
-  less,
-  logSoftmax,
-  matMul,
-  mean,
-  mul,
-  relu,
   reshape,
-  sigmoid,
-  sign,
-  softmax,
   split,
   squeeze,
   stridedSlice,
-  sub,
-  sum,
   type Tensor,
-  tanh,
   tensor,
   transpose,
   tryBroadcast,
   unsqueeze,
-  where,
 } from './tensor-ops';
 
 const ONNX_TO_DTYPE: Record<number, DType> = {
@@ -67,22 +48,6 @@ function dtypeOf(ctx: OpContext, code: number): DType {
   return d;
 }
 
-/** Integer division truncates toward zero for ints (ONNX Div on integer tensors). */
-function onnxDiv(a: Tensor, b: Tensor): Tensor {
-  const ints = a.dtype === 'int32' && b.dtype === 'int32';
-  if (!ints) return div(a, b);
-  const q = div(a, b);
-  return cast(mul(sign(q), floor(abs(q))), 'int32');
-}
-
-function softmaxLike(ctx: OpContext, f: (x: Tensor, axis: number) => Tensor): Tensor[] {
-  const x = input(ctx, 0, 'input');
-  const a = axis(ctx, 'axis', ctx.opset >= 13 ? -1 : 1, x.rank);
-  if (ctx.opset >= 13) return [f(x, a)];
-  // Before opset 13 the input is read as 2-D [prod(:axis), prod(axis:)].
-  return [reshape(f(reshapeTo2D(x, a), 1), x.shape)];
-}
-
 /** Flatten's axis: 0..rank inclusive (negative counts from the end). */
 function flattenAxis(ctx: OpContext, rank: number): number {
   const a0 = int(ctx, 'axis', 1);
@@ -91,36 +56,13 @@ function flattenAxis(ctx: OpContext, rank: number): number {
   return a;
 }
 
-function reshapeTo2D(x: Tensor, axis: number): Tensor {
+export function reshapeTo2D(x: Tensor, axis: number): Tensor {
   const prod = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
   return reshape(x, [prod(x.shape.slice(0, axis)), prod(x.shape.slice(axis))]);
 }
 
-function normalizeIndices(ctx: OpContext, indices: Tensor, dim: number): Tensor {
-  const v = values(indices, ctx, 'indices') as number[];
-  if (v.every((i) => i >= 0)) return indices;
-  return tensor(
-    v.map((i) => (i < 0 ? i + dim : i)),
-    { shape: indices.shape, dtype: 'int32' },
-  );
-}
-
-export function reduce(
-  ctx: OpContext,
-  f: (x: Tensor, axes: number[], o: { keepDims: boolean }) => Tensor,
-  axesAsInputFrom: number,
-): Tensor[] {
-  const x = input(ctx, 0, 'data');
-  const keepDims = int(ctx, 'keepdims', 1) === 1;
-  let axes = ctx.opset >= axesAsInputFrom ? values(ctx.inputs[1], ctx, 'axes') : ints(ctx, 'axes');
-  if (!axes || axes.length === 0) {
-    if (int(ctx, 'noop_with_empty_axes', 0) === 1) return [clone(x)];
-    axes = [...x.shape.keys()];
-  }
-  return [f(x, axes, { keepDims })];
-}
-
-export const basicOps: Record<string, OpImpl> = {
+/** Operators that make tensors or change their shape, layout or dtype, never their values: Constant, Shape, Reshape, Transpose, Concat, Slice, Split, Cast, Range, … */
+export const shapeOps: Record<string, OpImpl> = {
   Identity: (c) => [clone(input(c, 0, 'input'))],
   Dropout: (c) => {
     const x = input(c, 0, 'data');
@@ -154,11 +96,6 @@ export const basicOps: Record<string, OpImpl> = {
     const start = clampAxis(int(c, 'start', 0));
     const end = clampAxis(int(c, 'end', r));
     return [tensor(x.shape.slice(start, Math.max(start, end)) as number[], { dtype: 'int32' })];
-  },
-  Gather: (c) => {
-    const x = input(c, 0, 'data');
-    const a = axis(c, 'axis', 0, x.rank);
-    return [gather(x, normalizeIndices(c, input(c, 1, 'indices'), x.shape[a]), a)];
   },
   Concat: (c) => [
     concat(
@@ -232,34 +169,6 @@ export const basicOps: Record<string, OpImpl> = {
     }
     return split(x, sizes, a);
   },
-  Gemm: (c) => {
-    const a = input(c, 0, 'A');
-    const b = input(c, 1, 'B');
-    if (a.rank !== 2 || b.rank !== 2)
-      throw new ShapeError(
-        `${c.node}: A and B should be matrices, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
-      );
-    const alpha = num(c, 'alpha', 1);
-    const beta = num(c, 'beta', 1);
-    let y = matMul(a, b, { transposeA: int(c, 'transA', 0) === 1, transposeB: int(c, 'transB', 0) === 1 });
-    if (alpha !== 1) y = mul(y, alpha);
-    const bias = c.inputs[2];
-    if (bias) y = add(y, beta !== 1 ? mul(bias, beta) : bias);
-    return [y];
-  },
-  MatMul: (c) => [matMul(input(c, 0, 'A'), input(c, 1, 'B'))],
-  Add: (c) => [add(input(c, 0, 'A'), input(c, 1, 'B'))],
-  Sub: (c) => [sub(input(c, 0, 'A'), input(c, 1, 'B'))],
-  Mul: (c) => [mul(input(c, 0, 'A'), input(c, 1, 'B'))],
-  Div: (c) => [onnxDiv(input(c, 0, 'A'), input(c, 1, 'B'))],
-  Softmax: (c) => softmaxLike(c, softmax),
-  LogSoftmax: (c) => softmaxLike(c, logSoftmax),
-  Sigmoid: (c) => [sigmoid(input(c, 0, 'X'))],
-  Tanh: (c) => [tanh(input(c, 0, 'input'))],
-  Relu: (c) => [relu(input(c, 0, 'X'))],
-  Where: (c) => [where(input(c, 0, 'condition'), input(c, 1, 'X'), input(c, 2, 'Y'))],
-  Equal: (c) => [equal(input(c, 0, 'A'), input(c, 1, 'B'))],
-  Less: (c) => [less(input(c, 0, 'A'), input(c, 1, 'B'))],
   Range: (c) => {
     const scalarOf = (i: number, what: string): number => {
       const t = input(c, i, what);
@@ -269,8 +178,6 @@ export const basicOps: Record<string, OpImpl> = {
     const start = input(c, 0, 'start');
     return [arange(scalarOf(0, 'start'), scalarOf(1, 'limit'), scalarOf(2, 'delta'), start.dtype)];
   },
-  ReduceSum: (c) => reduce(c, sum, 13),
-  ReduceMean: (c) => reduce(c, mean, 18),
   Flatten: (c) => {
     const x = input(c, 0, 'input');
     return [reshapeTo2D(x, flattenAxis(c, x.rank))];

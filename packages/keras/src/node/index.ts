@@ -1,2 +1,0 @@
-/** Node-only parts of @recur/keras: model files on disk. */
-export {};
