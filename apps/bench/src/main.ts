@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { wasmVariant } from '@recur/backend-js';
+import { benchDoors } from './doors';
 import { gemmReferenceGflops } from './gemm-reference';
 import { benchKeras } from './keras';
 import { benchMatMul } from './mat-mul';
@@ -53,6 +54,13 @@ async function main(): Promise<void> {
       'tokens/s',
       'recur backend-js',
       'token by token',
+    );
+  if (want('doors'))
+    printTable(
+      'One LSTM through both doors (Keras-layout weights against PyTorch-layout)',
+      await benchDoors(),
+      'tokens/s',
+      'PyTorch door (LSTM)',
     );
   if (want('ort'))
     printTable(

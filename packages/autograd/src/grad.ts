@@ -2,9 +2,26 @@ import { add, formatShape, onesLike, Tensor, tidy, withRecorder, zerosLike } fro
 import { gradRuleOf } from './rules';
 import { Tape } from './tape';
 
+/** A function's value and its gradients with respect to each input, in order. */
 export interface ValueAndGrads {
+  /** What the function returned. */
   value: Tensor;
+  /** d value / d input, one per input, each of its input's shape. */
   grads: Tensor[];
+}
+
+/** `ValueAndGrads` with the auxiliary values the function returned beside its value. */
+export interface ValueAndGradsWithAux<A> extends ValueAndGrads {
+  /** The function's `aux`, untouched (the caller disposes its tensors). */
+  aux: A;
+}
+
+/** A one-input function's value and gradient. */
+export interface ValueAndGrad {
+  /** What the function returned. */
+  value: Tensor;
+  /** d value / d x, of x's shape. */
+  grad: Tensor;
 }
 
 /**
@@ -22,7 +39,7 @@ function differentiateWithAux<A>(
   f: (...xs: Tensor[]) => { value: Tensor; aux: A },
   xs: readonly Tensor[],
   dy?: Tensor,
-): ValueAndGrads & { aux: A } {
+): ValueAndGradsWithAux<A> {
   const tape = new Tape();
   const result = tidy(() => {
     for (const x of xs) tape.watch(x);
@@ -95,7 +112,7 @@ export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Ten
 }
 
 /** Like valueAndGrads for a function of one tensor. */
-export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => ValueAndGrad {
   return (x, dy) => {
     const r = differentiate(f, [x], dy);
     return { value: r.value, grad: r.grads[0] };
@@ -147,7 +164,7 @@ export function valueAndGradsWithAux<A>(
   f: () => { value: Tensor; aux: A },
   params: readonly Tensor[],
   dy?: Tensor,
-): ValueAndGrads & { aux: A } {
+): ValueAndGradsWithAux<A> {
   return differentiateWithAux(() => f(), params, dy);
 }
 

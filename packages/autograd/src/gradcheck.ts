@@ -1,18 +1,25 @@
 import { cast, detach, formatShape, mul, randomUniform, sum, type Tensor, tensor, tidy } from '@recur/tensor';
 import { grads } from './grad';
 
+/** How `gradcheck` compares analytic and numeric gradients. */
 export interface GradcheckOptions {
   /** Finite-difference step (float64). */
   eps?: number;
+  /** Absolute tolerance (default 1e-5). */
   atol?: number;
+  /** Relative tolerance (default 1e-3). */
   rtol?: number;
   /** Seed of the random projection that turns a non-scalar output into a scalar. */
   seed?: number;
 }
 
+/** What `gradcheck` found. */
 export interface GradcheckResult {
+  /** Whether every element agrees within atol + rtol·|numeric|. */
   ok: boolean;
+  /** The largest absolute difference between analytic and numeric gradients. */
   maxAbsError: number;
+  /** The largest relative difference. */
   maxRelError: number;
   /** Where the largest disagreement is, e.g. "input 1 [2, 3] at flat index 4: analytic 0.3, numeric 0.31". */
   worst: string;

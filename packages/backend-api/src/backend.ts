@@ -8,11 +8,15 @@ import type { Shape } from './shape';
  * handed back to the backend that made it.
  */
 export interface BackendTensor {
+  /** Its dimensions. */
   readonly shape: Shape;
+  /** Its element type. */
   readonly dtype: DType;
+  /** The backend's own storage (a typed array on backend-js, a tfjs tensor on backend-tfjs). */
   readonly data: unknown;
 }
 
+/** The element-wise functions of one tensor a backend implements (`Backend.unary`). */
 export type UnaryOp =
   | 'neg'
   | 'abs'
@@ -31,6 +35,7 @@ export type UnaryOp =
   | 'cos'
   | 'logicalNot';
 
+/** Every `UnaryOp`, for suites that run each one. */
 export const UNARY_OPS: readonly UnaryOp[] = [
   'neg',
   'abs',
@@ -52,13 +57,17 @@ export const UNARY_OPS: readonly UnaryOp[] = [
 
 /** Arithmetic on two tensors of one dtype with NumPy broadcasting. */
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+/** Every `BinaryOp`, for suites that run each one. */
 export const BINARY_OPS: readonly BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
 
 /** Comparisons broadcast like binary ops and return `bool`. */
 export type CompareOp = 'equal' | 'notEqual' | 'less' | 'lessEqual' | 'greater' | 'greaterEqual';
+/** Every `CompareOp`, for suites that run each one. */
 export const COMPARE_OPS: readonly CompareOp[] = ['equal', 'notEqual', 'less', 'lessEqual', 'greater', 'greaterEqual'];
 
+/** The reductions `Backend.reduce` implements. */
 export type ReduceOp = 'sum' | 'max' | 'min';
+/** The index reductions `Backend.argReduce` implements. */
 export type ArgReduceOp = 'argMax' | 'argMin';
 
 /**
@@ -67,10 +76,12 @@ export type ArgReduceOp = 'argMax' | 'argMin';
  * returns a new BackendTensor the caller owns (a backend may share storage internally).
  */
 export interface Backend {
+  /** The name the registry knows it by ('js', 'tfjs', 'ort'). */
   readonly name: string;
 
   /** Uploads values; the backend may keep the array, so the caller must not mutate it afterwards. */
   fromValues(values: TypedArray, shape: Shape, dtype: DType): BackendTensor;
+  /** A tensor of `shape` with every element `value`. */
   fill(shape: Shape, value: number, dtype: DType): BackendTensor;
   /**
    * The values as a row-major typed array of the tensor's dtype (a copy or a read-only view). A
@@ -85,13 +96,18 @@ export interface Backend {
    * awaits it once, before the backend's first use (`ready()`); absent means nothing to wait for.
    */
   init?(): Promise<void>;
+  /** Frees the tensor's storage; the front end calls it once per tensor. */
   dispose(x: BackendTensor): void;
 
+  /** `op` applied to each element (float dtypes; `neg`, `abs`, `sign` also int32). */
   unary(op: UnaryOp, x: BackendTensor): BackendTensor;
+  /** `op` of `a` and `b` element by element; the shapes broadcast and the dtypes agree. */
   binary(op: BinaryOp, a: BackendTensor, b: BackendTensor): BackendTensor;
+  /** `op` of `a` and `b` element by element, as a bool tensor; the shapes broadcast. */
   compare(op: CompareOp, a: BackendTensor, b: BackendTensor): BackendTensor;
   /** `cond` is bool; `a` and `b` share a dtype; all three broadcast. */
   where(cond: BackendTensor, a: BackendTensor, b: BackendTensor): BackendTensor;
+  /** The values converted to `dtype` (floats to int32 truncate toward zero, as tfjs and PyTorch). */
   cast(x: BackendTensor, dtype: DType): BackendTensor;
 
   /** Reduces over `axes` (sorted, distinct, non-empty) and drops them from the shape. */
@@ -105,11 +121,15 @@ export interface Backend {
    */
   matMul(a: BackendTensor, b: BackendTensor, transposeA: boolean, transposeB: boolean): BackendTensor;
 
+  /** The same values with another shape of the same size (row-major order kept). */
   reshape(x: BackendTensor, shape: Shape): BackendTensor;
+  /** Axes permuted: output axis i is input axis `perm[i]`. */
   transpose(x: BackendTensor, perm: readonly number[]): BackendTensor;
+  /** `x` repeated along its size-1 (and missing leading) axes to `shape`. */
   broadcastTo(x: BackendTensor, shape: Shape): BackendTensor;
   /** Strided slice: for each axis, `begin + i * step` for i < size; steps are non-zero. */
   slice(x: BackendTensor, begin: readonly number[], size: readonly number[], step: readonly number[]): BackendTensor;
+  /** The tensors joined along `axis`; every other axis agrees. */
   concat(xs: readonly BackendTensor[], axis: number): BackendTensor;
   /** Constant padding; `paddings[i] = [before, after]`, both ≥ 0. */
   pad(x: BackendTensor, paddings: readonly (readonly [number, number])[], value: number): BackendTensor;

@@ -4,6 +4,7 @@ export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 /** Typed array that stores each dtype on the CPU. */
 export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
+/** The typed array that holds a dtype's values (Float32Array for float32, Uint8Array for bool, ...). */
 export type TypedArrayFor<D extends DType> = D extends 'float32'
   ? Float32Array
   : D extends 'float64'
@@ -12,8 +13,10 @@ export type TypedArrayFor<D extends DType> = D extends 'float32'
       ? Int32Array
       : Uint8Array;
 
+/** Every dtype recur has. */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
+/** Whether the dtype is float32 or float64 (what gradients and most math take). */
 export function isFloatDType(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
 }

@@ -29,6 +29,7 @@ export class DTypeError extends RecurError {
 
 /** Where in a file a format error was found. */
 export interface FormatLocation {
+  /** The file, as the user named it. */
   file?: string;
   /** A tensor, member or field name inside the file. */
   entry?: string;
@@ -38,6 +39,7 @@ export interface FormatLocation {
 
 /** A file (or buffer) does not follow its format: truncated, inconsistent, or of the wrong kind. */
 export class FormatError extends RecurError {
+  /** Where in the file the problem is (file, entry, byte offset), as far as known. */
   readonly location: FormatLocation;
 
   constructor(message: string, location: FormatLocation = {}) {

@@ -24,6 +24,7 @@ export {
 export type {
   ActivationName,
   AdamAttrs,
+  AdamStepResult,
   FusedKernels,
   LinearCrossEntropyAttrs,
   LinearCrossEntropyInputs,

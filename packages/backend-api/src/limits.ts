@@ -16,6 +16,7 @@ export interface Limits {
 const DEFAULTS: Limits = { maxElements: 2 ** 28, maxBytes: 2 ** 31 };
 let current: Limits = { ...DEFAULTS };
 
+/** The size limits in force (see `setLimits`). */
 export function getLimits(): Readonly<Limits> {
   return current;
 }

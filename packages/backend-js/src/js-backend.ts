@@ -38,6 +38,7 @@ function values(x: BackendTensor): TypedArray {
 
 const outShapeOf = (...shapes: Shape[]) => broadcastShapes('backend-js', ...shapes);
 
+/** How a JsBackend runs: which kernels it may use. */
 export interface JsBackendOptions {
   /** Fused whole-sequence recurrent kernels (default true). */
   fused?: boolean;

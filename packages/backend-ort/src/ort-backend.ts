@@ -28,19 +28,35 @@ export class OrtBackend implements Backend {
   reshape(x: BackendTensor, shape: Shape): BackendTensor {
     return { data: x.data, shape: [...shape], dtype: x.dtype };
   }
+  // Every op is refused: onnxruntime runs whole models (compile(model)), not single ops.
+  /** Refused: OrtBackend runs whole models, not ops. */
   unary = () => refuse('unary ops');
+  /** Refused: OrtBackend runs whole models, not ops. */
   binary = () => refuse('binary ops');
+  /** Refused: OrtBackend runs whole models, not ops. */
   compare = () => refuse('comparisons');
+  /** Refused: OrtBackend runs whole models, not ops. */
   where = () => refuse('where');
+  /** Refused: OrtBackend runs whole models, not ops. */
   cast = () => refuse('cast');
+  /** Refused: OrtBackend runs whole models, not ops. */
   reduce = () => refuse('reductions');
+  /** Refused: OrtBackend runs whole models, not ops. */
   argReduce = () => refuse('argMax');
+  /** Refused: OrtBackend runs whole models, not ops. */
   matMul = () => refuse('matMul');
+  /** Refused: OrtBackend runs whole models, not ops. */
   transpose = () => refuse('transpose');
+  /** Refused: OrtBackend runs whole models, not ops. */
   broadcastTo = () => refuse('broadcastTo');
+  /** Refused: OrtBackend runs whole models, not ops. */
   slice = () => refuse('slice');
+  /** Refused: OrtBackend runs whole models, not ops. */
   concat = () => refuse('concat');
+  /** Refused: OrtBackend runs whole models, not ops. */
   pad = () => refuse('pad');
+  /** Refused: OrtBackend runs whole models, not ops. */
   gather = () => refuse('gather');
+  /** Refused: OrtBackend runs whole models, not ops. */
   scatterAdd = () => refuse('scatterAdd');
 }

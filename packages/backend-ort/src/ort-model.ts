@@ -5,9 +5,13 @@ import * as ort from 'onnxruntime-node';
 
 /** Options passed through to onnxruntime's InferenceSession. */
 export interface OrtSessionOptions {
+  /** Threads within one operator (default 1). */
   intraOpNumThreads?: number;
+  /** Threads across independent operators (default 1). */
   interOpNumThreads?: number;
+  /** onnxruntime's graph optimisations (default 'all'). */
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Run operators one after another or in parallel (default 'sequential'). */
   executionMode?: 'sequential' | 'parallel';
 }
 
@@ -58,10 +62,12 @@ export class OrtModel {
     return OrtModel.fromOnnx(exportOnnx(model, options), options);
   }
 
+  /** The session's input names, in the model's order. */
   get inputNames(): readonly string[] {
     return this.session.inputNames;
   }
 
+  /** The session's output names, in the model's order. */
   get outputNames(): readonly string[] {
     return this.session.outputNames;
   }
@@ -101,6 +107,7 @@ export class OrtModel {
     return result;
   }
 
+  /** Frees the InferenceSession; the model cannot run afterwards. */
   async release(): Promise<void> {
     await this.session.release();
   }
@@ -134,6 +141,7 @@ export function compile(model: Module, options: OrtSessionOptions & ExportOption
 
 const sameTensors = (a: unknown[], b: unknown[]) => a.length === b.length && a.every((t, i) => t === b[i]);
 
+/** Drops the model's compiled session (from `compile`) and frees it. */
 export async function release(model: Module): Promise<void> {
   const cached = cache.get(model);
   cache.delete(model);

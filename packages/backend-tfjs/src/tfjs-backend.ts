@@ -69,6 +69,7 @@ export interface TfjsBackendOptions {
   backend?: string | readonly string[];
 }
 
+/** recur's backend interface on TensorFlow.js (`@tensorflow/tfjs-core`, a peer): every primitive as tfjs ops on the tfjs backend it starts (`init`), and fused whole-sequence recurrent kernels. `new TfjsBackend({ backend: 'wasm' })`, then `registerBackend` / `setBackend` and `await ready()`. */
 export class TfjsBackend implements Backend {
   readonly name = 'tfjs';
   readonly fused: Partial<FusedKernels>;

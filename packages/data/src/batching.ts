@@ -9,10 +9,13 @@ export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {
   return items;
 }
 
+/** How `bucketBatches` groups sequences. */
 export interface BucketOptions {
+  /** Sequences per batch. */
   batchSize: number;
   /** Shuffle which items share a pool and the order of batches (default true). */
   shuffle?: boolean;
+  /** Seeds the shuffle of the buckets (a number or a generator). */
   seed?: number | Rng;
   /** Items sorted together by length: batchSize × poolBatches (default 50). */
   poolBatches?: number;
@@ -49,7 +52,9 @@ export function* bucketBatches(lengths: readonly number[], options: BucketOption
 
 /** A padded batch: tokens [B, T] (post-padded) and each sequence's length. */
 export interface PaddedBatch {
+  /** int32 [B, T] token ids, padded. */
   tokens: Tensor;
+  /** int32 [B]: each sequence's real length. */
   lengths: Tensor;
 }
 
@@ -72,6 +77,7 @@ export function collate(
   };
 }
 
+/** One window of `lmWindows`: inputs, next-token targets and its position. */
 export interface LMWindow {
   /** [B, T] inputs */
   x: Tensor;
@@ -124,7 +130,12 @@ export function* lmWindows(
 export function trainValidationSplit(
   n: number,
   options: { validationFraction: number; seed?: number; shuffle?: boolean },
-): { train: number[]; validation: number[] } {
+): {
+  /** Indices to train on. */
+  train: number[];
+  /** Indices held out. */
+  validation: number[];
+} {
   const f = options.validationFraction;
   if (!(f >= 0 && f < 1)) throw new ValueError(`trainValidationSplit: validationFraction must be in [0, 1), got ${f}`);
   const order = [...Array(n).keys()];

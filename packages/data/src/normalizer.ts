@@ -1,8 +1,12 @@
 import { FormatError, ShapeError, ValueError } from '@recur/tensor';
 
+/** A fitted Normalizer as JSON, kept beside a saved model. */
 export interface NormalizerJSON {
+  /** Always 'recur-normalizer'. */
   format: 'recur-normalizer';
+  /** Each feature's mean. */
   mean: number[];
+  /** Each feature's standard deviation (population). */
   std: number[];
 }
 
@@ -24,7 +28,9 @@ export interface NormalizerJSON {
  */
 export class Normalizer {
   private constructor(
+    /** Each feature's mean. */
     readonly mean: number[],
+    /** Each feature's standard deviation (population). */
     readonly std: number[],
   ) {}
 
@@ -47,6 +53,7 @@ export class Normalizer {
     return new Normalizer(mean, std);
   }
 
+  /** A normalizer from `toJSON`'s output (a FormatError for anything else). */
   static fromJSON(json: unknown): Normalizer {
     const j = json as NormalizerJSON;
     if (
@@ -61,6 +68,7 @@ export class Normalizer {
     return new Normalizer([...j.mean], [...j.std]);
   }
 
+  /** The statistics as JSON. */
   toJSON(): NormalizerJSON {
     return { format: 'recur-normalizer', mean: [...this.mean], std: [...this.std] };
   }
@@ -84,6 +92,7 @@ export class Normalizer {
     return Array.from(series, (v) => (v - this.mean[feature]) / this.std[feature]);
   }
 
+  /** Back to the original scale: one feature's values, (v · std) + mean. */
   invertSeries(series: ArrayLike<number>, feature = 0): number[] {
     return Array.from(series, (v) => v * this.std[feature] + this.mean[feature]);
   }

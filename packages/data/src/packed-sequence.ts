@@ -21,6 +21,7 @@ export class PackedSequence {
   constructor(
     /** [Σ lengths, ...features] */
     readonly data: Tensor,
+    /** How many sequences are still running at each time step (non-increasing). */
     readonly batchSizes: readonly number[],
     /** Batch positions, longest sequence first (stable for equal lengths). */
     readonly sortedIndices: readonly number[],
@@ -36,6 +37,7 @@ export class PackedSequence {
     return this.unsortedIndices.map((i) => sortedLengths[i]);
   }
 
+  /** The number of sequences. */
   get batchSize(): number {
     return this.sortedIndices.length;
   }
@@ -45,6 +47,7 @@ export class PackedSequence {
     return new PackedSequence(data, this.batchSizes, this.sortedIndices, this.unsortedIndices);
   }
 
+  /** Frees the data tensor. */
   dispose(): void {
     this.data.dispose();
   }
@@ -143,7 +146,12 @@ export function packPaddedSequence(
 export function padPackedSequence(
   packed: PackedSequence,
   options: { batchFirst?: boolean; paddingValue?: number; totalLength?: number } = {},
-): { output: Tensor; lengths: number[] } {
+): {
+  /** [B, T, ...] (or [T, B, ...]) padded with `paddingValue`. */
+  output: Tensor;
+  /** Each sequence's length, in batch order. */
+  lengths: number[];
+} {
   const lengths = packed.lengths;
   const maxLen = packed.batchSizes.length;
   const T = options.totalLength ?? maxLen;

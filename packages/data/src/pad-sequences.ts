@@ -1,5 +1,6 @@
 import { type DType, ShapeError, type Tensor, tensor, ValueError } from '@recur/tensor';
 
+/** How `padSequences` pads (Keras' pad_sequences arguments). */
 export interface PadOptions {
   /** Length of every row; default the longest sequence. */
   maxlen?: number;
@@ -7,7 +8,9 @@ export interface PadOptions {
   padding?: 'pre' | 'post';
   /** Which end of a too-long sequence is cut: 'pre' (Keras' default) or 'post'. */
   truncating?: 'pre' | 'post';
+  /** The padding value (default 0). */
   value?: number;
+  /** The result's dtype (default int32). */
   dtype?: DType;
 }
 

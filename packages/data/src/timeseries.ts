@@ -3,6 +3,7 @@ import { ConfigError, Rng, ShapeError, type Tensor, tensor, ValueError } from '@
 /** A series: one number per step, or one row of features per step. */
 export type SeriesInput = ArrayLike<number> | ArrayLike<ArrayLike<number>>;
 
+/** How `timeseriesDataset` cuts windows (Keras' timeseries_dataset_from_array). */
 export interface TimeseriesOptions {
   /** Steps in each window. */
   sequenceLength: number;
@@ -14,12 +15,15 @@ export interface TimeseriesOptions {
   batchSize?: number | null;
   /** Shuffle the windows' order once, with `seed` (default false). */
   shuffle?: boolean;
+  /** The shuffle's seed. */
   seed?: number;
   /** The part of the series windows are cut from: [startIndex, endIndex). */
   startIndex?: number;
+  /** The end of that part (exclusive; default the series' length). */
   endIndex?: number;
 }
 
+/** One batch of windows, with their targets. */
 export interface TimeseriesBatch {
   /** [B, T, F] windows of rows, [B, T] of numbers (no batch axis when batchSize is null). */
   x: Tensor;
@@ -83,8 +87,11 @@ const positiveInt = (name: string, v: number) => {
 export class TimeseriesDataset implements Iterable<TimeseriesBatch> {
   /** Start step of every window, in the order they are yielded. */
   readonly starts: number[];
+  /** Steps in each window. */
   readonly sequenceLength: number;
+  /** Steps between samples inside a window. */
   readonly samplingRate: number;
+  /** Windows per batch (null: one window at a time). */
   readonly batchSize: number | null;
   private readonly data: ReturnType<typeof rows>;
   private readonly targets: ReturnType<typeof rows> | null;
@@ -135,6 +142,7 @@ export class TimeseriesDataset implements Iterable<TimeseriesBatch> {
     return this.batchSize === null ? this.starts.length : Math.ceil(this.starts.length / this.batchSize);
   }
 
+  /** The batches, in order (shuffled once when asked). */
   *[Symbol.iterator](): Iterator<TimeseriesBatch> {
     const per = this.batchSize ?? 1;
     const { values, width } = this.data;

@@ -1,13 +1,19 @@
 import { FormatError, ValueError } from '@recur/tensor';
 import { charTokenizer, joinerFor, type Tokenizer, wordTokenizer } from './tokenizers';
 
+/** The special tokens' spellings; null leaves one out. */
 export interface SpecialTokens {
+  /** Padding, id 0 when present (default '<pad>'). */
   pad?: string | null;
+  /** What unknown tokens encode to (default '<unk>'). */
   unk?: string | null;
+  /** Beginning of sequence (default '<bos>'). */
   bos?: string | null;
+  /** End of sequence (default '<eos>'). */
   eos?: string | null;
 }
 
+/** How `Vocab.build` tokenizes and which tokens it keeps. */
 export interface VocabOptions {
   /** 'char' (default), 'word', or your own function. */
   tokenizer?: 'char' | 'word' | Tokenizer;
@@ -22,19 +28,28 @@ export interface VocabOptions {
 }
 
 const DEFAULT_SPECIALS = { pad: '<pad>', unk: '<unk>', bos: '<bos>', eos: '<eos>' } as const;
+/** The version `toJSON` writes; `fromJSON` reads it and earlier ones. */
 export const VOCAB_FORMAT_VERSION = 1;
 
+/** A vocabulary as JSON (`toJSON` / `fromJSON`, and inside checkpoints). */
 export interface VocabJSON {
+  /** Always 'recur-vocab'. */
   format: 'recur-vocab';
+  /** VOCAB_FORMAT_VERSION when written. */
   version: number;
+  /** The tokenizer it was built with ('custom': a function, given again on load). */
   tokenizer: 'char' | 'word' | 'custom';
+  /** Whether text is lowercased before the word tokenizer. */
   lowercase: boolean;
+  /** The special tokens' spellings (null: left out). */
   specials: Record<keyof SpecialTokens, string | null>;
+  /** Every token, in id order. */
   tokens: string[];
 }
 
 /** Counts tokens as text arrives, so a corpus never has to be held whole. */
 export class TokenCounter {
+  /** How often each token was seen so far. */
   readonly counts = new Map<string, number>();
   private carry = '';
 
@@ -56,6 +71,7 @@ export class TokenCounter {
     for (const t of this.tokenize(body)) this.counts.set(t, (this.counts.get(t) ?? 0) + 1);
   }
 
+  /** Counts what is left of the last chunk; call once after the last `add`. */
   finish(): void {
     if (this.carry) this.add('', false);
   }
@@ -76,10 +92,14 @@ export class TokenCounter {
  * ```
  */
 export class Vocab {
+  /** Every token, in id order. */
   readonly tokens: readonly string[];
   private readonly index: Map<string, number>;
+  /** The tokenizer it was built with. */
   readonly tokenizerKind: 'char' | 'word' | 'custom';
+  /** Whether text is lowercased before the word tokenizer. */
   readonly lowercase: boolean;
+  /** The special tokens' spellings (null: left out). */
   readonly specials: Record<keyof SpecialTokens, string | null>;
   private readonly tokenize: Tokenizer;
 
@@ -149,22 +169,27 @@ export class Vocab {
     return Vocab.fromCounts(counter.counts, options);
   }
 
+  /** The number of tokens, specials included (the embedding's input size). */
   get size(): number {
     return this.tokens.length;
   }
 
+  /** The padding id (0), or an error when the vocabulary has no padding token. */
   get padId(): number {
     return this.idOfSpecial('pad');
   }
 
+  /** The unknown-token id, or an error when there is none. */
   get unkId(): number {
     return this.idOfSpecial('unk');
   }
 
+  /** The beginning-of-sequence id, or an error when there is none. */
   get bosId(): number {
     return this.idOfSpecial('bos');
   }
 
+  /** The end-of-sequence id, or an error when there is none. */
   get eosId(): number {
     return this.idOfSpecial('eos');
   }
@@ -182,12 +207,14 @@ export class Vocab {
     throw new ValueError(`Vocab: token ${JSON.stringify(token)} is not in the vocabulary and there is no <unk>`);
   }
 
+  /** The token with this id (an error for an id out of range). */
   tokenOf(id: number): string {
     const t = this.tokens[id];
     if (t === undefined) throw new ValueError(`Vocab: id ${id} is outside 0..${this.size - 1}`);
     return t;
   }
 
+  /** Whether the token is in the vocabulary. */
   has(token: string): boolean {
     return this.index.has(token);
   }
@@ -208,6 +235,7 @@ export class Vocab {
     return out.join(joinerFor(this.tokenizerKind));
   }
 
+  /** The vocabulary as JSON (see VocabJSON). */
   toJSON(): VocabJSON {
     return {
       format: 'recur-vocab',

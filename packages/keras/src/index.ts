@@ -28,7 +28,7 @@ export {
   resolveLoss,
   sparseCategoricalCrossentropy,
 } from './compile/losses';
-export { type Metric, type MetricIdentifier, resolveMetric } from './compile/metrics';
+export { type HostTensor, type Metric, type MetricIdentifier, resolveMetric } from './compile/metrics';
 export {
   type AdagradConfig,
   type AdamConfig,
@@ -66,6 +66,7 @@ export {
   Layer,
   type LayerArgs,
   type Mask,
+  type MultiOutput,
   type SymbolicOutputs,
   toTensor,
   type WeightSource,

@@ -24,10 +24,15 @@ export type Prediction<O> = O extends SymbolicTensor[]
     ? Tensor
     : Tensor | Tensor[];
 
+/** What `new Model({ inputs, outputs })` takes (Keras' Model(inputs, outputs)). */
 export interface ModelOptions<O extends SymbolicTensor | SymbolicTensor[]> {
+  /** The model's inputs, from `Input`. */
   inputs: SymbolicTensor | SymbolicTensor[];
+  /** The model's outputs: one (predict returns a tensor) or a list. */
   outputs: O;
+  /** The model's name (default generated). */
   name?: string;
+  /** Whether its weights train (default true). */
   trainable?: boolean;
 }
 
@@ -51,6 +56,7 @@ export interface ModelOptions<O extends SymbolicTensor | SymbolicTensor[]> {
  * ```
  */
 export class Model<O extends SymbolicTensor | SymbolicTensor[] = SymbolicTensor | SymbolicTensor[]> extends Functional {
+  /** The class name configs and files use for it. */
   static override readonly className: string = 'Functional';
   override get layerType(): string {
     return 'Functional';

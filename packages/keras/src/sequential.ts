@@ -9,9 +9,13 @@ import type { ShapeArg, SymbolicShape, SymbolicTensor } from './engine/symbolic'
 import { type BatchSource, type FitArgs, type History, Model } from './model';
 import type { DataInput } from './trainer/data-adapter';
 
+/** What `new Sequential(...)` takes besides a list of layers. */
 export interface SequentialOptions {
+  /** The layers, in order. */
   layers?: Layer[];
+  /** The model's name (default generated). */
   name?: string;
+  /** Whether its weights train (default true). */
   trainable?: boolean;
 }
 
@@ -37,6 +41,7 @@ export interface SequentialOptions {
  * ```
  */
 export class Sequential extends Model<SymbolicTensor> {
+  /** The class name configs and files use for it. */
   static override readonly className: string = 'Sequential';
   override get layerType(): string {
     return 'Sequential';
@@ -206,6 +211,7 @@ export class Sequential extends Model<SymbolicTensor> {
     return { name: this.name, layers, ...input };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static override fromConfig(config: Record<string, unknown>, context: ConfigContext): Sequential {
     const c = config as { name?: string; layers?: LayerSpec[] };
     if (!Array.isArray(c.layers))

@@ -42,6 +42,7 @@ export const ACTIVATIONS = [
   'hardSigmoidKeras3',
 ] as const;
 
+/** Every activation recur knows by name (both doors' spellings). */
 export type ActivationNameAny = (typeof ACTIVATIONS)[number];
 
 /**

@@ -35,6 +35,7 @@ export class Dropout extends Module {
   }
 
   constructor(
+    /** The probability of zeroing an element. */
     readonly rate: number,
     private readonly options: { rng?: Rng; name?: string } = {},
   ) {
@@ -42,10 +43,12 @@ export class Dropout extends Module {
     if (!(rate >= 0 && rate < 1)) throw new ConfigError(`${this.name}: rate must be in [0, 1), got ${rate}`);
   }
 
+  /** x with dropout applied while training; x itself (a copy) in eval mode. */
   forward(x: Tensor): Tensor {
     return this.training ? dropout(x, this.rate, { rng: this.options.rng }) : mul(x, 1);
   }
 
+  /** The input's shape: dropout keeps it. */
   computeOutputShape(inputShape: (number | null)[]): (number | null)[] {
     return inputShape;
   }

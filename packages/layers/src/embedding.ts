@@ -35,10 +35,13 @@ export class Embedding extends Module {
     return 'Embedding';
   }
 
+  /** The row that reads as zeros and gets no gradient (PyTorch's padding_idx), or null. */
   readonly paddingIdx: number | null;
 
   constructor(
+    /** The number of rows (vocabulary size). */
     readonly numEmbeddings: number,
+    /** The size of each row. */
     readonly embeddingDim: number,
     options: { paddingIdx?: number; dtype?: DType; rng?: Rng; name?: string } = {},
   ) {
@@ -66,10 +69,12 @@ export class Embedding extends Module {
     this.registerParameter('weight', w);
   }
 
+  /** The rows of the table for each id: int32 [...] → [..., embeddingDim]. */
   forward(ids: Tensor): Tensor {
     return embeddingLookup(this.name, this.parameter('weight').value, ids, this.paddingIdx);
   }
 
+  /** The input's shape with embeddingDim appended. */
   computeOutputShape(inputShape: (number | null)[]): (number | null)[] {
     return [...inputShape, this.embeddingDim];
   }

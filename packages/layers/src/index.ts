@@ -55,6 +55,7 @@ export {
 export { Sequential, type SequentialLayer } from './sequential';
 export { GATE_ORDERS, type GateLayout, reorderGates } from './weight-layout/gate-order';
 export {
+  type CellKind,
   type KerasRecurrentWeights,
   kerasToOnnx,
   kerasToTorch,

@@ -14,15 +14,21 @@ import {
 /** Fills a new tensor of `shape`. `fanIn` / `fanOut` default to Keras' reading of a kernel [in, out]. */
 export type Initializer = (shape: readonly number[], options: InitOptions) => Tensor;
 
+/** What an initializer is told besides the shape. */
 export interface InitOptions {
+  /** The new tensor's dtype (default float32). */
   dtype?: DType;
+  /** The generator to draw from (default: the global one). */
   rng?: Rng;
+  /** Inputs per unit; default from the shape (Keras' reading). */
   fanIn?: number;
+  /** Outputs per unit; default from the shape (Keras' reading). */
   fanOut?: number;
 }
 
 /** An initializer's canonical form: a camelCase name and its arguments (Keras' names and defaults). */
 export interface InitializerConfig {
+  /** The initializer, by recur's camelCase name. */
   name:
     | 'zeros'
     | 'ones'
@@ -39,15 +45,25 @@ export interface InitializerConfig {
     | 'orthogonal'
     | 'identity'
     | 'varianceScaling';
+  /** constant's value. */
   value?: number;
+  /** uniform's lower bound. */
   minval?: number;
+  /** uniform's upper bound. */
   maxval?: number;
+  /** normal's and truncatedNormal's mean. */
   mean?: number;
+  /** normal's and truncatedNormal's standard deviation. */
   stddev?: number;
+  /** orthogonal's and identity's multiplier. */
   gain?: number;
+  /** varianceScaling's scale. */
   scale?: number;
+  /** varianceScaling's fan: in, out or their average. */
   mode?: 'fanIn' | 'fanOut' | 'fanAvg';
+  /** varianceScaling's distribution. */
   distribution?: 'truncatedNormal' | 'untruncatedNormal' | 'uniform';
+  /** A seed for this initializer's own generator (Keras' seed argument). */
   seed?: number;
 }
 
@@ -59,9 +75,22 @@ export interface InitializerConfig {
  */
 export type InitializerSpec =
   | string
-  | (Partial<Omit<InitializerConfig, 'name'>> & { name: string })
-  | { class_name: string; config?: Record<string, unknown> }
-  | { className: string; config?: Record<string, unknown> }
+  | (Partial<Omit<InitializerConfig, 'name'>> & {
+      /** The initializer's name, in any spelling. */
+      name: string;
+    })
+  | {
+      /** Keras' class name ('Constant', 'GlorotUniform'). */
+      class_name: string;
+      /** Its arguments, in Keras' spelling. */
+      config?: Record<string, unknown>;
+    }
+  | {
+      /** tfjs' class name. */
+      className: string;
+      /** Its arguments. */
+      config?: Record<string, unknown>;
+    }
   | Initializer;
 
 const INIT_NAMES: Record<string, InitializerConfig['name']> = {

@@ -22,7 +22,9 @@ export class Linear extends Module {
   }
 
   constructor(
+    /** The size of each input row. */
     readonly inFeatures: number,
+    /** The size of each output row. */
     readonly outFeatures: number,
     options: { bias?: boolean; dtype?: DType; rng?: Rng; name?: string } = {},
   ) {
@@ -43,6 +45,7 @@ export class Linear extends Module {
     return this.hasParameter('bias') ? this.parameter('bias') : null;
   }
 
+  /** x·Wᵀ + b over the last axis: [..., inFeatures] → [..., outFeatures]. */
   forward(x: Tensor): Tensor {
     checkFeatures(this.name, x, this.inFeatures);
     return tidy(() => {
@@ -51,6 +54,7 @@ export class Linear extends Module {
     });
   }
 
+  /** The input's shape with its last axis outFeatures. */
   computeOutputShape(inputShape: (number | null)[]): (number | null)[] {
     return [...inputShape.slice(0, -1), this.outFeatures];
   }

@@ -26,6 +26,7 @@ function backendByName(name: string): Backend {
  */
 export class Parameter {
   private current: Tensor;
+  /** Whether optimizers update it (false: frozen, as requires_grad=False). */
   trainable: boolean;
 
   constructor(value: Tensor, trainable = true) {
@@ -33,14 +34,17 @@ export class Parameter {
     this.trainable = trainable;
   }
 
+  /** The current tensor. */
   get value(): Tensor {
     return this.current;
   }
 
+  /** The tensor's shape. */
   get shape(): readonly number[] {
     return this.current.shape;
   }
 
+  /** The tensor's dtype. */
   get dtype(): DType {
     return this.current.dtype;
   }
@@ -58,6 +62,7 @@ export class Parameter {
     this.current = next;
   }
 
+  /** Frees the tensor. */
   dispose(): void {
     this.current.dispose();
   }
@@ -72,6 +77,7 @@ export function uniqueName(base: string): string {
   return n === 0 ? base : `${base}_${n}`;
 }
 
+/** How `loadStateDict` matches names. */
 export interface StateDictOptions {
   /** Refuse missing and unexpected entries (default true, as PyTorch). */
   strict?: boolean;
@@ -84,6 +90,7 @@ export interface StateDictOptions {
 export abstract class Module {
   /** True while training (dropout active); `eval()` clears it. */
   training = true;
+  /** The module's name: given, or generated Keras style (lstm, lstm_1, ...). */
   readonly name: string;
   private readonly ownParameters = new Map<string, Parameter>();
   private readonly children = new Map<string, Module>();
@@ -105,6 +112,7 @@ export abstract class Module {
     return this.layerType.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
   }
 
+  /** Adds (or replaces) a parameter of this module under `name`. */
   protected registerParameter(name: string, value: Tensor, trainable = true): Parameter {
     const existing = this.ownParameters.get(name);
     if (existing) existing.dispose();
@@ -113,6 +121,7 @@ export abstract class Module {
     return p;
   }
 
+  /** Adds a sub-module under `name`: its parameters join this module's, with `name.` in front. */
   protected registerModule<M extends Module>(name: string, module: M): M {
     this.children.set(name, module);
     return module;
@@ -130,6 +139,7 @@ export abstract class Module {
     return p;
   }
 
+  /** Whether this module (not its children) has a parameter `name`. */
   protected hasParameter(name: string): boolean {
     return this.ownParameters.has(name);
   }
@@ -142,14 +152,17 @@ export abstract class Module {
     return out;
   }
 
+  /** Every parameter, own first, then each child's (what an optimizer takes). */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** The parameters with `trainable` set. */
   trainableParameters(): Parameter[] {
     return this.parameters().filter((p) => p.trainable);
   }
 
+  /** Every sub-module, depth first, with its dotted path. */
   namedModules(prefix = ''): [string, Module][] {
     const out: [string, Module][] = [];
     for (const [n, m] of this.children) {
@@ -166,6 +179,7 @@ export abstract class Module {
     return this;
   }
 
+  /** Switches to evaluation mode (dropout off), as `model.eval()` in PyTorch. */
   eval(): this {
     return this.train(false);
   }
@@ -217,8 +231,9 @@ export abstract class Module {
     return this;
   }
 
-  /** Frees every parameter. */
+  /** Frees every parameter, through each child's own `dispose` (a module may hold more than parameters). */
   dispose(): void {
-    for (const p of this.parameters()) p.dispose();
+    for (const p of this.ownParameters.values()) p.dispose();
+    for (const m of this.children.values()) m.dispose();
   }
 }

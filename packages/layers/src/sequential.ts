@@ -4,8 +4,11 @@ import { Module } from './module';
 
 /** A layer Sequential can run: anything with forward(x), optionally shape inference and a Keras mask. */
 export interface SequentialLayer extends Module {
+  /** Runs the layer on one input. */
   forward(x: Tensor, ...rest: never[]): unknown;
+  /** The output shape for an input shape (null: any size), where the layer knows it. */
   computeOutputShape?(inputShape: (number | null)[]): (number | null)[] | (number | null)[][];
+  /** The mask the layer passes on, where it takes masks. */
   computeMask?(x: Tensor, mask?: Tensor | null): Tensor | null | (Tensor | null)[];
 }
 
@@ -27,6 +30,7 @@ export class Sequential extends Module {
     return 'Sequential';
   }
 
+  /** The layers, in the order they run. */
   readonly layers: SequentialLayer[] = [];
 
   constructor(layers: SequentialLayer[] = [], options: { name?: string } = {}) {
@@ -34,12 +38,14 @@ export class Sequential extends Module {
     for (const l of layers) this.add(l);
   }
 
+  /** Appends a layer. */
   add(layer: SequentialLayer): this {
     this.registerModule(String(this.layers.length), layer);
     this.layers.push(layer);
     return this;
   }
 
+  /** Runs each layer on the previous one's output. */
   forward(x: Tensor): Tensor {
     let h = x;
     let mask: Tensor | null = null;

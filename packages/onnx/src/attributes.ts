@@ -2,6 +2,7 @@ import { keep, type Tensor } from '@recur/tensor';
 import { type Int64Like, type onnx, toNumber } from './proto';
 import { type ExternalDataReader, tensorFromProto } from './tensor-proto';
 
+/** An attribute's value as the interpreter reads it (ints and floats as numbers, strings decoded, a tensor attribute as a tensor, a graph as null). */
 export type AttrValue = number | string | number[] | string[] | Tensor | null;
 
 /**

@@ -23,14 +23,24 @@ export function tensorProto(name: string, t: Tensor, as?: 'int64'): onnx.ITensor
   return onnx.TensorProto.create({ name, dims: [...t.shape], dataType, rawData: raw });
 }
 
+/** An attribute as `node` takes it: integers are INT, `{ float }` a FLOAT, arrays INTS / FLOATS / STRINGS. */
 export type AttributeInput =
   | number
   | string
   | number[]
   | string[]
-  | { tensor: onnx.ITensorProto }
-  | { float: number }
-  | { graph: onnx.IGraphProto };
+  | {
+      /** A TENSOR attribute. */
+      tensor: onnx.ITensorProto;
+    }
+  | {
+      /** A FLOAT attribute (a whole number too). */
+      float: number;
+    }
+  | {
+      /** A GRAPH attribute (a Scan's or a Loop's body). */
+      graph: onnx.IGraphProto;
+    };
 
 /** A NodeProto; integers become INT attributes (use { float } for a FLOAT), arrays INTS / STRINGS. */
 export function node(
@@ -78,14 +88,23 @@ export function valueInfo(name: string, dtype: DType | 'int64', shape: (number |
   });
 }
 
+/** What `encodeModel` puts in a ModelProto. */
 export interface ModelParts {
+  /** The graph's nodes, in topological order. */
   nodes: onnx.INodeProto[];
+  /** The graph's inputs. */
   inputs: onnx.IValueInfoProto[];
+  /** The graph's outputs. */
   outputs: onnx.IValueInfoProto[];
+  /** Weights and constants. */
   initializers: onnx.ITensorProto[];
+  /** The default domain's opset (default 17). */
   opset?: number;
+  /** The graph's name (default 'recur'). */
   name?: string;
+  /** metadata_props, e.g. a vocabulary. */
   metadata?: Record<string, string>;
+  /** producer_version (default recur's). */
   producerVersion?: string;
 }
 

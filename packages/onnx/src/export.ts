@@ -8,6 +8,7 @@ import { chainLayer } from './export/pytorch-layers';
 import { torchLayer } from './export/torch';
 import type { onnx } from './proto';
 
+/** How `exportOnnx` writes a model. */
 export interface ExportOptions {
   /** Default 17. */
   opset?: number;

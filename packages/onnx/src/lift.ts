@@ -13,10 +13,16 @@ type Source = () => Tensor;
  * layers' parameters, so the model can be fine-tuned, saved, and written back to ONNX.
  */
 export class LiftedModel extends Module {
+  /** The graph it runs (the interpreter reads the lifted layers' parameters). */
   readonly graph: OnnxModel;
   private readonly sources = new Map<string, Source>();
   /** What was recognised, for inspection: node name → layer. */
-  readonly lifted: { node: string; layer: Module }[] = [];
+  readonly lifted: {
+    /** The node's name. */
+    node: string;
+    /** The layer it became. */
+    layer: Module;
+  }[] = [];
 
   constructor(graph: OnnxModel) {
     super('lifted');

@@ -42,12 +42,16 @@ const CONTROL_FLOW = new Set(['Loop', 'Scan', 'If']);
 
 /** The opsets recur reads. */
 export const MIN_OPSET = 7;
+/** The newest opset recur reads. */
 export const MAX_OPSET = 22;
 
+/** A graph input or output as the model declares it. */
 export interface ValueInfo {
+  /** Its name (the key of `run`'s feeds and results). */
   name: string;
   /** Element type name (float32, int64...) and shape with symbolic dims as strings. */
   dtype: string;
+  /** Its dimensions; symbolic ones ('batch') as strings. */
   shape: (number | string)[];
 }
 
@@ -103,6 +107,7 @@ function withContext(e: unknown, where: string): Error {
   return new RecurError(`${where}: internal error (${inner}); please report it with the model`, 'internal');
 }
 
+/** How `OnnxModel.load` reads a model. */
 export interface LoadOptions {
   /** Reads external data files (PyTorch's dynamo exporter writes `*.onnx.data` next to the model). */
   readExternal?: ExternalDataReader;
@@ -128,11 +133,17 @@ export interface LoadOptions {
  * ```
  */
 export class OnnxModel {
+  /** The graph's inputs that are not initializers (what `run` needs fed). */
   readonly inputs: ValueInfo[] = [];
+  /** The graph's outputs. */
   readonly outputs: ValueInfo[] = [];
+  /** The default domain's opset. */
   readonly opset: number;
+  /** producer_name and producer_version, e.g. 'pytorch 1.13.1'. */
   readonly producer: string;
+  /** metadata_props by key. */
   readonly metadata: Record<string, string>;
+  /** Weights and constants by name, as recur tensors. */
   readonly initializers = new Map<string, Tensor>();
   /** ONNX data type of each initializer as stored (int64 ones are held as int32 here). */
   readonly initializerTypes: Map<string, number>;
@@ -271,10 +282,15 @@ export class OnnxModel {
 
   /** The nodes in execution order: op type, input and output names, attributes. */
   get graphNodes(): readonly {
+    /** The node's name (or opType_index when it has none). */
     name: string;
+    /** Its operator. */
     opType: string;
+    /** Its input names ('' for an omitted optional input). */
     inputs: string[];
+    /** Its output names. */
     outputs: string[];
+    /** Its attributes, read. */
     attrs: Record<string, AttrValue>;
   }[] {
     return this.nodes;
@@ -287,6 +303,7 @@ export class OnnxModel {
     return counts;
   }
 
+  /** Elements in all initializers. */
   numParameters(): number {
     return [...this.initializers.values()].reduce((n, t) => n + t.size, 0);
   }
@@ -343,6 +360,7 @@ export class OnnxModel {
     });
   }
 
+  /** Frees the initializers and tensor attributes. */
   dispose(): void {
     dispose([...this.initializers.values()]);
     // Tensor-valued attributes (Constant's value, ConstantOfShape's fill) belong to the model too.

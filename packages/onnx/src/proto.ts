@@ -2,25 +2,41 @@ import { FormatError } from '@recur/tensor';
 import onnxProto from 'onnx-proto';
 
 // onnx-proto is CommonJS: take the namespace off its default export so ESM and CJS builds agree.
+/** ONNX's protobuf messages (onnx-proto's generated classes: ModelProto, GraphProto, NodeProto, ...). */
 export const onnx = onnxProto.onnx;
+/** The type of the `onnx` namespace of generated messages. */
 export type onnx = typeof onnxProto.onnx;
+/** The message types recur's ONNX code names. */
 export declare namespace onnx {
+  /** A decoded model. */
   type ModelProto = import('onnx-proto').onnx.ModelProto;
+  /** A decoded graph. */
   type GraphProto = import('onnx-proto').onnx.GraphProto;
+  /** A graph's fields, as `create` takes them. */
   type IGraphProto = import('onnx-proto').onnx.IGraphProto;
+  /** A node's fields. */
   type INodeProto = import('onnx-proto').onnx.INodeProto;
+  /** A tensor's fields. */
   type ITensorProto = import('onnx-proto').onnx.ITensorProto;
+  /** A value info's fields. */
   type IValueInfoProto = import('onnx-proto').onnx.IValueInfoProto;
 }
 
 /** ONNX TensorProto.DataType values recur reads and writes. */
 export const DataType = {
+  /** float32 */
   FLOAT: 1,
+  /** uint8 (read as int32) */
   UINT8: 2,
+  /** int8 (read as int32) */
   INT8: 3,
+  /** int32 */
   INT32: 6,
+  /** int64 (read as int32, range checked) */
   INT64: 7,
+  /** bool */
   BOOL: 9,
+  /** float64 */
   DOUBLE: 11,
 } as const;
 

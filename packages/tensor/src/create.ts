@@ -17,8 +17,11 @@ import { type NestedArray, Tensor } from './tensor';
 /** dtypes a caller may pass in: int64 arrives from ONNX and PyTorch and is narrowed to int32. */
 export type InputDType = DType | 'int64';
 
+/** What `tensor(values, options)` is told besides the values. */
 export interface TensorOptions {
+  /** The shape; default: the nesting of the values (a flat array is 1-D). */
   shape?: readonly number[];
+  /** The dtype; default: float32, or the typed array's own (int64 is narrowed to int32). */
   dtype?: InputDType;
   /**
    * Use a typed array of the final dtype as the tensor's storage instead of copying it (weights
@@ -149,10 +152,12 @@ export function tensor(
   return new Tensor(backend.fromValues(data, shape, finalDType), backend);
 }
 
+/** A rank-0 tensor. */
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
   return tensor([value], { shape: [], dtype });
 }
 
+/** A tensor of `shape` with every element `value`. */
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`full: bad shape ${formatShape(shape)}`);
@@ -162,22 +167,27 @@ export function full(shape: readonly number[], value: number, dtype: DType = 'fl
   return new Tensor(backend.fill(shape, value, dtype), backend);
 }
 
+/** A tensor of `shape` filled with 0. */
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   return full(shape, 0, dtype);
 }
 
+/** A tensor of `shape` filled with 1. */
 export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
   return full(shape, 1, dtype);
 }
 
+/** Zeros of x's shape and dtype. */
 export function zerosLike(x: Tensor): Tensor {
   return full(x.shape, 0, x.dtype);
 }
 
+/** Ones of x's shape and dtype. */
 export function onesLike(x: Tensor): Tensor {
   return full(x.shape, 1, x.dtype);
 }
 
+/** `value` everywhere, in x's shape and dtype. */
 export function fullLike(x: Tensor, value: number): Tensor {
   return full(x.shape, value, x.dtype);
 }

@@ -5,14 +5,18 @@ import { Tensor } from './tensor';
 
 /** One recorded kernel call, as autograd sees it. */
 export interface RecordedOp {
+  /** The kernel's name ('matMul', 'recurrent', ...). */
   readonly kernel: string;
+  /** The tensors it read. */
   readonly inputs: readonly Tensor[];
+  /** The tensors it made. */
   readonly outputs: readonly Tensor[];
   /**
    * Tensors a kernel made only for its own gradient rule (a fused kernel's workspace): the tape
    * holds them until the gradient is done; they never receive a gradient themselves.
    */
   readonly saved: readonly Tensor[];
+  /** Its non-tensor arguments (axes, activations, a fused op's slot names). */
   readonly attrs: Readonly<Record<string, unknown>>;
 }
 
@@ -21,6 +25,7 @@ export interface RecordedOp {
  * being taken; with none installed, ops record nothing and inference pays nothing.
  */
 export interface OpRecorder {
+  /** Called after each kernel call while the recorder is installed. */
   record(op: RecordedOp): void;
   /** True for tensors the recorder still needs: `tidy` hands them to the enclosing scope instead of disposing them. */
   holds(t: Tensor): boolean;
@@ -257,6 +262,7 @@ export function withRecorder<T>(recorder: OpRecorder | null, fn: () => T): T {
   }
 }
 
+/** The recorder installed now (a gradient is being taken), or null. */
 export function currentRecorder(): OpRecorder | null {
   return state.recorder;
 }

@@ -111,5 +111,5 @@ export {
   sqrt,
   tanh,
 } from './ops/unary';
-export { defaultRng, manualSeed, type RandomOptions, Rng, randomNormal, randomUniform } from './random';
+export { defaultRng, manualSeed, type RandomOptions, Rng, type RngState, randomNormal, randomUniform } from './random';
 export { hostValues, type NestedArray, Tensor } from './tensor';

@@ -22,6 +22,7 @@ export class Rng {
     this.seed(seed);
   }
 
+  /** Restarts the sequence from `seed`. */
   seed(seed: number): void {
     let x = seed >>> 0;
     for (let i = 0; i < 4; i++) {
@@ -55,6 +56,7 @@ export class Rng {
     return (hi * 67108864 + lo) / 9007199254740992;
   }
 
+  /** A number drawn uniformly from [low, high). */
   uniform(low = 0, high = 1): number {
     return low + (high - low) * this.next();
   }
@@ -79,11 +81,13 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
-  getState(): { s: number[]; spareNormal: number | null } {
+  /** The generator's state, as plain numbers: `setState` with it replays the same draws. */
+  getState(): RngState {
     return { s: Array.from(this.s), spareNormal: this.spareNormal };
   }
 
-  setState(state: { s: readonly number[]; spareNormal: number | null }): void {
+  /** Restores a state `getState` returned. */
+  setState(state: RngState): void {
     if (state.s.length !== 4) throw new RecurError(`Rng.setState: expected 4 state words, got ${state.s.length}`);
     this.s.set(state.s);
     this.spareNormal = state.spareNormal;
@@ -106,7 +110,17 @@ export function defaultRng(): Rng {
   return globalRng;
 }
 
+/** An Rng's state (xoshiro128** words and the spare normal draw), as checkpoints store it. */
+export interface RngState {
+  /** The four 32-bit state words. */
+  s: readonly number[];
+  /** The second normal of the last Box–Muller pair, not yet returned. */
+  spareNormal: number | null;
+}
+
+/** Options of the random tensor makers. */
 export interface RandomOptions {
+  /** float32 (default) or float64. */
   dtype?: DType;
   /** The generator to draw from; a number seeds a fresh one; default: the global generator. */
   seed?: number | Rng;
@@ -129,11 +143,13 @@ function randomTensor(op: string, shape: readonly number[], dtype: DType, draw: 
   return new Tensor(backend.fromValues(data, shape, dtype), backend);
 }
 
+/** A tensor of normal draws N(mean, std²) from the global generator (or `options.rng`). */
 export function randomNormal(shape: readonly number[], mean = 0, std = 1, options: RandomOptions = {}): Tensor {
   const rng = rngOf(options.seed);
   return randomTensor('randomNormal', shape, options.dtype ?? 'float32', () => rng.normal(mean, std));
 }
 
+/** A tensor of uniform draws from [low, high) from the global generator (or `options.rng`). */
 export function randomUniform(shape: readonly number[], low = 0, high = 1, options: RandomOptions = {}): Tensor {
   const rng = rngOf(options.seed);
   return randomTensor('randomUniform', shape, options.dtype ?? 'float32', () => rng.uniform(low, high));

@@ -18,9 +18,13 @@ export type NestedArray = number | NestedArray[];
  * create it inside `tidy`) when done; `numTensors()` counts the live ones.
  */
 export class Tensor {
+  /** A number unique to this tensor in the process, increasing in creation order. */
   readonly id: number;
+  /** Its dimensions ([] for a scalar). */
   readonly shape: readonly number[];
+  /** Its element type. */
   readonly dtype: DType;
+  /** Its number of elements. */
   readonly size: number;
   /** @internal the backend's storage; only the backend that made it may read it. */
   readonly storage: BackendTensor;
@@ -38,10 +42,12 @@ export class Tensor {
     this.id = trackTensor(this, true);
   }
 
+  /** Its number of axes. */
   get rank(): number {
     return this.shape.length;
   }
 
+  /** Whether it was disposed (any further use is an error). */
   get isDisposed(): boolean {
     return this.disposed;
   }
@@ -140,6 +146,7 @@ export class Tensor {
     return this.dataSync()[0];
   }
 
+  /** `Tensor float32 [2, 3]`: what it is, not its values. */
   toString(): string {
     return `Tensor(${formatShape(this.shape)}, ${this.dtype})`;
   }

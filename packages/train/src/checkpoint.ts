@@ -3,7 +3,9 @@ import { FormatError, type Rng, type Tensor, tensor, UnsupportedError } from '@r
 import type { OptimizerState } from './optimizers/optimizer';
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors';
 
+/** The `format` a checkpoint's metadata carries. */
 export const CHECKPOINT_FORMAT = 'recur-checkpoint';
+/** The checkpoint layout version written. */
 export const CHECKPOINT_VERSION = 1;
 
 /**
@@ -11,11 +13,17 @@ export const CHECKPOINT_VERSION = 1;
  * the step, the random generator's state, and the vocabulary.
  */
 export interface Checkpoint {
+  /** The model's parameters by name (`stateDict()`). */
   model: Record<string, Tensor>;
+  /** The optimizer's state (`optimizer.state()`). */
   optimizer?: OptimizerState;
+  /** Optimizer steps taken so far. */
   step: number;
+  /** Epochs completed. */
   epoch?: number;
+  /** The random generator's state (`defaultRng().getState()`). */
   rng?: ReturnType<Rng['getState']>;
+  /** The vocabulary the model reads. */
   vocab?: VocabJSON;
   /** Anything else JSON-serialisable (model config, history). */
   extra?: Record<string, unknown>;

@@ -1,6 +1,14 @@
 import { cast, keep, maximum, minimum, mul, RecurError, stack, sum, type Tensor, tidy } from '@recur/tensor';
 import { type Reads, readAsync, readSync } from './reads';
 
+/** What clipping returns: the total norm before clipping and the (scaled) gradients. */
+export interface ClippedGrads {
+  /** The global L2 norm of the gradients before clipping. */
+  norm: number;
+  /** The gradients, scaled when the norm exceeded the maximum (else the same tensors). */
+  grads: Tensor[];
+}
+
 /**
  * torch.nn.utils.clip_grad_norm_: the global L2 norm over all gradients; when it exceeds
  * `maxNorm`, every gradient is scaled by maxNorm / (norm + 1e-6). Returns the norm before clipping
@@ -10,7 +18,7 @@ export function clipGradNorm(
   grads: Tensor[],
   maxNorm: number,
   options: { errorIfNonfinite?: boolean } = {},
-): { norm: number; grads: Tensor[] } {
+): ClippedGrads {
   return readSync(clipPlan(grads, maxNorm, options));
 }
 
@@ -19,15 +27,11 @@ export function clipGradNormAsync(
   grads: Tensor[],
   maxNorm: number,
   options: { errorIfNonfinite?: boolean } = {},
-): Promise<{ norm: number; grads: Tensor[] }> {
+): Promise<ClippedGrads> {
   return readAsync(clipPlan(grads, maxNorm, options));
 }
 
-function* clipPlan(
-  grads: Tensor[],
-  maxNorm: number,
-  options: { errorIfNonfinite?: boolean },
-): Reads<{ norm: number; grads: Tensor[] }> {
+function* clipPlan(grads: Tensor[], maxNorm: number, options: { errorIfNonfinite?: boolean }): Reads<ClippedGrads> {
   // One read: each gradient's Σ g², summed on the host in order (as before, in float64).
   const squares = tidy(() =>
     stack(

@@ -6,9 +6,13 @@ import { type EpochAggregator, owned, release, trainLoop } from './loop/train-lo
 import type { Optimizer } from './optimizers/optimizer';
 import type { Schedule } from './schedules';
 
+/** What `fit` trains and how: the model, its optimizer, the batches and the loss of one batch. */
 export interface FitOptions<B> {
+  /** The model (put in train mode for the steps, eval mode for validation). */
   model: Module;
+  /** The optimizer over the model's parameters. */
   optimizer: Optimizer;
+  /** Epochs to run. */
   epochs: number;
   /** The epoch to start counting from (resuming); default 0. */
   initialEpoch?: number;
@@ -18,6 +22,7 @@ export interface FitOptions<B> {
    * `keep`-ed); tensors that existed before (a list reused every epoch) are left alone.
    */
   train: (epoch: number) => Iterable<B> | AsyncIterable<B>;
+  /** A fresh iterable of validation batches, run after each epoch (logs val_loss, val_perplexity, val_accuracy). */
   validation?: () => Iterable<B> | AsyncIterable<B>;
   /** The loss of one batch, computed from the model's forward pass. */
   loss: (batch: B, context: { training: boolean }) => StepResult | Tensor;
@@ -29,6 +34,7 @@ export interface FitOptions<B> {
   callbacks?: Callback | Callback[];
   /** Stepped after each epoch with the validation loss (or the training loss). */
   schedule?: Schedule;
+  /** Batches in an epoch, for progress reporting (optional). */
   batchesPerEpoch?: number;
   /** Aborting stops after the current batch (Ctrl-C in the demo). */
   signal?: AbortSignal;
@@ -136,7 +142,14 @@ export async function evaluate<B>(
   model: Module,
   batches: Iterable<B> | AsyncIterable<B>,
   loss: (batch: B, context: { training: boolean }) => StepResult | Tensor,
-): Promise<{ loss: number; accuracy?: number; count: number }> {
+): Promise<{
+  /** The count-weighted mean loss. */
+  loss: number;
+  /** The fraction of correct predictions, when the loss reports them. */
+  accuracy?: number;
+  /** Examples (or tokens) counted. */
+  count: number;
+}> {
   const wasTraining = model.training;
   model.eval();
   let sumLoss = 0;
@@ -169,7 +182,16 @@ export async function evaluate<B>(
  * (ignoreIndex left out), as scalar tensors: a StepResult's `correct` and `count`, read with the
  * loss after the step.
  */
-export function countCorrect(logits: Tensor, targets: Tensor, ignoreIndex = -100): { correct: Tensor; count: Tensor } {
+export function countCorrect(
+  logits: Tensor,
+  targets: Tensor,
+  ignoreIndex = -100,
+): {
+  /** Predictions equal to their target, a scalar tensor. */
+  correct: Tensor;
+  /** Targets counted (not ignoreIndex), a scalar tensor. */
+  count: Tensor;
+} {
   return tidy(() => {
     const valid = notEqual(targets, ignoreIndex);
     const hits = mul(cast(equal(argMax(logits, -1), cast(targets, 'int32')), 'int32'), cast(valid, 'int32'));

@@ -1,6 +1,7 @@
 import { defaultRng, dispose, keep, Rng, tensor, tidy, ValueError } from '@recur/tensor';
 import { type LMState, lastLogits, type SequenceModel } from './language-model';
 
+/** How the next token is chosen from the logits. */
 export interface SamplingOptions {
   /** Pick the most likely token every time (temperature, topK and topP are then ignored). */
   greedy?: boolean;
@@ -50,6 +51,7 @@ export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions 
   return order[order.length - 1];
 }
 
+/** What `generate` produces and how it picks each token. */
 export interface GenerateOptions extends SamplingOptions {
   /** How many tokens to produce after the prompt. */
   maxTokens: number;

@@ -5,11 +5,19 @@ export {
   decodeCheckpoint,
   encodeCheckpoint,
 } from './checkpoint';
-export { clipGradNorm, clipGradNormAsync, clipGradValue } from './clip';
+export { type ClippedGrads, clipGradNorm, clipGradNormAsync, clipGradValue } from './clip';
 export { allFinite } from './finite';
 export { countCorrect, evaluate, type FitOptions, fit } from './fit';
 export { type GenerateOptions, generate, type SamplingOptions, sampleToken } from './generate';
-export { type LMState, lastLogits, RecurrentLM, type RecurrentLMConfig, type SequenceModel } from './language-model';
+export {
+  type LMLoss,
+  type LMOutput,
+  type LMState,
+  lastLogits,
+  RecurrentLM,
+  type RecurrentLMConfig,
+  type SequenceModel,
+} from './language-model';
 export {
   type Callback,
   callbackList,
@@ -29,7 +37,7 @@ export { type AdamHyper, type AdamSlots, type AdamUpdate, adamUpdate, adamUpdate
 export { type LinearCrossEntropyOptions, linearCrossEntropy } from './ops/linear-cross-entropy';
 export { Adagrad, type AdagradOptions } from './optimizers/adagrad';
 export { Adam, type AdamOptions, AdamW } from './optimizers/adam';
-export { type ClipOptions, Optimizer, type OptimizerState, type Slots } from './optimizers/optimizer';
+export { type ClipOptions, Optimizer, type OptimizerState, type ParamUpdate, type Slots } from './optimizers/optimizer';
 export { RMSprop, type RMSpropOptions } from './optimizers/rmsprop';
 export { SGD, type SGDOptions } from './optimizers/sgd';
 export { type Reads, readAsync, readSync } from './reads';

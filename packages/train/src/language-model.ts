@@ -13,31 +13,58 @@ import {
 import type { CrossEntropyOptions } from './losses/cross-entropy';
 import { linearCrossEntropy } from './ops/linear-cross-entropy';
 
+/** A language model's recurrent state, carried between windows or tokens. */
 export interface LMState {
+  /** Hidden state, [numLayers, B, H]. */
   h: Tensor;
+  /** LSTM cell state, [numLayers, B, H]. */
   c?: Tensor;
+}
+
+/** A model's logits for each position and the state after the last one. */
+export interface LMOutput {
+  /** [B, T, V] (or [B, V] from `step`). */
+  logits: Tensor;
+  /** The state after the last position. */
+  state: LMState;
+}
+
+/** A language model's loss for a window and the state after it. */
+export interface LMLoss {
+  /** The mean next-token cross-entropy (or per-token, as the reduction asks). */
+  loss: Tensor;
+  /** The state after the window, to carry into the next one. */
+  state: LMState;
 }
 
 /** A model that maps token ids [B, T] and an optional carried state to logits [B, T, V] and the next state. */
 export interface SequenceModel {
-  forward(ids: Tensor, state?: LMState): { logits: Tensor; state: LMState };
+  /** ids [B, T] (and a carried state) → logits [B, T, V] and the next state. */
+  forward(ids: Tensor, state?: LMState): LMOutput;
   /** One token per row, ids [B] → logits [B, V]: what `generate` calls per token when a model has it. */
-  step?(ids: Tensor, state?: LMState): { logits: Tensor; state: LMState };
+  step?(ids: Tensor, state?: LMState): LMOutput;
 }
 
+/** RecurrentLM's shape: Embedding → recurrent layer(s) → Linear head. */
 export interface RecurrentLMConfig {
+  /** Tokens in the vocabulary (the embedding's rows and the head's outputs). */
   vocabSize: number;
+  /** The embedding's size. */
   embeddingDim: number;
+  /** The recurrent layer's state size. */
   hiddenSize: number;
   /**
    * The recurrent layer: 'RNN', 'LSTM' (default) or 'GRU' — a cell kind's PyTorch name (any kind
    * in `CELLS`) — or a cell kind's spec.
    */
   cell?: 'RNN' | 'LSTM' | 'GRU' | (string & {}) | CellSpec;
+  /** Stacked recurrent layers (default 1). */
   numLayers?: number;
   /** Dropout between stacked layers (training only). */
   dropout?: number;
+  /** The parameters' dtype (default float32). */
   dtype?: DType;
+  /** The generator the weights are drawn from (default: the global one). */
   rng?: Rng;
   /** false: the composed per-step recurrent path even when the backend has a fused kernel. */
   fused?: boolean;
@@ -71,9 +98,13 @@ function cellOf(cell: RecurrentLMConfig['cell']): CellSpec {
  * ```
  */
 export class RecurrentLM extends Module implements SequenceModel {
+  /** The configuration it was built with. */
   readonly config: RecurrentLMConfig;
+  /** The token embedding, [vocabSize, embeddingDim]. */
   readonly embedding: Embedding;
+  /** The recurrent layer(s), batch-first. */
   readonly rnn: TorchRecurrent;
+  /** The output projection to vocabulary logits. */
   readonly head: Linear;
 
   constructor(config: RecurrentLMConfig) {
@@ -99,7 +130,8 @@ export class RecurrentLM extends Module implements SequenceModel {
     return 'RecurrentLM';
   }
 
-  forward(ids: Tensor, state?: LMState): { logits: Tensor; state: LMState } {
+  /** ids [B, T] (and a carried state) → logits [B, T, V] and the state after the window. */
+  forward(ids: Tensor, state?: LMState): LMOutput {
     return tidy(() => {
       const r = this.hidden(ids, state);
       return { logits: this.head.forward(r.output), state: { h: r.hN, c: r.cN } };
@@ -128,11 +160,7 @@ export class RecurrentLM extends Module implements SequenceModel {
    * console.log(value.item() > 0, grads.length); // true 7
    * ```
    */
-  loss(
-    ids: Tensor,
-    targets: Tensor,
-    options: CrossEntropyOptions & { state?: LMState } = {},
-  ): { loss: Tensor; state: LMState } {
+  loss(ids: Tensor, targets: Tensor, options: CrossEntropyOptions & { state?: LMState } = {}): LMLoss {
     const { state, ...lossOptions } = options;
     return tidy(() => {
       const r = this.hidden(ids, state);
@@ -157,7 +185,7 @@ export class RecurrentLM extends Module implements SequenceModel {
    * console.log(second.logits.shape, second.state.h.shape); // [1, 20] [1, 1, 16]
    * ```
    */
-  step(ids: Tensor, state?: LMState): { logits: Tensor; state: LMState } {
+  step(ids: Tensor, state?: LMState): LMOutput {
     if (ids.rank !== 1)
       throw new ShapeError(`${this.name}: step takes token ids [batch], got ${formatShape(ids.shape)}`);
     return tidy(() => {

@@ -8,12 +8,14 @@ import type { Tensor, TypedArray } from '@recur/tensor';
  */
 export type Reads<T> = Generator<Tensor, T, TypedArray>;
 
+/** Runs a Reads computation reading each value synchronously (`dataSync`). */
 export function readSync<T>(g: Reads<T>): T {
   let r = g.next();
   while (!r.done) r = g.next(r.value.dataSync());
   return r.value;
 }
 
+/** Runs a Reads computation awaiting each value (`data()`): any backend. */
 export async function readAsync<T>(g: Reads<T>): Promise<T> {
   let r = g.next();
   while (!r.done) r = g.next(await r.value.data());

@@ -18,8 +18,11 @@ import {
  * FormatError with the byte offset of what is wrong.
  */
 export interface SafeTensor {
+  /** recur's dtype (the file's integer and float16 types are widened on read). */
   dtype: DType;
+  /** Its dimensions. */
   shape: number[];
+  /** The values, row-major. */
   data: TypedArray;
 }
 
@@ -46,6 +49,7 @@ const SAFE_DTYPES: Record<string, { bytes: number; as?: DType }> = {
   F8_E5M2: { bytes: 1 },
 };
 
+/** A safetensors file of these tensors (sorted by name, 8-byte aligned) and `__metadata__` strings. */
 export function encodeSafetensors(
   tensors: Record<string, SafeTensor>,
   metadata: Record<string, string> = {},
@@ -178,10 +182,16 @@ function readEntry(what: string, name: string, e: unknown): Entry {
   };
 }
 
+/** The tensors and `__metadata__` of a safetensors file, every header field and offset checked. */
 export function decodeSafetensors(
   bytes: Uint8Array,
   what = 'safetensors',
-): { tensors: Record<string, SafeTensor>; metadata: Record<string, string> } {
+): {
+  /** The tensors by name. */
+  tensors: Record<string, SafeTensor>;
+  /** The `__metadata__` strings. */
+  metadata: Record<string, string>;
+} {
   if (bytes.length < 8)
     throw new FormatError(`${bytes.length} bytes is too short for a safetensors header (needs 8)`, {
       file: what,

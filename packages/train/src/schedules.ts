@@ -5,17 +5,24 @@ import type { Optimizer } from './optimizers/optimizer';
 export interface Schedule {
   /** Call once per epoch, after that epoch's optimizer steps; `metric` feeds reduce-on-plateau. */
   step(metric?: number): void;
+  /** The learning rate it last set. */
   readonly lastLr: number;
 }
 
 abstract class EpochSchedule implements Schedule {
+  /** Epochs stepped so far. */
   protected epoch = 0;
+  /** The optimizer's learning rate when the schedule was made. */
   protected readonly baseLr: number;
 
-  constructor(protected readonly optimizer: Optimizer) {
+  constructor(
+    /** The optimizer whose learning rate it sets. */
+    protected readonly optimizer: Optimizer,
+  ) {
     this.baseLr = optimizer.lr;
   }
 
+  /** The learning rate for an epoch. */
   protected abstract lrAt(epoch: number): number;
 
   step(): void {

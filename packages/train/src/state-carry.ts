@@ -42,6 +42,7 @@ export class StateCarry {
     this.state = next;
   }
 
+  /** Drops the carried state (the next window starts from zeros). */
   reset(): void {
     if (this.state) dispose(this.state);
     this.state = undefined;

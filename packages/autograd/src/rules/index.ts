@@ -25,6 +25,7 @@ export function registerGradRule(kernel: string, rule: GradRule): void {
   rules.set(kernel, rule);
 }
 
+/** The gradient rule of a kernel by name, or undefined when it has none. */
 export function gradRuleOf(kernel: string): GradRule | undefined {
   return rules.get(kernel);
 }

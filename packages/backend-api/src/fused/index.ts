@@ -13,6 +13,7 @@ export * from './recurrent';
  */
 export interface FusedKernels extends RecurrentKernels, LinearCrossEntropyKernels, AdamKernels {}
 
+/** The names of every fused kernel a backend may offer in `Backend.fused`. */
 export const FUSED_KERNEL_NAMES = [
   'recurrent',
   'recurrentBackward',

@@ -8,13 +8,19 @@ import type { BackendTensor } from '../backend';
  * targets int32 [N] in [0, C) or ignoreIndex.
  */
 export interface LinearCrossEntropyInputs {
+  /** The features, [N, I]. */
   x: BackendTensor;
+  /** The Linear weight: [V, I] (`outIn`, PyTorch) or [I, V] (`inOut`, Keras). */
   weight: BackendTensor;
+  /** The Linear bias, [V]. */
   bias?: BackendTensor;
+  /** Class ids, int32 [N]. */
   targets: BackendTensor;
 }
 
+/** How the loss is computed. */
 export interface LinearCrossEntropyAttrs {
+  /** Rows whose target is this id add nothing (PyTorch's ignore_index). */
   ignoreIndex: number;
   /** ε: the target mixed with a uniform distribution, (1 − ε)·onehot + ε / C (PyTorch's label_smoothing). */
   labelSmoothing: number;
@@ -39,12 +45,24 @@ export interface LinearCrossEntropyKernels {
   linearCrossEntropy(
     inputs: LinearCrossEntropyInputs,
     attrs: LinearCrossEntropyAttrs,
-  ): { loss: BackendTensor; workspace: BackendTensor };
+  ): {
+    /** The per-row loss, [N]. */
+    loss: BackendTensor;
+    /** What the backward reads (d loss / d logits and the input). */
+    workspace: BackendTensor;
+  };
   /** Gradients of Σ_n dLoss[n]·loss[n] with respect to x, the weight and the bias (when given). */
   linearCrossEntropyBackward(
     inputs: LinearCrossEntropyInputs,
     attrs: LinearCrossEntropyAttrs,
     workspace: BackendTensor,
     dLoss: BackendTensor,
-  ): { dx: BackendTensor; dWeight: BackendTensor; dBias?: BackendTensor };
+  ): {
+    /** Gradient of the input, [N, I]. */
+    dx: BackendTensor;
+    /** Gradient of the weight, in the weight's layout. */
+    dWeight: BackendTensor;
+    /** Gradient of the bias, when there is one. */
+    dBias?: BackendTensor;
+  };
 }

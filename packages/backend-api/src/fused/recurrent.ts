@@ -2,8 +2,10 @@ import type { BackendTensor } from '../backend';
 
 /** Activations a fused recurrent kernel applies; each derivative is a function of its output. */
 export type ActivationName = 'tanh' | 'sigmoid' | 'relu' | 'linear' | 'hardSigmoid';
+/** Every activation the fused recurrent kernel takes by name. */
 export const ACTIVATION_NAMES: readonly ActivationName[] = ['tanh', 'sigmoid', 'relu', 'linear', 'hardSigmoid'];
 
+/** The recurrent kinds a backend may fuse. */
 export type RecurrentKind = 'rnn' | 'lstm' | 'gru';
 
 /** Gates per kind, in PyTorch order: RNN 1; LSTM i, f, g, o; GRU r, z, n. */
@@ -14,7 +16,9 @@ export const GATE_COUNT: Record<RecurrentKind, number> = { rnn: 1, lstm: 4, gru:
  * with PyTorch's weight layout.
  */
 export interface RecurrentAttrs {
+  /** Which cell's equations. */
   kind: RecurrentKind;
+  /** H, the state size. */
   hiddenSize: number;
   /** LSTM output projection size (PyTorch proj_size); 0 for none. */
   projSize: number;
@@ -45,17 +49,27 @@ export interface RecurrentAttrs {
  * and write zeros to its output.
  */
 export interface RecurrentInputs {
+  /** The input, [B, T, I] batch-first (or packed rows [N, I] with `packedInput`). */
   x: BackendTensor;
+  /** Input weights [G·H, I], PyTorch's gate order. */
   wIh: BackendTensor;
+  /** Recurrent weights [G·H, Hout], PyTorch's gate order. */
   wHh: BackendTensor;
+  /** Input bias [G·H]; absent = zero. */
   bIh?: BackendTensor;
+  /** Recurrent bias [G·H]; absent = zero. */
   bHh?: BackendTensor;
+  /** LSTM's output projection [P, H] (PyTorch proj_size). */
   wHr?: BackendTensor;
+  /** The initial hidden state, [B, Hout]. */
   h0: BackendTensor;
+  /** LSTM's initial cell state, [B, H]. */
   c0?: BackendTensor;
+  /** Each sequence's real length, int32 [B]; absent = all T. */
   seqLengths?: BackendTensor;
 }
 
+/** What the fused recurrent kernel returns. */
 export interface RecurrentOutputs {
   /** [B, T, Hout] */
   y: BackendTensor;
@@ -67,14 +81,23 @@ export interface RecurrentOutputs {
   workspace: BackendTensor;
 }
 
+/** The gradients `recurrentBackward` returns, one per input. */
 export interface RecurrentGrads {
+  /** Of x. */
   dx: BackendTensor;
+  /** Of h0. */
   dh0: BackendTensor;
+  /** Of c0 (LSTM). */
   dc0?: BackendTensor;
+  /** Of wIh. */
   dWIh: BackendTensor;
+  /** Of wHh. */
   dWHh: BackendTensor;
+  /** Of bIh, when given. */
   dBIh?: BackendTensor;
+  /** Of bHh, when given. */
   dBHh?: BackendTensor;
+  /** Of wHr, when given. */
   dWHr?: BackendTensor;
 }
 

@@ -17,10 +17,15 @@ function ensure(buf: Float64Array, size: number): Float64Array {
   return buf.length >= size ? buf : new Float64Array(size);
 }
 
+/** A matrix view over a flat array: element (i, j) is `data[offset + i·rowStride + j·colStride]`. */
 export interface StridedMatrix {
+  /** The values. */
   data: ArrayLike<number>;
+  /** Where element (0, 0) is. */
   offset: number;
+  /** Step between rows. */
   rowStride: number;
+  /** Step between columns. */
   colStride: number;
 }
 

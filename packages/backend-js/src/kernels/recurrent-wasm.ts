@@ -39,7 +39,13 @@ function forEachRow(L: RecurrentSchedule, reverse: boolean, visit: (row: number,
  * Copies x's real rows into wasm memory in processing order. Packed input in the forward
  * direction already is in that order: one copy.
  */
-function putInputsInStepOrder(k: WasmKernels, L: RecurrentSchedule, reverse: boolean, x: Float32Array, at: number): void {
+function putInputsInStepOrder(
+  k: WasmKernels,
+  L: RecurrentSchedule,
+  reverse: boolean,
+  x: Float32Array,
+  at: number,
+): void {
   const f = k.f32();
   const { I } = L;
   if (L.packed && !reverse) {

@@ -106,7 +106,12 @@ export async function wasmReady(threads = 1): Promise<boolean> {
  * The kernels' memory: its size in bytes (it only grows, to a training loop's high-water mark) and
  * the workspaces held in it for a backward still to come. null when the kernels are not loaded.
  */
-export function wasmMemory(): { bytes: number; retainedBlocks: number } | null {
+export function wasmMemory(): {
+  /** Bytes the module's memory holds. */
+  bytes: number;
+  /** Workspaces kept for a backward still to come. */
+  retainedBlocks: number;
+} | null {
   const k = loaded ?? null;
   return k ? { bytes: k.memoryBytes, retainedBlocks: k.retainedBlocks } : null;
 }

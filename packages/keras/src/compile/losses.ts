@@ -158,12 +158,15 @@ export function meanAbsolutePercentageError(yTrue: Tensor, yPred: Tensor): Tenso
   });
 }
 
+/** A resolved loss: its function and what the trainer needs to know about it. */
 export interface LossSpec {
+  /** The loss, (yTrue, yPred) → per-sample values. */
   fn: LossFn;
   /** The canonical camelCase name, or 'custom'. */
   name: string;
   /** Whether its targets are class ids (sparse), which decides what 'accuracy' means. */
   sparse: boolean;
+  /** Whether it is binary cross-entropy (accuracy then thresholds at 0.5). */
   binary: boolean;
 }
 
@@ -191,10 +194,19 @@ export type LossIdentifier =
   | string
   | LossFn
   | {
+      /** tfjs' class name ('SparseCategoricalCrossentropy'). */
       className?: string;
+      /** Keras' class name. */
       class_name?: string;
+      /** A loss name. */
       name?: string;
-      config?: { fromLogits?: boolean; from_logits?: boolean };
+      /** Its arguments. */
+      config?: {
+        /** Predictions are logits, not probabilities (tfjs' spelling). */
+        fromLogits?: boolean;
+        /** Keras' spelling of fromLogits. */
+        from_logits?: boolean;
+      };
     };
 
 /** Resolves a loss name ('mse', 'sparseCategoricalCrossentropy', Keras' snake_case or class names) or function. */

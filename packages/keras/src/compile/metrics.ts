@@ -3,7 +3,9 @@ import { type LossFn, type LossSpec, resolveLoss } from './losses';
 
 /** A tensor's values read to the host, with its shape: what a metric updates from. */
 export interface HostTensor {
+  /** The values, row-major. */
   readonly values: ArrayLike<number>;
+  /** Its shape. */
   readonly shape: readonly number[];
 }
 
@@ -18,6 +20,7 @@ export interface Metric {
   readonly name: string;
   /** Means of per-sample values (accuracy, losses): the epoch value is the per-sample mean of batch values. */
   readonly isMean: boolean;
+  /** Starts a new epoch. */
   reset(): void;
   /** Per-sample values made on the device from the batch (a loss used as a metric); absent: update reads the batch itself. */
   compute?(yTrue: Tensor, yPred: Tensor): Tensor;
@@ -26,6 +29,7 @@ export interface Metric {
    * `computed`: what `compute` made, read.
    */
   update(yTrue: HostTensor, yPred: HostTensor, weights: Float64Array | null, computed?: HostTensor): number;
+  /** The value over everything updated since `reset`. */
   result(): number;
 }
 

@@ -7,7 +7,9 @@ import { Adagrad, Adam, AdamW, type Optimizer, RMSprop, SGD } from '@recur/train
  * Keras' snake_case as found in files). `compile` binds it to the model's trainable weights.
  */
 export interface OptimizerSpec {
+  /** 'Adam', 'AdamW', 'SGD', 'RMSprop', 'Adagrad'. */
   className: string;
+  /** Its hyper-parameters. */
   config: Record<string, unknown>;
 }
 
@@ -20,7 +22,12 @@ export type OptimizerIdentifier =
   | 'adagrad'
   | (string & {})
   | OptimizerSpec
-  | { class_name: string; config?: Record<string, unknown> }
+  | {
+      /** Keras' class name, as in files. */
+      class_name: string;
+      /** Its hyper-parameters, in Keras' spelling. */
+      config?: Record<string, unknown>;
+    }
   | Optimizer
   | ((params: Parameter[]) => Optimizer);
 
@@ -30,45 +37,69 @@ export type OptimizerIdentifier =
  * ρ 0.9, ε 1e-7 inside the square root; AdamW weight decay 0.004 (Keras 3).
  */
 export const optimizers = {
+  /** Adam (tfjs' `tf.train.adam`, Keras' `Adam`). */
   adam: (config: AdamConfig = {}): OptimizerSpec => ({ className: 'Adam', config: { ...config } }),
+  /** AdamW: Adam with decoupled weight decay (default 0.004, Keras 3). */
   adamw: (config: AdamConfig = {}): OptimizerSpec => ({ className: 'AdamW', config: { ...config } }),
+  /** Stochastic gradient descent, with momentum and Nesterov if asked. */
   sgd: (config: SGDConfig = {}): OptimizerSpec => ({ className: 'SGD', config: { ...config } }),
+  /** RMSprop. */
   rmsprop: (config: RMSpropConfig = {}): OptimizerSpec => ({ className: 'RMSprop', config: { ...config } }),
+  /** Adagrad. */
   adagrad: (config: AdagradConfig = {}): OptimizerSpec => ({ className: 'Adagrad', config: { ...config } }),
 };
 
+/** Hyper-parameters every Keras optimizer takes. */
 interface CommonConfig {
+  /** The learning rate. */
   learningRate?: number;
   /** Keras: each gradient tensor is scaled down to this L2 norm. */
   clipnorm?: number;
+  /** Keras: every gradient element is clamped to [−clipvalue, clipvalue]. */
   clipvalue?: number;
   /** Keras 3: decoupled weight decay (w −= w · wd · lr) on any optimizer. */
   weightDecay?: number;
 }
+/** Adam's and AdamW's hyper-parameters, tfjs' names. */
 export interface AdamConfig extends CommonConfig {
+  /** The first moment's decay (0.9). */
   beta1?: number;
+  /** The second moment's decay (0.999). */
   beta2?: number;
+  /** Added to the denominator (1e-7). */
   epsilon?: number;
+  /** AMSGrad (false). */
   amsgrad?: boolean;
   /** Keras 3's ε placement (ε added to √v before the bias correction); default tfjs' (√v̂ + ε). */
   kerasEpsilon?: boolean;
 }
+/** SGD's hyper-parameters. */
 export interface SGDConfig extends CommonConfig {
+  /** Momentum (0). */
   momentum?: number;
+  /** Nesterov momentum (false). */
   nesterov?: boolean;
 }
+/** RMSprop's hyper-parameters. */
 export interface RMSpropConfig extends CommonConfig {
   /** tfjs' decay, Keras' rho (0.9). */
   rho?: number;
+  /** tfjs' name for rho. */
   decay?: number;
+  /** Momentum (0). */
   momentum?: number;
+  /** Added inside the square root (1e-7). */
   epsilon?: number;
+  /** Normalise by the gradient's estimated variance (false). */
   centered?: boolean;
   /** ε inside the square root (default true: tfjs and Keras 3); false gives PyTorch's √v + ε. */
   epsilonInsideSqrt?: boolean;
 }
+/** Adagrad's hyper-parameters. */
 export interface AdagradConfig extends CommonConfig {
+  /** The accumulator's start (0.1). */
   initialAccumulatorValue?: number;
+  /** Added to the denominator (1e-7). */
   epsilon?: number;
 }
 

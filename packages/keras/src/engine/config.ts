@@ -3,12 +3,15 @@ import type { Layer } from './layer';
 
 /** Keras' serialised layer: the class name and its config (camelCase, as tfjs' getConfig). */
 export interface LayerSpec {
+  /** The layer's class name ('LSTM'). */
   className: string;
+  /** Its config, as `getConfig` returns it. */
   config: Record<string, unknown>;
 }
 
 /** What `fromConfig` is given besides the config: a way to rebuild nested layers and cells. */
 export interface ConfigContext {
+  /** Builds a nested layer (a cell, a wrapped layer) from its spec. */
   deserialize(spec: LayerSpec): Layer;
 }
 
@@ -17,6 +20,7 @@ export interface LayerClass {
   new (config: never, ...rest: never[]): Layer;
   /** The name configs use for it; defaults to the class name. */
   readonly className?: string;
+  /** Builds an instance from a config (Keras' from_config). */
   fromConfig?(config: Record<string, unknown>, context: ConfigContext): Layer;
 }
 

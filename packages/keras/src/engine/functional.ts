@@ -8,10 +8,15 @@ import { type CallArgs, Layer, type Mask } from './layer';
 import { type SummaryRow, summaryTable } from './summary';
 import { isSymbolic, type Node, type ShapeArg, type SymbolicShape, type SymbolicTensor } from './symbolic';
 
+/** What a functional model is made from: its symbolic inputs and outputs (Keras' Model(inputs, outputs)). */
 export interface FunctionalOptions {
+  /** The model's inputs, from `Input`. */
   inputs: SymbolicTensor | SymbolicTensor[];
+  /** The model's outputs, from layer calls on the inputs. */
   outputs: SymbolicTensor | SymbolicTensor[];
+  /** The model's name (default generated). */
   name?: string;
+  /** Whether its weights train (default true). */
   trainable?: boolean;
 }
 
@@ -23,15 +28,23 @@ interface Value {
 
 /** A layer as the config names it, with its calls: [[layer, node, tensor, kwargs], ...] per call. */
 export interface FunctionalLayerConfig extends LayerSpec {
+  /** The layer's name. */
   name: string;
+  /** Each call's inputs: [layer name, node index, tensor index, call arguments]. */
   inboundNodes: [string, number, number, Record<string, unknown>][][];
 }
 
+/** Keras' functional model config. */
 export interface FunctionalConfig {
+  /** The model's name. */
   name: string;
+  /** Every layer with its calls. */
   layers: FunctionalLayerConfig[];
+  /** The model's inputs: [layer name, node index, tensor index]. */
   inputLayers: [string, number, number][];
+  /** The model's outputs: [layer name, node index, tensor index]. */
   outputLayers: [string, number, number][];
+  /** Whether its weights train. */
   trainable?: boolean;
 }
 
@@ -46,6 +59,7 @@ function takesInitialState(layer: Layer): boolean {
  * `@recur/keras`' `Model` adds compile / fit / evaluate / predict and saving on top.
  */
 export class Functional extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className: string = 'Functional';
   override get layerType(): string {
     return 'Functional';
@@ -182,7 +196,16 @@ export class Functional extends Layer {
   }
 
   /** Runs the graph on real tensors and returns the outputs with their masks. */
-  run(inputs: Tensor[], inputMasks: Mask[] = [], training?: boolean): { outputs: Tensor[]; masks: Mask[] } {
+  run(
+    inputs: Tensor[],
+    inputMasks: Mask[] = [],
+    training?: boolean,
+  ): {
+    /** The model's outputs, in order. */
+    outputs: Tensor[];
+    /** Their masks (null where none). */
+    masks: Mask[];
+  } {
     if (inputs.length !== this.inputs.length) {
       throw new ConfigError(
         `${this.name}: expected ${this.inputs.length} input(s) (${this.inputs.map((t) => `'${t.name}' ${JSON.stringify(t.shape)}`).join(', ')}), got ${inputs.length}`,
@@ -243,6 +266,7 @@ export class Functional extends Layer {
     return text;
   }
 
+  /** Trainable parameters, for the summary. */
   protected trainableCount(): number {
     return this.trainableParameters().reduce((n, p) => n + p.value.size, 0);
   }
@@ -299,7 +323,12 @@ export class Functional extends Layer {
   }
 
   /** The whole graph, with typed inputs (named for their layers) and outputs; `exportOnnx` calls it. */
-  onnxGraph(ctx: ExportContext): { inputs: onnx.IValueInfoProto[]; outputs: onnx.IValueInfoProto[] } {
+  onnxGraph(ctx: ExportContext): {
+    /** The graph's inputs. */
+    inputs: onnx.IValueInfoProto[];
+    /** The graph's outputs. */
+    outputs: onnx.IValueInfoProto[];
+  } {
     return modelOnnx(ctx, this);
   }
 }
@@ -342,7 +371,14 @@ function checkCompatible(model: string, t: SymbolicTensor, x: Tensor): void {
 export function rebuildGraph(
   config: FunctionalConfig,
   context: ConfigContext,
-): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; name: string } {
+): {
+  /** The rebuilt graph's inputs. */
+  inputs: SymbolicTensor[];
+  /** Its outputs. */
+  outputs: SymbolicTensor[];
+  /** The model's name. */
+  name: string;
+} {
   if (
     !config ||
     !Array.isArray(config.layers) ||

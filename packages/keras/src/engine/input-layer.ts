@@ -4,16 +4,21 @@ import { ConfigError, type DType, type Tensor } from '@recur/tensor';
 import { type CallArgs, Layer } from './layer';
 import { Node, type SymbolicShape, SymbolicTensor } from './symbolic';
 
+/** InputLayer's options (Keras' InputLayer arguments, camelCased). */
 export interface InputLayerOptions {
   /** The shape without the batch axis; null for a free axis (time). */
   inputShape?: SymbolicShape;
   /** The shape with the batch axis (Keras 2's batch_input_shape, Keras 3's batch_shape). */
   batchInputShape?: SymbolicShape;
+  /** A fixed batch size (default none: any). */
   batchSize?: number | null;
+  /** The input's dtype (default float32; int32 for token ids). */
   dtype?: DType;
+  /** The layer's name (default generated). */
   name?: string;
   /** Accepted from configs; recur's tensors are dense. */
   sparse?: boolean;
+  /** Accepted from configs when false; recur has no ragged tensors. */
   ragged?: boolean;
 }
 
@@ -30,12 +35,15 @@ function checkShape(owner: string, shape: unknown): asserts shape is SymbolicSha
  * its symbolic output.
  */
 export class InputLayer extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'InputLayer';
   override get layerType(): string {
     return 'InputLayer';
   }
 
+  /** The symbolic tensor layers are applied to. */
   readonly output: SymbolicTensor;
+  /** The input's shape with the batch axis. */
   readonly shape: SymbolicShape;
 
   constructor(options: InputLayerOptions) {
@@ -74,6 +82,7 @@ export class InputLayer extends Layer {
     return { name: this.name, batchInputShape: [...this.shape], dtype: this.dtype };
   }
 
+  /** An InputLayer from its config. */
   static fromConfig(config: Record<string, unknown>): InputLayer {
     return new InputLayer(config as InputLayerOptions);
   }
@@ -84,13 +93,17 @@ export class InputLayer extends Layer {
   }
 }
 
+/** `Input`'s options (Keras' Input / tfjs' tf.input arguments). */
 export interface InputOptions {
   /** The shape without the batch axis, e.g. [null, 8] for sequences of 8 features. */
   shape?: SymbolicShape;
   /** The shape with the batch axis (tfjs' batchShape). */
   batchShape?: SymbolicShape;
+  /** A fixed batch size. */
   batchSize?: number;
+  /** The input's dtype (default float32). */
   dtype?: DType;
+  /** The input's name. */
   name?: string;
 }
 

@@ -20,6 +20,7 @@ export const LAYER_ARG_KEYS = ['name', 'trainable', 'inputShape', 'batchInputSha
 
 /** Options every Keras-door layer takes (tfjs' LayerArgs, in camelCase). */
 export interface LayerArgs {
+  /** The layer's name (default generated: lstm, lstm_1, ...). */
   name?: string;
   /** false freezes the layer's weights (fit leaves them alone). Default true. */
   trainable?: boolean;
@@ -29,6 +30,7 @@ export interface LayerArgs {
   batchInputShape?: SymbolicShape;
   /** With inputShape: a fixed batch size. */
   batchSize?: number;
+  /** The weights' dtype (default float32). */
   dtype?: DType;
 }
 
@@ -76,8 +78,11 @@ export interface CallArgs {
 
 /** `apply` on symbolic tensors takes the same arguments, with symbolic initial states. */
 export interface ApplyArgs {
+  /** The inputs' mask (bool [B, T]), or one per input. */
   mask?: Mask | Mask[];
+  /** Training mode (dropout on); default the layer's own mode. */
   training?: boolean;
+  /** A recurrent layer's initial states. */
   initialState?: (Tensor | SymbolicTensor)[];
 }
 
@@ -97,8 +102,15 @@ export interface WeightSource {
 }
 
 /** A layer's outputs on symbolic inputs: arrays for layers with several outputs (`returnState`). */
-export type SymbolicOutputs<L> = L extends { readonly multiOutput: true } ? SymbolicTensor[] : SymbolicTensor;
-export type EagerOutputs<L> = L extends { readonly multiOutput: true } ? Tensor[] : Tensor;
+export type SymbolicOutputs<L> = L extends MultiOutput ? SymbolicTensor[] : SymbolicTensor;
+/** A layer's outputs on tensors: arrays for layers with several outputs (`returnState`). */
+export type EagerOutputs<L> = L extends MultiOutput ? Tensor[] : Tensor;
+
+/** A layer known, by its type, to return several outputs. */
+export interface MultiOutput {
+  /** Always true. */
+  readonly multiOutput: true;
+}
 
 function isShapeList(s: unknown): s is SymbolicShape[] {
   return Array.isArray(s) && s.length > 0 && s.every((d) => Array.isArray(d));
@@ -126,6 +138,7 @@ export function toTensor(value: ArrayInput, what: string, shape?: readonly numbe
 export abstract class Layer extends Module {
   /** The input shape with batch the layer was declared with (inputShape / batchInputShape), if any. */
   readonly batchInputShape: SymbolicShape | null;
+  /** The weights' dtype. */
   readonly dtype: DType;
   /** Every call of this layer on symbolic tensors, in order (Keras' inbound nodes). */
   readonly inboundNodes: Node[] = [];
@@ -150,6 +163,7 @@ export abstract class Layer extends Module {
     else this.batchInputShape = null;
   }
 
+  /** Whether `build` has made the weights. */
   get built(): boolean {
     return this.builtFlag;
   }
@@ -164,6 +178,7 @@ export abstract class Layer extends Module {
     this.markBuilt();
   }
 
+  /** Whether `fit` updates its weights (false: frozen). */
   get trainable(): boolean {
     return this.trainableFlag;
   }

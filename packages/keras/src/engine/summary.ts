@@ -2,10 +2,13 @@ import type { SymbolicShape } from './symbolic';
 
 /** One row of a model summary. */
 export interface SummaryRow {
+  /** The layer's name. */
   name: string;
+  /** The layer's class. */
   className: string;
   /** The output shape, a list of shapes for a layer with several outputs, or 'multiple' for a shared layer. */
   outputShape: SymbolicShape | SymbolicShape[] | 'multiple';
+  /** Its parameter count. */
   params: number;
   /** `layer[node][tensor]` of each input (functional models). */
   connectedTo: string[];

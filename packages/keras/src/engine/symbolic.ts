@@ -14,15 +14,19 @@ export type ShapeArg = readonly (number | null)[] | readonly (readonly (number |
  */
 export class SymbolicTensor {
   constructor(
+    /** Its shape; null for an axis of any size (batch, time). */
     readonly shape: SymbolicShape,
+    /** Its dtype. */
     readonly dtype: DType,
     /** The call that produced it. */
     readonly node: Node,
     /** Which of that call's outputs it is. */
     readonly index: number,
+    /** Its name ('lstm/output_0' style, for messages and summaries). */
     readonly name: string,
   ) {}
 
+  /** Its number of axes. */
   get rank(): number {
     return this.shape.length;
   }
@@ -32,6 +36,7 @@ export class SymbolicTensor {
     return this.node.layer;
   }
 
+  /** `SymbolicTensor 'name' (None, 5, 3) float32`. */
   toString(): string {
     return `SymbolicTensor '${this.name}' (${this.shape.map((d) => d ?? 'None').join(', ')}) ${this.dtype}`;
   }
@@ -52,11 +57,15 @@ export interface NodeArgs {
  * arguments, and its outputs. A layer applied twice has two nodes and shares its weights.
  */
 export class Node {
+  /** The call's outputs. */
   outputs: SymbolicTensor[] = [];
 
   constructor(
+    /** The layer called. */
     readonly layer: Layer,
+    /** Its inputs, flat (initial states last). */
     readonly inputs: SymbolicTensor[],
+    /** How the inputs map to the layer's arguments. */
     readonly args: NodeArgs,
     /** This node's position in `layer.inboundNodes` (Keras' node_index). */
     readonly index: number,
@@ -68,6 +77,7 @@ export class Node {
   }
 }
 
+/** Whether x is a symbolic tensor (a model is being built, not run). */
 export function isSymbolic(x: unknown): x is SymbolicTensor {
   return x instanceof SymbolicTensor;
 }

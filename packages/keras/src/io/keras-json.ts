@@ -19,12 +19,19 @@ export type Flavor = 'tfjs' | 'keras2' | 'keras3';
 
 /** A serialised layer as it appears in model files (Keras' snake_case). */
 export interface KerasLayerJson {
+  /** The layer's class ('LSTM'). */
   class_name: string;
+  /** Its arguments, snake_case. */
   config: Record<string, unknown>;
+  /** Its name (functional models). */
   name?: string;
+  /** Its calls (functional models). */
   inbound_nodes?: unknown;
+  /** Keras 3: the module the class is in ('keras.layers'). */
   module?: string;
+  /** Keras 3: the registered name of a custom class (null for built-ins). */
   registered_name?: string | null;
+  /** Keras 3: the shapes the layer was built with. */
   build_config?: unknown;
 }
 

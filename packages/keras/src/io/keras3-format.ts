@@ -117,11 +117,18 @@ function kerasWeights(
 
 /** The parts of a .keras file. */
 export interface KerasArchive {
-  config: KerasLayerJson & { compile_config?: Record<string, unknown> | null };
+  /** config.json: the model's layer JSON, with Keras 3's compile_config. */
+  config: KerasLayerJson & {
+    /** How the model was compiled, when it was. */
+    compile_config?: Record<string, unknown> | null;
+  };
+  /** metadata.json (keras_version, date_saved). */
   metadata: Record<string, unknown>;
+  /** model.weights.h5's bytes, when present. */
   weights: Uint8Array | undefined;
 }
 
+/** The parts of a .keras zip, each checked to be there and to parse. */
 export function readKerasArchive(where: string, bytes: Uint8Array): KerasArchive {
   const files = unzipKeras(where, bytes);
   const json = (name: string) => {

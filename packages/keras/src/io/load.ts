@@ -11,13 +11,21 @@ import { type ModelJson, readModelJson, type WeightSpec } from './tfjs-format';
 
 /** tfjs' ModelArtifacts (what an IOHandler's load() returns). */
 export interface ModelArtifacts {
+  /** The model's topology (model.json's modelTopology). */
   modelTopology: Record<string, unknown>;
+  /** The weights' names, shapes and dtypes, in data order. */
   weightSpecs?: WeightSpec[];
+  /** The weights' bytes (one buffer, or tfjs 4's list of buffers). */
   weightData?: ArrayBuffer | ArrayBuffer[];
+  /** model.json's format ('layers-model'). */
   format?: string;
+  /** What wrote the topology (e.g. 'keras v2.15'). */
   generatedBy?: string;
+  /** What converted it (e.g. 'TensorFlow.js Converter v4'). */
   convertedBy?: string | null;
+  /** How the model was compiled. */
   trainingConfig?: Record<string, unknown>;
+  /** Anything the saver added. */
   userDefinedMetadata?: Record<string, unknown>;
 }
 
@@ -32,11 +40,19 @@ export type ModelSource =
   | ArrayBuffer
   | Uint8Array
   | Blob
-  | ArrayLike<Blob & { name: string }>
-  | { load(): Promise<ModelArtifacts> }
+  | ArrayLike<
+      Blob & {
+        /** The file's name (model.json, a shard's name). */
+        name: string;
+      }
+    >
+  | {
+      /** A tfjs IOHandler's load. */
+      load(): Promise<ModelArtifacts>;
+    }
   | ModelArtifacts;
 
-/** A loaded model, with what its file carried besides the weights. */
+/** How `loadModel` reads a model. */
 export interface LoadOptions {
   /** Compile the model from the file's training config when there is one (default true). */
   compile?: boolean;

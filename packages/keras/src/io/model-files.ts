@@ -26,6 +26,7 @@ export interface ModelFileFormat {
   readonly paths?: RegExp;
 }
 
+/** A model-file format's key. */
 export type ModelFileName = 'keras' | 'h5' | 'recur' | 'checkpoint' | 'tfjs' | 'onnx';
 
 const starts = (b: Uint8Array, sig: number[]) => sig.every((v, i) => b[i] === v);

@@ -5,6 +5,7 @@ import { modelFileFormat, SAVE_FORMATS, saveFormatOf } from './model-files';
 /** The file formats `save` writes. */
 export type SaveFormat = 'recur' | 'keras' | 'tfjs';
 
+/** How `save` writes a model. */
 export interface SaveOptions {
   /** Default: from the path's extension (.keras, model.json / a folder, anything else recur's file). */
   format?: SaveFormat;
@@ -14,7 +15,9 @@ export interface SaveOptions {
 
 /** What save writes: the files by name (one for .keras and recur's file, model.json + weights.bin for tfjs). */
 export interface SavedFiles {
+  /** The format written. */
   format: SaveFormat;
+  /** The files' bytes by name. */
   files: Record<string, Uint8Array>;
 }
 

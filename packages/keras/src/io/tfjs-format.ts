@@ -11,21 +11,47 @@ import { type WeightEntry, WeightPlan } from './weights';
 
 /** A weight as a tfjs manifest describes it. */
 export interface WeightSpec {
+  /** The weight's name ('lstm/lstm_cell/kernel'). */
   name: string;
+  /** Its shape. */
   shape: number[];
+  /** Its dtype as stored ('float32', 'int32', ...). */
   dtype: string;
-  quantization?: { dtype: string; min?: number; scale?: number; original_dtype?: string };
+  /** How it was quantized, when it was (uint8 / uint16 / float16), and how to dequantize. */
+  quantization?: {
+    /** The stored dtype. */
+    dtype: string;
+    /** uint8 / uint16: the value of 0. */
+    min?: number;
+    /** uint8 / uint16: the step between values. */
+    scale?: number;
+    /** The dtype before quantization. */
+    original_dtype?: string;
+  };
+  /** 'optimizer' for an optimizer's weight (recur skips those). */
   group?: string;
 }
 
 /** tfjs' model.json (ModelJSON). */
 export interface ModelJson {
+  /** The model's Keras topology. */
   modelTopology: Record<string, unknown>;
-  weightsManifest?: { paths: string[]; weights: WeightSpec[] }[];
+  /** Weight groups: the shard files and the weights they hold, in order. */
+  weightsManifest?: {
+    /** Shard files, relative to model.json, read as one buffer. */
+    paths: string[];
+    /** The weights in those shards, in order. */
+    weights: WeightSpec[];
+  }[];
+  /** 'layers-model'. */
   format?: string;
+  /** What wrote the topology. */
   generatedBy?: string;
+  /** What converted it. */
   convertedBy?: string | null;
+  /** How the model was compiled. */
   trainingConfig?: Record<string, unknown>;
+  /** Anything the saver added. */
   userDefinedMetadata?: Record<string, unknown>;
 }
 
@@ -214,7 +240,12 @@ export async function readModelJson(
 }
 
 /** tfjs' weight names for a layer's weights: `<layer>/<weight>`, Bidirectional `<bi>/forward_<inner>/<weight>`. */
-export function tfjsWeightNames(layer: Layer): { name: string; tensor: Tensor }[] {
+export function tfjsWeightNames(layer: Layer): {
+  /** The weight's tfjs name. */
+  name: string;
+  /** Its value. */
+  tensor: Tensor;
+}[] {
   const out: { name: string; tensor: Tensor }[] = [];
   for (const [path, p] of layer.namedParameters()) {
     const parts = path.split('.');
@@ -238,7 +269,12 @@ export function tfjsWeightNames(layer: Layer): { name: string; tensor: Tensor }[
 export function writeModelJson(
   model: Model,
   options: { weightsFile?: string } = {},
-): { json: ModelJson; weights: Uint8Array } {
+): {
+  /** model.json. */
+  json: ModelJson;
+  /** weights.bin. */
+  weights: Uint8Array;
+} {
   const weightsFile = options.weightsFile ?? 'weights.bin';
   const specs: WeightSpec[] = [];
   const chunks: Float32Array[] = [];

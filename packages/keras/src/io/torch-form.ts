@@ -20,11 +20,22 @@ import type { Model } from '../model';
  * `…_reverse`, gates i,f,g,o / r,z,n). The weight conversions are @recur/layers' weight-layout ones.
  */
 export interface TorchLayerSpec {
+  /** The layer's Keras class. */
   type: 'Embedding' | 'SimpleRNN' | 'LSTM' | 'GRU' | 'Dense' | 'Dropout';
+  /** Its sizes and options (inputDim, units, activation, ...). */
   [key: string]: unknown;
 }
+
+/** What `toTorchForm` makes: the chain's layer specs and its PyTorch state dict. */
 export interface TorchForm {
-  config: { kind: 'KerasChain'; layers: TorchLayerSpec[] };
+  /** What recur_torch's KerasChain is built from. */
+  config: {
+    /** Always 'KerasChain'. */
+    kind: 'KerasChain';
+    /** The layers, in order. */
+    layers: TorchLayerSpec[];
+  };
+  /** The weights, with PyTorch's names and layouts. */
   state: Record<string, Tensor>;
 }
 

@@ -5,11 +5,13 @@ import { LAYER_ARG_KEYS, Layer, type LayerArgs } from '../engine/layer';
 import { activationOnnx } from '../onnx/core';
 
 export interface ActivationOptions extends LayerArgs {
+  /** The activation, by name ('relu', 'softmax', ...) or a function (default linear). */
   activation: ActivationSpec;
 }
 
 /** keras.layers.Activation: applies an activation ('relu', 'softmax', ...) elementwise; passes the mask on. */
 export class Activation extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'Activation';
   override get layerType(): string {
     return 'Activation';
@@ -40,6 +42,7 @@ export class Activation extends Layer {
     return { ...super.getConfig(), activation: canonicalActivation(this.spec) };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): Activation {
     return new Activation(config as unknown as ActivationOptions);
   }

@@ -38,13 +38,17 @@ const BIDIRECTIONAL_KEYS = [...LAYER_ARG_KEYS, 'mergeMode', 'backwardLayer'] as 
  * ```
  */
 export class Bidirectional extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'Bidirectional';
   override get layerType(): string {
     return 'Bidirectional';
   }
 
+  /** The layer that reads the sequence forwards. */
   readonly forwardLayer: RNN;
+  /** The layer that reads it backwards (a copy of the forward layer unless given). */
   readonly backwardLayer: RNN;
+  /** How the two directions' outputs combine: concat, sum, mul, ave, or null (a list). */
   readonly mergeMode: MergeMode;
 
   constructor(layer: RNN, options: BidirectionalOptions = {}) {
@@ -76,10 +80,12 @@ export class Bidirectional extends Layer {
     backward.zeroOutputForMask = backward.returnSequences;
   }
 
+  /** Whether every step's output is returned (else the last). */
   get returnSequences(): boolean {
     return this.forwardLayer.returnSequences;
   }
 
+  /** Whether the final states are returned too. */
   get returnState(): boolean {
     return this.forwardLayer.returnState;
   }
@@ -160,6 +166,7 @@ export class Bidirectional extends Layer {
     };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>, context: ConfigContext): Bidirectional {
     const { layer, backwardLayer, ...rest } = config;
     if (!layer || typeof layer !== 'object') {

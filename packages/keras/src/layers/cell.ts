@@ -9,9 +9,13 @@ import type { ShapeArg } from '../engine/symbolic';
  * or the kind's composed steps): its kind, weights in PyTorch layout and arithmetic.
  */
 export interface FusedForm {
+  /** The cell kind. */
   kind: CellSpec;
+  /** One direction's weights in PyTorch's layout. */
   weights: RecurrentWeights;
+  /** The activations by name, in the kind's order. */
   activations: ActivationName[];
+  /** GRU: the reset gate after the recurrent product. */
   linearBeforeReset: boolean;
 }
 
@@ -56,6 +60,7 @@ export interface FusedForm {
 export abstract class Cell extends Layer {
   /** Size of each state tensor, e.g. [units] for SimpleRNN and GRU, [units, units] for LSTM. */
   abstract readonly stateSize: number[];
+  /** Size of each step's output. */
   abstract readonly outputSize: number;
   /** One step: the output and the new states, from an input [B, I] and the previous states. */
   abstract call(input: Tensor, states: Tensor[], training: boolean): [Tensor, Tensor[]];

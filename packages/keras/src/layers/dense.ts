@@ -13,13 +13,19 @@ import type { ShapeArg, SymbolicShape } from '../engine/symbolic';
 import { denseOnnx } from '../onnx/core';
 
 export interface DenseOptions extends LayerArgs {
+  /** The output size (number of units). */
   units: number;
+  /** The activation, by name ('relu', 'softmax', ...) or a function (default linear). */
   activation?: ActivationSpec;
+  /** Whether the layer has a bias (default true). */
   useBias?: boolean;
+  /** How the kernel starts (default glorotUniform). */
   kernelInitializer?: InitializerSpec;
+  /** How the bias starts (default zeros). */
   biasInitializer?: InitializerSpec;
   /** Known input size (tfjs' inputDim): builds the weights now instead of on the first call. */
   inputDim?: number;
+  /** The generator initializers (and dropout) draw from (default: the global one). */
   rng?: Rng;
 }
 
@@ -47,11 +53,13 @@ const DENSE_KEYS = [
  * ```
  */
 export class Dense extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'Dense';
   override get layerType(): string {
     return 'Dense';
   }
 
+  /** The output size (number of units). */
   readonly units: number;
   private readonly act: (x: Tensor) => Tensor;
 
@@ -137,6 +145,7 @@ export class Dense extends Layer {
     };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): Dense {
     return new Dense(config as unknown as DenseOptions);
   }

@@ -8,7 +8,9 @@ export interface DropoutOptions extends LayerArgs {
   rate: number;
   /** Keras' noise_shape: a mask shape broadcast over x (null takes x's size on that axis). */
   noiseShape?: (number | null)[] | null;
+  /** Seeds the layer's own generator. */
   seed?: number | null;
+  /** The generator initializers (and dropout) draw from (default: the global one). */
   rng?: Rng;
 }
 
@@ -30,11 +32,13 @@ const DROPOUT_KEYS = [...LAYER_ARG_KEYS, 'rate', 'noiseShape', 'seed', 'rng'] as
  * ```
  */
 export class Dropout extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'Dropout';
   override get layerType(): string {
     return 'Dropout';
   }
 
+  /** The fraction of inputs dropped, in [0, 1). */
   readonly rate: number;
   private readonly options: DropoutOptions;
   private readonly rng?: Rng;
@@ -66,6 +70,7 @@ export class Dropout extends Layer {
     return c;
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): Dropout {
     return new Dropout(config as unknown as DropoutOptions);
   }

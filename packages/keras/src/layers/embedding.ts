@@ -17,13 +17,17 @@ import type { ShapeArg, SymbolicShape } from '../engine/symbolic';
 import { embeddingOnnx } from '../onnx/core';
 
 export interface EmbeddingOptions extends LayerArgs {
+  /** The vocabulary size: ids are in [0, inputDim). */
   inputDim: number;
+  /** The size of each embedding vector. */
   outputDim: number;
+  /** How the table starts (default randomUniform in [−0.05, 0.05]). */
   embeddingsInitializer?: InitializerSpec;
   /** Treat id 0 as padding: `computeMask` marks it, and recurrent layers skip masked steps. */
   maskZero?: boolean;
   /** Keras 2 / tfjs: the sequence length, making the input shape [null, inputLength]. */
   inputLength?: number | null;
+  /** The generator initializers (and dropout) draw from (default: the global one). */
   rng?: Rng;
 }
 
@@ -51,13 +55,17 @@ const EMBEDDING_KEYS = [
  * ```
  */
 export class Embedding extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'Embedding';
   override get layerType(): string {
     return 'Embedding';
   }
 
+  /** The vocabulary size: ids are in [0, inputDim). */
   readonly inputDim: number;
+  /** The size of each embedding vector. */
   readonly outputDim: number;
+  /** Id 0 is padding: the layer emits a mask the following layers honour. */
   readonly maskZero: boolean;
   private readonly options: EmbeddingOptions;
 
@@ -127,6 +135,7 @@ export class Embedding extends Layer {
     return config;
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): Embedding {
     return new Embedding(config as unknown as EmbeddingOptions);
   }

@@ -13,6 +13,7 @@ export interface GlobalPoolingOptions extends LayerArgs {
 }
 
 abstract class GlobalPooling1D extends Layer {
+  /** Keep the pooled time axis as size 1 (default false). */
   readonly keepdims: boolean;
 
   constructor(owner: string, options: GlobalPoolingOptions) {
@@ -32,6 +33,7 @@ abstract class GlobalPooling1D extends Layer {
     return this.keepdims ? [s[0], 1, s[2]] : [s[0], s[2]];
   }
 
+  /** Refuses an input that is not [batch, steps, features]. */
   protected check(x: Tensor): void {
     if (x.rank !== 3)
       throw new ShapeError(`${this.name}: input should be [batch, steps, features], got [${x.shape.join(', ')}]`);
@@ -48,6 +50,7 @@ abstract class GlobalPooling1D extends Layer {
 
 /** keras.layers.GlobalAveragePooling1D: the mean over time; masked steps are left out of the mean (Keras). */
 export class GlobalAveragePooling1D extends GlobalPooling1D {
+  /** The class name configs and files use for it. */
   static readonly className = 'GlobalAveragePooling1D';
   override get layerType(): string {
     return 'GlobalAveragePooling1D';
@@ -69,6 +72,7 @@ export class GlobalAveragePooling1D extends GlobalPooling1D {
     });
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): GlobalAveragePooling1D {
     return new GlobalAveragePooling1D(config as GlobalPoolingOptions);
   }
@@ -81,6 +85,7 @@ export class GlobalAveragePooling1D extends GlobalPooling1D {
 
 /** keras.layers.GlobalMaxPooling1D: the maximum over time (Keras 3 ignores masks here, and so does recur). */
 export class GlobalMaxPooling1D extends GlobalPooling1D {
+  /** The class name configs and files use for it. */
   static readonly className = 'GlobalMaxPooling1D';
   override get layerType(): string {
     return 'GlobalMaxPooling1D';
@@ -95,6 +100,7 @@ export class GlobalMaxPooling1D extends GlobalPooling1D {
     return max(x, 1, { keepDims: this.keepdims });
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): GlobalMaxPooling1D {
     return new GlobalMaxPooling1D(config as GlobalPoolingOptions);
   }

@@ -27,7 +27,9 @@ export interface LayerNormalizationOptions extends LayerArgs {
   center?: boolean;
   /** Learn a scale gamma (default true). */
   scale?: boolean;
+  /** How β (the offset) starts (default zeros). */
   betaInitializer?: InitializerSpec;
+  /** How γ (the scale) starts (default ones). */
   gammaInitializer?: InitializerSpec;
 }
 
@@ -46,11 +48,13 @@ const LN_KEYS = [
  * variance, then scaled by gamma and shifted by beta (weights in that order); passes the mask on.
  */
 export class LayerNormalization extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'LayerNormalization';
   override get layerType(): string {
     return 'LayerNormalization';
   }
 
+  /** Added to the variance before its square root (default 1e-3). */
   readonly epsilon: number;
   private readonly options: LayerNormalizationOptions;
   private axes: number[] = [];
@@ -109,6 +113,7 @@ export class LayerNormalization extends Layer {
     };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): LayerNormalization {
     return new LayerNormalization(config as LayerNormalizationOptions);
   }

@@ -28,11 +28,13 @@ export interface MaskingOptions extends LayerArgs {
  * ```
  */
 export class Masking extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'Masking';
   override get layerType(): string {
     return 'Masking';
   }
 
+  /** Steps whose every feature equals this are masked (default 0). */
   readonly maskValue: number;
 
   constructor(options: MaskingOptions = {}) {
@@ -58,6 +60,7 @@ export class Masking extends Layer {
     return { ...super.getConfig(), maskValue: this.maskValue };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): Masking {
     return new Masking(config as MaskingOptions);
   }

@@ -60,8 +60,11 @@ abstract class ElementwiseMerge extends Layer {
     this.markBuilt();
   }
 
+  /** The merge of the inputs, element-wise. */
   protected abstract combine(inputs: Tensor[]): Tensor;
+  /** The fewest inputs the layer takes. */
   protected minInputs = 2;
+  /** The most inputs the layer takes. */
   protected maxInputs = Number.POSITIVE_INFINITY;
 
   private checkCount(n: number): void {
@@ -97,6 +100,7 @@ abstract class ElementwiseMerge extends Layer {
     return orMasks(mask as Tensor[]);
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(this: new (o: LayerArgs) => Layer, config: Record<string, unknown>): Layer {
     return new this(config as LayerArgs);
   }
@@ -112,6 +116,7 @@ abstract class ElementwiseMerge extends Layer {
 
 /** keras.layers.Add: the elementwise sum of the inputs. */
 export class Add extends ElementwiseMerge {
+  /** The class name configs and files use for it. */
   static readonly className = 'Add';
   protected readonly onnxOp = 'Add';
   override get layerType(): string {
@@ -124,6 +129,7 @@ export class Add extends ElementwiseMerge {
 
 /** keras.layers.Subtract: the first input minus the second. */
 export class Subtract extends ElementwiseMerge {
+  /** The class name configs and files use for it. */
   static readonly className = 'Subtract';
   protected readonly onnxOp = 'Sub';
   override get layerType(): string {
@@ -138,6 +144,7 @@ export class Subtract extends ElementwiseMerge {
 
 /** keras.layers.Multiply: the elementwise product. */
 export class Multiply extends ElementwiseMerge {
+  /** The class name configs and files use for it. */
   static readonly className = 'Multiply';
   protected readonly onnxOp = 'Mul';
   override get layerType(): string {
@@ -150,6 +157,7 @@ export class Multiply extends ElementwiseMerge {
 
 /** keras.layers.Average: the elementwise mean. */
 export class Average extends ElementwiseMerge {
+  /** The class name configs and files use for it. */
   static readonly className = 'Average';
   protected readonly onnxOp = 'Mean';
   override get layerType(): string {
@@ -165,6 +173,7 @@ export class Average extends ElementwiseMerge {
 
 /** keras.layers.Maximum: the elementwise maximum. */
 export class Maximum extends ElementwiseMerge {
+  /** The class name configs and files use for it. */
   static readonly className = 'Maximum';
   protected readonly onnxOp = 'Max';
   override get layerType(): string {
@@ -177,6 +186,7 @@ export class Maximum extends ElementwiseMerge {
 
 /** keras.layers.Minimum: the elementwise minimum. */
 export class Minimum extends ElementwiseMerge {
+  /** The class name configs and files use for it. */
   static readonly className = 'Minimum';
   protected readonly onnxOp = 'Min';
   override get layerType(): string {
@@ -197,11 +207,13 @@ export interface ConcatenateOptions extends LayerArgs {
  * input's mask (all true where it has none) joined along the axis, then reduced over the features.
  */
 export class Concatenate extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'Concatenate';
   override get layerType(): string {
     return 'Concatenate';
   }
 
+  /** The axis to concatenate along (default −1). */
   readonly axis: number;
 
   constructor(options: ConcatenateOptions = {}) {
@@ -263,6 +275,7 @@ export class Concatenate extends Layer {
     return { ...super.getConfig(), axis: this.axis };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): Concatenate {
     return new Concatenate(config as ConcatenateOptions);
   }

@@ -19,9 +19,12 @@ import {
   add,
   ConfigError,
   concat,
+  currentRecorder,
   type DType,
   DTypeError,
+  dispose,
   formatShape,
+  keep,
   matMul,
   mul,
   ones,
@@ -30,20 +33,27 @@ import {
   split,
   type Tensor,
   tidy,
+  withRecorder,
 } from '@recur/tensor';
 import type { ConfigContext } from '../engine/config';
 import type { ShapeArg, SymbolicShape } from '../engine/symbolic';
 import { Cell, type FusedForm } from './cell';
 
+/** A recurrent cell's options (Keras' SimpleRNNCell / LSTMCell / GRUCell arguments, camelCased). */
 export interface CellOptions {
+  /** The output size (number of units). */
   units: number;
   /** Output / candidate activation (default tanh). A function works too, on the composed path. */
   activation?: ActivationSpec;
   /** LSTM and GRU gates (default sigmoid, as Keras 3). */
   recurrentActivation?: ActivationSpec;
+  /** Whether the layer has a bias (default true). */
   useBias?: boolean;
+  /** How the kernel starts (default glorotUniform). */
   kernelInitializer?: InitializerSpec;
+  /** How the recurrent kernel starts (default orthogonal). */
   recurrentInitializer?: InitializerSpec;
+  /** How the bias starts (default zeros). */
   biasInitializer?: InitializerSpec;
   /** LSTM: forget-gate bias starts at 1 (default true, as Keras). */
   unitForgetBias?: boolean;
@@ -53,12 +63,17 @@ export interface CellOptions {
   dropout?: number;
   /** Fraction of the recurrent state dropped (one mask per sequence), training only. */
   recurrentDropout?: number;
+  /** The weights' dtype (default float32). */
   dtype?: DType;
+  /** The generator initializers (and dropout) draw from (default: the global one). */
   rng?: Rng;
+  /** The cell's name (default generated). */
   name?: string;
+  /** Whether its weights train (default true). */
   trainable?: boolean;
 }
 
+/** The option names a recurrent cell takes. */
 export const CELL_OPTION_KEYS = [
   'units',
   'activation',
@@ -99,7 +114,9 @@ function isGate(spec: CellSpec, i: number): boolean {
  * makes the classes of a new kind.
  */
 export class RecurrentCell extends Cell {
+  /** The output size (number of units). */
   readonly units: number;
+  /** The size of each step's output (units). */
   readonly outputSize: number;
   /** The activations in the kind's order (ONNX's f, g, h). */
   private readonly acts: ((x: Tensor) => Tensor)[];
@@ -107,9 +124,13 @@ export class RecurrentCell extends Cell {
   private stateMask: Tensor | null = null;
   /** The weights in PyTorch's layout for the steps of one sequence (converted once per sequence). */
   private sequenceWeights: CellWeights | null = null;
+  /** The PyTorch-layout weights last converted outside a gradient, and the weight tensors they came from. */
+  private converted: { from: (Tensor | null)[]; weights: CellWeights } | null = null;
 
   constructor(
+    /** The cell kind. */
     readonly spec: CellSpec,
+    /** The options it was made with. */
     readonly options: CellOptions,
   ) {
     checkOptions(options?.name ?? spec.names.kerasCell, options, CELL_OPTION_KEYS);
@@ -146,6 +167,7 @@ export class RecurrentCell extends Cell {
     return this.spec.resetAfter && this.resetAfter ? [2, n] : [n];
   }
 
+  /** GRU: whether the reset gate comes after the recurrent product. */
   get resetAfter(): boolean {
     return this.options.resetAfter ?? true;
   }
@@ -182,6 +204,7 @@ export class RecurrentCell extends Cell {
       this.addWeight('bias', this.biasShape(), bias, o);
     }
     super.build(inputShape);
+    withRecorder(null, () => this.torchWeights());
   }
 
   get stateSize(): number[] {
@@ -212,10 +235,12 @@ export class RecurrentCell extends Cell {
     return this.inputMask;
   }
 
+  /** The bias, or null without one. */
   protected bias(): Tensor | null {
     return this.hasParameter('bias') ? this.weight('bias') : null;
   }
 
+  /** Refuses a step input that is not [batch, inputDim]. */
   protected checkInput(x: Tensor): void {
     const inputDim = this.parameter('kernel').shape[0];
     if (x.rank !== 2 || x.shape[1] !== inputDim) {
@@ -226,13 +251,40 @@ export class RecurrentCell extends Cell {
     }
   }
 
-  /** The weights in PyTorch's layout (recorded conversions: gradients reach the Keras-layout weights). */
+  /**
+   * The weights in PyTorch's layout. While a gradient is being taken the conversion is recorded (so
+   * gradients reach the Keras-layout weights) and runs each call; otherwise it is made once per
+   * weight version and kept: tensors are immutable, so the same weight tensors mean the same
+   * values, and a predict at batch 1 costs what the PyTorch door's does (and the backend's packed
+   * weights stay cached).
+   */
   private torchWeights(): CellWeights {
-    return kerasToTorch(this.spec, {
-      kernel: this.weight('kernel'),
-      recurrentKernel: this.weight('recurrent_kernel'),
-      bias: this.bias() ?? undefined,
-    });
+    const from = [this.weight('kernel'), this.weight('recurrent_kernel'), this.bias()];
+    const convert = () =>
+      kerasToTorch(this.spec, {
+        kernel: from[0] as Tensor,
+        recurrentKernel: from[1] as Tensor,
+        bias: from[2] ?? undefined,
+      });
+    if (currentRecorder()) return convert();
+    if (this.converted?.from.every((t, i) => t === from[i])) return this.converted.weights;
+    // Replaced, not added to: the layer holds one converted set from build on, so a call leaves the
+    // live-tensor count where it found it.
+    this.dropConverted();
+    const weights = tidy(convert);
+    for (const t of Object.values(weights)) if (t) keep(t);
+    this.converted = { from, weights };
+    return weights;
+  }
+
+  private dropConverted(): void {
+    if (this.converted) dispose(Object.values(this.converted.weights).filter((t): t is Tensor => !!t));
+    this.converted = null;
+  }
+
+  override dispose(): void {
+    this.dropConverted();
+    super.dispose();
   }
 
   /** One step of the kind's equations, with Keras' dropout masks: the output and the new states. */
@@ -321,12 +373,14 @@ export class RecurrentCell extends Cell {
 
 /** Keras SimpleRNNCell: h = act(x·K + h·R + b). */
 export class SimpleRNNCell extends RecurrentCell {
+  /** The class name configs and files use for it. */
   static readonly className = 'SimpleRNNCell';
 
   constructor(options: CellOptions) {
     super(SIMPLE_RNN, options);
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>, _context?: ConfigContext): SimpleRNNCell {
     return new SimpleRNNCell(config as unknown as CellOptions);
   }
@@ -334,12 +388,14 @@ export class SimpleRNNCell extends RecurrentCell {
 
 /** Keras LSTMCell, gates i, f, c, o: c' = f⊙c + i⊙act(z_c), h' = o⊙act(c'). */
 export class LSTMCell extends RecurrentCell {
+  /** The class name configs and files use for it. */
   static readonly className = 'LSTMCell';
 
   constructor(options: CellOptions) {
     super(LSTM_CELL, options);
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>, _context?: ConfigContext): LSTMCell {
     return new LSTMCell(config as unknown as CellOptions);
   }
@@ -350,12 +406,14 @@ export class LSTMCell extends RecurrentCell {
  * b_h + r⊙(h·R_h + b'_h)), as PyTorch; without, ĥ = act(x·K_h + (r⊙h)·R_h + b_h), classic Keras.
  */
 export class GRUCell extends RecurrentCell {
+  /** The class name configs and files use for it. */
   static readonly className = 'GRUCell';
 
   constructor(options: CellOptions) {
     super(GRU_CELL, options);
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>, _context?: ConfigContext): GRUCell {
     return new GRUCell(config as unknown as CellOptions);
   }

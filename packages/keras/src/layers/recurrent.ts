@@ -5,6 +5,7 @@ import type { ArrayInput } from '../engine/layer';
 import { CELL_OPTION_KEYS, type CellOptions, GRUCell, LSTMCell, RecurrentCell, SimpleRNNCell } from './recurrent-cell';
 import { RNN, RNN_OPTION_KEYS, type RNNOptions } from './rnn';
 
+/** A Keras recurrent layer's options: its cell's and RNN's, flat (as `LSTM({ units, returnSequences })`). */
 export type RecurrentLayerOptions<S extends boolean = boolean> = CellOptions & RNNOptions<S>;
 
 const RECURRENT_KEYS = [...new Set([...CELL_OPTION_KEYS, ...RNN_OPTION_KEYS])];
@@ -28,11 +29,13 @@ function split(options: RecurrentLayerOptions): [CellOptions, RNNOptions] {
  * `recurrentClasses(spec)` makes the layer and cell classes of a new kind.
  */
 export class KerasRecurrent<C extends RecurrentCell = RecurrentCell, S extends boolean = boolean> extends RNN<S> {
+  /** The layer's cell. */
   declare readonly cell: C;
 
   constructor(
     make: ((options: CellOptions) => C) | CellSpec,
     className: string,
+    /** The options it was made with. */
     readonly layerOptions: RecurrentLayerOptions<S>,
   ) {
     checkOptions(layerOptions?.name ?? className, layerOptions, RECURRENT_KEYS);
@@ -48,6 +51,7 @@ export class KerasRecurrent<C extends RecurrentCell = RecurrentCell, S extends b
     return this.cell?.spec.names.keras ?? 'RNN';
   }
 
+  /** The cell's units. */
   get units(): number {
     return this.cell.units;
   }
@@ -89,12 +93,14 @@ export class KerasRecurrent<C extends RecurrentCell = RecurrentCell, S extends b
  * ```
  */
 export class SimpleRNN<S extends boolean = false> extends KerasRecurrent<SimpleRNNCell, S> {
+  /** The class name configs and files use for it. */
   static override readonly className = 'SimpleRNN';
 
   constructor(options: RecurrentLayerOptions<S>) {
     super((o) => new SimpleRNNCell(o), 'SimpleRNN', options);
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static override fromConfig(config: Record<string, unknown>): SimpleRNN<boolean> {
     return new SimpleRNN(config as unknown as RecurrentLayerOptions<boolean>);
   }
@@ -115,12 +121,14 @@ export class SimpleRNN<S extends boolean = false> extends KerasRecurrent<SimpleR
  * ```
  */
 export class LSTM<S extends boolean = false> extends KerasRecurrent<LSTMCell, S> {
+  /** The class name configs and files use for it. */
   static override readonly className = 'LSTM';
 
   constructor(options: RecurrentLayerOptions<S>) {
     super((o) => new LSTMCell(o), 'LSTM', options);
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static override fromConfig(config: Record<string, unknown>): LSTM<boolean> {
     return new LSTM(config as unknown as RecurrentLayerOptions<boolean>);
   }
@@ -138,12 +146,14 @@ export class LSTM<S extends boolean = false> extends KerasRecurrent<LSTMCell, S>
  * ```
  */
 export class GRU<S extends boolean = false> extends KerasRecurrent<GRUCell, S> {
+  /** The class name configs and files use for it. */
   static override readonly className = 'GRU';
 
   constructor(options: RecurrentLayerOptions<S>) {
     super((o) => new GRUCell(o), 'GRU', options);
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static override fromConfig(config: Record<string, unknown>): GRU<boolean> {
     return new GRU(config as unknown as RecurrentLayerOptions<boolean>);
   }
@@ -154,17 +164,23 @@ export type KerasRecurrentLayer = SimpleRNN<boolean> | LSTM<boolean> | GRU<boole
 
 /** A new cell kind's Keras classes: the layer (as `LSTM` is) and its cell (as `LSTMCell` is), named from the spec. */
 export interface RecurrentClasses {
+  /** The layer class (as `LSTM`). */
   layer: (new (
     options: RecurrentLayerOptions<boolean>,
   ) => KerasRecurrent) & {
+    /** The spec's Keras layer name. */
     readonly className: string;
+    /** Builds the layer from its config. */
     fromConfig(config: Record<string, unknown>, context?: ConfigContext): KerasRecurrent;
   };
+  /** The cell class (as `LSTMCell`). */
   cell: (new (
     options: CellOptions,
   ) => RecurrentCell) & {
+    /** The spec's Keras cell name. */
     readonly className: string;
-    fromConfig(config: Record<string, unknown>, context?: ConfigContext): RecurrentCell;
+    /** Builds the cell from its config. */
+    fromConfig(config: Record<string, unknown>): RecurrentCell;
   };
 }
 
@@ -175,15 +191,18 @@ export interface RecurrentClasses {
  */
 export function recurrentClasses(spec: CellSpec): RecurrentClasses {
   const cell = class extends RecurrentCell {
+    /** The class name configs use for it. */
     static readonly className = spec.names.kerasCell;
     constructor(options: CellOptions) {
       super(spec, options);
     }
+    /** Builds it from its config. */
     static fromConfig(config: Record<string, unknown>): RecurrentCell {
       return new cell(config as unknown as CellOptions);
     }
   };
   const layer = class extends KerasRecurrent {
+    /** The class name configs use for it. */
     static override readonly className = spec.names.keras;
     constructor(options: RecurrentLayerOptions<boolean>) {
       super((o) => new cell(o), spec.names.keras, options);

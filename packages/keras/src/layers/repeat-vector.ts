@@ -15,11 +15,13 @@ export interface RepeatVectorOptions extends LayerArgs {
  * fed to every decoder step).
  */
 export class RepeatVector extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'RepeatVector';
   override get layerType(): string {
     return 'RepeatVector';
   }
 
+  /** How many times the input is repeated. */
   readonly n: number;
 
   constructor(options: RepeatVectorOptions) {
@@ -49,6 +51,7 @@ export class RepeatVector extends Layer {
     return { ...super.getConfig(), n: this.n };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): RepeatVector {
     return new RepeatVector(config as unknown as RepeatVectorOptions);
   }

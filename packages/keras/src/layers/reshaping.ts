@@ -35,11 +35,13 @@ function resolveTarget(owner: string, input: SymbolicShape, target: number[]): S
 
 /** keras.layers.Reshape: [B, ...] → [B, ...targetShape]. */
 export class Reshape extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'Reshape';
   override get layerType(): string {
     return 'Reshape';
   }
 
+  /** The output shape without the batch axis (one −1 allowed). */
   readonly targetShape: number[];
 
   constructor(options: ReshapeOptions) {
@@ -73,6 +75,7 @@ export class Reshape extends Layer {
     return { ...super.getConfig(), targetShape: [...this.targetShape] };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): Reshape {
     return new Reshape(config as unknown as ReshapeOptions);
   }
@@ -90,6 +93,7 @@ export interface FlattenOptions extends LayerArgs {
 
 /** keras.layers.Flatten: [B, ...] → [B, product of the rest]. */
 export class Flatten extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'Flatten';
   override get layerType(): string {
     return 'Flatten';
@@ -114,6 +118,7 @@ export class Flatten extends Layer {
     return reshape(x, [x.shape[0], x.rank === 1 ? 1 : sizeOf(x.shape.slice(1))]);
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): Flatten {
     return new Flatten(config as FlattenOptions);
   }
@@ -131,11 +136,13 @@ export interface PermuteOptions extends LayerArgs {
 
 /** keras.layers.Permute: reorders the non-batch axes, e.g. dims [2, 1] swaps time and features. */
 export class Permute extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'Permute';
   override get layerType(): string {
     return 'Permute';
   }
 
+  /** The order of the non-batch axes, 1-based as Keras writes it. */
   readonly dims: number[];
 
   constructor(options: PermuteOptions) {
@@ -175,6 +182,7 @@ export class Permute extends Layer {
     return { ...super.getConfig(), dims: [...this.dims] };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>): Permute {
     return new Permute(config as unknown as PermuteOptions);
   }

@@ -63,6 +63,7 @@ export const RNN_OPTION_KEYS = [
   'fused',
 ] as const;
 
+/** What an RNN layer's call takes besides its input. */
 export interface RNNCallOptions {
   /** Initial states, one per cell state (LSTM: [h, c]). */
   initialState?: Tensor[];
@@ -94,19 +95,26 @@ export interface RNNCallOptions {
  * ```
  */
 export class RNN<S extends boolean = boolean> extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className: string = 'RNN';
   override get layerType(): string {
     return 'RNN';
   }
 
+  /** The cell run at each step. */
   readonly cell: Cell;
+  /** Return every step's output (else the last). */
   readonly returnSequences: boolean;
+  /** Return the final states after the output. */
   readonly returnState: boolean;
+  /** Read the sequence from its end. */
   readonly goBackwards: boolean;
+  /** Keep the final states as the next batch's initial states. */
   readonly stateful: boolean;
   declare multiOutput: S;
   /** Masked steps output zeros instead of repeating the last output (Keras sets it in Bidirectional). */
   zeroOutputForMask = false;
+  /** The RNN options it was made with. */
   protected readonly rnnOptions: RNNOptions<S>;
   private readonly useFused: boolean;
   private states: Tensor[] | null = null;
@@ -248,6 +256,7 @@ export class RNN<S extends boolean = boolean> extends Layer {
     };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>, context: ConfigContext): RNN {
     const { cell, ...rest } = config;
     if (!cell || typeof cell !== 'object') throw new ConfigError(`RNN config: 'cell' should be { className, config }`);
@@ -375,7 +384,19 @@ export function maskRows(layer: string, mask: Tensor, B: number, T: number): boo
  * step (in Keras' order: processing order when going backwards) to the compacted output it shows,
  * the previous real one for a masked step, or the zero row B·T before any.
  */
-export function maskPlan(mask: boolean[][], T: number, goBackwards: boolean, zeroOutput: boolean) {
+export function maskPlan(
+  mask: boolean[][],
+  T: number,
+  goBackwards: boolean,
+  zeroOutput: boolean,
+): {
+  /** Row-major source index of each compacted step. */
+  compact: number[];
+  /** Source index (into the compacted outputs plus a zero row) of each output step. */
+  expand: number[];
+  /** Real steps per row. */
+  lengths: number[];
+} {
   const B = mask.length;
   const compact: number[] = [];
   const expand: number[] = [];

@@ -9,11 +9,13 @@ import { Cell } from './cell';
  * order; the output is the last cell's. Runs on the step-by-step path.
  */
 export class StackedRNNCells extends Cell {
+  /** The class name configs and files use for it. */
   static readonly className = 'StackedRNNCells';
   override get layerType(): string {
     return 'StackedRNNCells';
   }
 
+  /** The cells, run in order each step. */
   readonly cells: Cell[];
 
   constructor(cells: Cell[], options: { name?: string } = {}) {
@@ -27,6 +29,7 @@ export class StackedRNNCells extends Cell {
     return this.cells.flatMap((c) => c.stateSize);
   }
 
+  /** The last cell's output size. */
   get outputSize(): number {
     return (this.cells.at(-1) as Cell).outputSize;
   }
@@ -69,6 +72,7 @@ export class StackedRNNCells extends Cell {
     return { ...super.getConfig(), cells: this.cells.map((c) => specOf(c)) };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>, context: ConfigContext): StackedRNNCells {
     const cells = config.cells;
     if (!Array.isArray(cells))

@@ -19,11 +19,13 @@ import { timeDistributedOnnx } from '../onnx/core';
  * ```
  */
 export class TimeDistributed extends Layer {
+  /** The class name configs and files use for it. */
   static readonly className = 'TimeDistributed';
   override get layerType(): string {
     return 'TimeDistributed';
   }
 
+  /** The layer applied to every time step. */
   readonly layer: Layer;
 
   constructor(layer: Layer, options: LayerArgs = {}) {
@@ -77,6 +79,7 @@ export class TimeDistributed extends Layer {
     return { ...super.getConfig(), layer: specOf(this.layer) };
   }
 
+  /** Builds the layer from its config (Keras' from_config). */
   static fromConfig(config: Record<string, unknown>, context: ConfigContext): TimeDistributed {
     const { layer, ...rest } = config;
     if (!layer || typeof layer !== 'object') {

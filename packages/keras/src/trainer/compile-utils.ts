@@ -25,6 +25,7 @@ import type { SymbolicTensor } from '../engine/symbolic';
  * and the metrics, updated on the host from the batch's values read after the step.
  */
 
+/** What `compile` takes (Keras' compile arguments, camelCased). */
 export interface CompileArgs {
   /** 'adam', 'sgd', 'rmsprop', 'adamw', 'adagrad', `optimizers.adam({ learningRate })`, or a recur Optimizer. */
   optimizer: OptimizerIdentifier;
@@ -38,11 +39,15 @@ export interface CompileArgs {
 
 /** What compile resolved, per output. */
 export interface Compiled {
+  /** The arguments compile was given. */
   args: CompileArgs;
   /** The outputs' names (their layers'), for per-output keys. */
   names: string[];
+  /** Each output's loss. */
   losses: LossSpec[];
+  /** Each output's weight in the total loss. */
   lossWeights: number[];
+  /** Each output's metrics. */
   metrics: Metric[][];
 }
 

@@ -171,9 +171,13 @@ export function joinBatches(batches: Tensor[][]): Tensor[] {
 
 /** A batch for a step: inputs, targets, per-sample weights (host values), its size, and the tensors made for it. */
 export interface Batch {
+  /** One tensor per model input. */
   xs: Tensor[];
+  /** One tensor per model output. */
   ys: Tensor[];
+  /** Per-sample weights, or null. */
   weights: Float64Array | null;
+  /** Samples in the batch. */
   size: number;
   /** Tensors made for this batch (slices, conversions): freed after its step. */
   owned: Tensor[];
@@ -181,15 +185,21 @@ export interface Batch {
 
 /** Inputs, targets and per-sample weights of a whole dataset given as arrays. */
 export interface ArrayData {
+  /** One tensor per model input. */
   xs: Tensor[];
+  /** One tensor per model output. */
   ys: Tensor[];
+  /** Per-sample weights, or null. */
   weights: Float64Array | null;
 }
 
 /** A batch of what fit takes besides x and y: [x, y] or { xs, ys, sampleWeight? }. */
 export interface DataBatch {
+  /** The batch's inputs. */
   xs: DataInput;
+  /** The batch's targets. */
   ys: DataInput;
+  /** Per-sample weights. */
   sampleWeight?: ArrayInput;
 }
 

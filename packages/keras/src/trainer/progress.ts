@@ -31,10 +31,12 @@ export class ProgressLogger implements Callback {
     private readonly print: (line: string) => void = (l) => console.log(l),
   ) {}
 
+  /** Learns the epochs and steps to draw. */
   setParams(params: FitParams): void {
     this.params = params;
   }
 
+  /** Opens the progress output. */
   async onTrainBegin(): Promise<void> {
     if (this.verbose === 1 && isNodeTTY()) {
       try {
@@ -57,6 +59,7 @@ export class ProgressLogger implements Callback {
     }
   }
 
+  /** Starts an epoch's line. */
   onEpochBegin(epoch: number): void {
     this.epochStart = Date.now();
     this.seen = 0;
@@ -64,6 +67,7 @@ export class ProgressLogger implements Callback {
     this.bar?.start(total, 0, { epoch: `${epoch + 1}/${this.params?.epochs ?? '?'}`, metrics: '', rate: '0' });
   }
 
+  /** Redraws the bar (verbose 1). */
   onBatchEnd(batch: number, logs: Logs = {}): void {
     const { size, batch: _b, ...values } = logs;
     this.seen += size ?? 0;
@@ -71,6 +75,7 @@ export class ProgressLogger implements Callback {
     this.bar?.update(batch + 1, { metrics: fmt(values), rate: (this.seen / secs).toFixed(0) });
   }
 
+  /** Ends the epoch's line with its logs. */
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     const secs = (Date.now() - this.epochStart) / 1000;
     if (this.bar) {
@@ -85,6 +90,7 @@ export class ProgressLogger implements Callback {
     }
   }
 
+  /** Closes the progress output. */
   onTrainEnd(): void {
     this.bar?.stop();
   }

@@ -54,7 +54,9 @@ export interface TrainableModel extends Functional {
   stopTraining: boolean;
 }
 
+/** What `fit` takes besides x and y (Keras' fit arguments, camelCased). */
 export interface FitArgs {
+  /** Epochs to train (default 1). */
   epochs?: number;
   /** Default 32. */
   batchSize?: number;
@@ -62,7 +64,9 @@ export interface FitArgs {
   verbose?: 0 | 1 | 2;
   /** The last fraction of the samples, taken before shuffling, is held out for validation. */
   validationSplit?: number;
+  /** [x, y] (or [x, y, sampleWeight]) to validate on after each epoch. */
   validationData?: [DataInput, DataInput] | [DataInput, DataInput, ArrayInput];
+  /** Batch size for validation (default batchSize). */
   validationBatchSize?: number;
   /** Shuffle the training samples each epoch (default true). */
   shuffle?: boolean;
@@ -72,6 +76,7 @@ export interface FitArgs {
   classWeight?: Record<number, number>;
   /** A weight per sample. */
   sampleWeight?: ArrayInput;
+  /** Callbacks (Keras' protocol): EarlyStopping, ModelCheckpoint, your own. */
   callbacks?: Callback | Callback[];
   /** Epoch to start counting from (resuming). */
   initialEpoch?: number;
@@ -345,9 +350,13 @@ export async function trainOnBatchModel(
   }
 }
 
+/** What `evaluate` takes besides x and y. */
 export interface EvaluateArgs {
+  /** Default 32. */
   batchSize?: number;
+  /** 0 silent, 1 a progress line. */
   verbose?: 0 | 1;
+  /** A weight per sample. */
   sampleWeight?: ArrayInput;
   /** Return { loss, accuracy, ... } instead of a number or a list. */
   returnDict?: boolean;

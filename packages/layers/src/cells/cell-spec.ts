@@ -60,8 +60,11 @@ export interface CellSpec {
    * (`weight_ih [G·H, I]`), Keras' (`kernel [I, G·u]`) and ONNX's (`W [G·H, I]`).
    */
   readonly gates: {
+    /** PyTorch's order. */
     readonly torch: readonly string[];
+    /** Keras' order. */
     readonly keras: readonly string[];
+    /** ONNX's order. */
     readonly onnx: readonly string[];
   };
   /** The state tensors carried between steps, in Keras' order; the first is the output (h). */
@@ -71,7 +74,16 @@ export interface CellSpec {
   /** The backend's fused kernel for this kind, where a backend has one (absent: the composed step). */
   readonly fused?: RecurrentKind;
   /** Class names: the PyTorch-door layer, the Keras-door layer and cell, and the base of generated names. */
-  readonly names: { readonly torch: string; readonly keras: string; readonly kerasCell: string; readonly base: string };
+  readonly names: {
+    /** The PyTorch-door class ('LSTM'). */
+    readonly torch: string;
+    /** The Keras layer class ('LSTM'). */
+    readonly keras: string;
+    /** The Keras cell class ('LSTMCell'). */
+    readonly kerasCell: string;
+    /** The base of generated layer names ('lstm' → lstm, lstm_1, ...). */
+    readonly base: string;
+  };
   /** Keras' forget-gate bias of one at the start (`unitForgetBias`): the gate it applies to. */
   readonly forgetGate?: string;
   /** Whether Keras keeps two bias rows ([2, G·u]) with `resetAfter` (GRU). */
@@ -83,7 +95,15 @@ export interface CellSpec {
    */
   step(xw: Tensor, states: Tensor[], w: CellWeights, options: StepOptions): Tensor[];
   /** ONNX: the standard operator this kind is ('RNN', 'GRU', 'LSTM'), or its step as nodes (run in a Scan). */
-  readonly onnx: { readonly op: 'RNN' | 'GRU' | 'LSTM' } | { readonly step: OnnxStep };
+  readonly onnx:
+    | {
+        /** The standard ONNX operator. */
+        readonly op: 'RNN' | 'GRU' | 'LSTM';
+      }
+    | {
+        /** The step as ONNX nodes, run in a Scan. */
+        readonly step: OnnxStep;
+      };
 }
 
 /** The number of gate blocks G (weights are [G·H, ·]). */

@@ -30,12 +30,15 @@ import { type CellSpec, type CellWeights, cellSpec } from '../cells/index';
 
 /** The kernel's inputs, in this order; a call passes the ones it has and names them in `attrs.slots`. */
 export const RECURRENT_SLOTS = ['x', 'wIh', 'wHh', 'h0', 'c0', 'bIh', 'bHh', 'wHr', 'seqLengths'] as const;
+/** One of the kernel's input names. */
 export type RecurrentSlot = (typeof RECURRENT_SLOTS)[number];
 
 /** Weights of one recurrent layer in one direction, PyTorch layout (see RecurrentInputs). */
 export type RecurrentWeights = CellWeights;
 
+/** Where a recurrent layer starts: its initial states, and each sequence's length. */
 export interface RecurrentState {
+  /** The initial hidden state, [B, Hout]. */
   h0: Tensor;
   /** The second state (an LSTM's c). */
   c0?: Tensor;
@@ -43,8 +46,11 @@ export interface RecurrentState {
   seqLengths?: Tensor;
 }
 
+/** What one recurrent layer in one direction returns. */
 export interface RecurrentResult {
+  /** Every step's output, [B, T, Hout]. */
   y: Tensor;
+  /** The last hidden state (each sequence's last real step with lengths), [B, Hout]. */
   hN: Tensor;
   /** The second state at the end (an LSTM's c). */
   cN?: Tensor;
@@ -55,7 +61,9 @@ export interface RecurrentResult {
  * spec (a kind with no kernel runs its composed step).
  */
 export type RecurrentOpAttrs = Omit<RecurrentAttrs, 'kind' | 'activations'> & {
+  /** The cell kind, by name or spec. */
   kind: string | CellSpec;
+  /** The activations by name, in the cell's order (a name the kernel lacks takes the composed step). */
   activations: readonly (ActivationName | string)[];
 };
 

@@ -28,21 +28,29 @@ import { Module, uniqueName } from '../module';
 import { fusedRecurrentUsable, type RecurrentOpAttrs, type RecurrentWeights, runRecurrent } from '../ops/recurrent';
 import { checkOptions } from '../options';
 
+/** PyTorch's constructor arguments of nn.RNN / nn.LSTM / nn.GRU, camelCased. */
 export interface TorchRecurrentOptions {
+  /** Stacked layers (default 1). */
   numLayers?: number;
+  /** Run a reverse direction too and concatenate (default false). */
   bidirectional?: boolean;
   /** Inputs and outputs are [B, T, F] (default false: [T, B, F], as PyTorch). */
   batchFirst?: boolean;
   /** Dropout on the outputs of every layer but the last, in training mode. */
   dropout?: number;
+  /** Whether the layer has biases (default true). */
   bias?: boolean;
+  /** The parameters' dtype (default float32). */
   dtype?: DType;
+  /** The generator the weights are drawn from (default: the global one). */
   rng?: Rng;
+  /** The module's name (default generated: lstm, lstm_1, ...). */
   name?: string;
   /** false forces the composed per-step path even when the backend has a fused kernel. */
   fused?: boolean;
 }
 
+/** What `forward` starts from (every field optional). */
 export interface ForwardState {
   /** [numLayers · dirs, B, Hout]; zeros when absent. */
   h0?: Tensor;
@@ -52,6 +60,7 @@ export interface ForwardState {
   seqLengths?: Tensor;
 }
 
+/** What `forward` returns, shaped as PyTorch's (output, h_n[, c_n]). */
 export interface RecurrentOutput<O = Tensor> {
   /** [B, T, dirs · Hout] with batchFirst, else [T, B, dirs · Hout]; packed when the input was. */
   output: O;
@@ -72,14 +81,23 @@ export class TorchRecurrent extends Module {
   readonly kind: string;
   /** The cell kind this layer runs. */
   readonly cell: CellSpec;
+  /** Features per input step. */
   readonly inputSize: number;
+  /** H, the state size. */
   readonly hiddenSize: number;
+  /** Stacked layers. */
   readonly numLayers: number;
+  /** Whether a reverse direction runs too. */
   readonly bidirectional: boolean;
+  /** Whether inputs and outputs are [B, T, F] (else [T, B, F]). */
   readonly batchFirst: boolean;
+  /** Dropout between stacked layers, in training mode. */
   readonly dropoutRate: number;
+  /** Whether the layer has biases. */
   readonly bias: boolean;
+  /** LSTM's output projection size (0: none). */
   readonly projSize: number;
+  /** The activations by name, in the cell's order. */
   protected readonly activations: string[];
   private readonly useFused: boolean;
 
@@ -148,6 +166,7 @@ export class TorchRecurrent extends Module {
     return [...this.activations];
   }
 
+  /** 1, or 2 when bidirectional. */
   get directions(): number {
     return this.bidirectional ? 2 : 1;
   }
@@ -175,6 +194,7 @@ export class TorchRecurrent extends Module {
     };
   }
 
+  /** The recurrent op's attributes for one direction. */
   protected attrs(reverse: boolean): RecurrentOpAttrs {
     return {
       kind: this.cell,

@@ -7,8 +7,16 @@ import { type CellSpec, cellSpec, GRU_CELL, LSTM_CELL, SIMPLE_RNN } from '../cel
  * them are a split and a concat in the other order, recorded like any op so gradients flow
  * through them.
  */
-export const GATE_ORDERS = { lstm: LSTM_CELL.gates, gru: GRU_CELL.gates, rnn: SIMPLE_RNN.gates } as const;
+export const GATE_ORDERS: {
+  /** LSTM: PyTorch i,f,g,o; Keras i,f,c,o; ONNX i,o,f,c. */
+  readonly lstm: CellSpec['gates'];
+  /** GRU: PyTorch r,z,n; Keras z,r,h; ONNX z,r,h. */
+  readonly gru: CellSpec['gates'];
+  /** SimpleRNN: one gate. */
+  readonly rnn: CellSpec['gates'];
+} = { lstm: LSTM_CELL.gates, gru: GRU_CELL.gates, rnn: SIMPLE_RNN.gates };
 
+/** A framework's weight layout: PyTorch's, Keras', or ONNX's. */
 export type GateLayout = 'torch' | 'keras' | 'onnx';
 
 /** Reorders the gate blocks of `t` along `axis` from one framework's order to another's. */

@@ -15,7 +15,7 @@ import { type CellSpec, cellSpec, gateCount } from '../cells/index';
 import { reorderGates } from './gate-order';
 
 /** A cell kind by name ('lstm') or its spec. */
-type Kind = string | CellSpec;
+export type CellKind = string | CellSpec;
 
 /**
  * The three layouts of one direction of a recurrent layer, and the only place that converts
@@ -31,28 +31,40 @@ type Kind = string | CellSpec;
  *   GRU z,r,h.
  */
 
+/** One direction's weights in Keras' layout. */
 export interface KerasRecurrentWeights {
+  /** [I, G·u], Keras' gate order. */
   kernel: Tensor;
+  /** [u, G·u], Keras' gate order. */
   recurrentKernel: Tensor;
+  /** [G·u], or [2, G·u] for a GRU with reset_after (input row, recurrent row). */
   bias?: Tensor;
 }
 
+/** One direction's weights in PyTorch's layout. */
 export interface TorchRecurrentWeights {
+  /** weight_ih [G·H, I], PyTorch's gate order. */
   wIh: Tensor;
+  /** weight_hh [G·H, H], PyTorch's gate order. */
   wHh: Tensor;
+  /** bias_ih [G·H]. */
   bIh?: Tensor;
+  /** bias_hh [G·H]. */
   bHh?: Tensor;
 }
 
+/** One direction's weights in ONNX's layout (one direction of W, R, B). */
 export interface OnnxRecurrentWeights {
+  /** [G·H, I], ONNX's gate order. */
   W: Tensor;
+  /** [G·H, H], ONNX's gate order. */
   R: Tensor;
   /** `[2·G·H]`: Wb then Rb. */
   B?: Tensor;
 }
 
 /** Keras → PyTorch. A one-row Keras bias becomes bIh (both biases sit outside the gates' products). */
-export function kerasToTorch(kind: Kind, w: KerasRecurrentWeights): TorchRecurrentWeights {
+export function kerasToTorch(kind: CellKind, w: KerasRecurrentWeights): TorchRecurrentWeights {
   const toTorch = (t: Tensor) => transpose(reorderGates(t, kind, 1, 'keras', 'torch'));
   const out: TorchRecurrentWeights = { wIh: toTorch(w.kernel), wHh: toTorch(w.recurrentKernel) };
   const b = w.bias;
@@ -71,7 +83,7 @@ export function kerasToTorch(kind: Kind, w: KerasRecurrentWeights): TorchRecurre
  * otherwise the two biases are summed into one [G·u] (exact for SimpleRNN, LSTM and the classic GRU).
  */
 export function torchToKeras(
-  kind: Kind,
+  kind: CellKind,
   w: TorchRecurrentWeights,
   options: { splitBias: boolean },
 ): KerasRecurrentWeights {
@@ -87,7 +99,7 @@ export function torchToKeras(
 }
 
 /** PyTorch → ONNX (one direction). Missing biases are zeros in B. */
-export function torchToOnnx(kind: Kind, w: TorchRecurrentWeights): OnnxRecurrentWeights {
+export function torchToOnnx(kind: CellKind, w: TorchRecurrentWeights): OnnxRecurrentWeights {
   const toOnnx = (t: Tensor) => reorderGates(t, kind, 0, 'torch', 'onnx');
   const n = w.wIh.shape[0];
   const bi = w.bIh ? toOnnx(w.bIh) : zeros([n], w.wIh.dtype);
@@ -96,7 +108,7 @@ export function torchToOnnx(kind: Kind, w: TorchRecurrentWeights): OnnxRecurrent
 }
 
 /** ONNX → PyTorch (one direction). */
-export function onnxToTorch(kind: Kind, w: OnnxRecurrentWeights): TorchRecurrentWeights {
+export function onnxToTorch(kind: CellKind, w: OnnxRecurrentWeights): TorchRecurrentWeights {
   const toTorch = (t: Tensor) => reorderGates(t, kind, 0, 'onnx', 'torch');
   const out: TorchRecurrentWeights = { wIh: toTorch(w.W), wHh: toTorch(w.R) };
   if (w.B) {
@@ -112,11 +124,11 @@ export function onnxToTorch(kind: Kind, w: OnnxRecurrentWeights): TorchRecurrent
 }
 
 /** Keras → ONNX, through PyTorch's layout (one direction). */
-export function kerasToOnnx(kind: Kind, w: KerasRecurrentWeights): OnnxRecurrentWeights {
+export function kerasToOnnx(kind: CellKind, w: KerasRecurrentWeights): OnnxRecurrentWeights {
   return tidy(() => torchToOnnx(kind, kerasToTorch(kind, w)));
 }
 
 /** The gate count times units a weight's stacked axis must have. */
-export function stackedSize(kind: Kind, units: number): number {
+export function stackedSize(kind: CellKind, units: number): number {
   return gateCount(cellSpec(kind)) * units;
 }

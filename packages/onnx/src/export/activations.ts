@@ -3,8 +3,11 @@ import type { GraphWriter } from './graph-writer';
 
 /** The ONNX recurrent-operator form of an activation: its name and, for those that take them, α and β. */
 export interface RecurrentActivation {
+  /** The operator's activation name ('Tanh', 'HardSigmoid'). */
   name: string;
+  /** Its α, where it takes one. */
   alpha?: number;
+  /** Its β, where it takes one. */
   beta?: number;
 }
 

@@ -8,9 +8,13 @@ import { type RecurrentNodeOptions, recurrentNode } from './recurrent-node';
 
 /** A value of the graph being written: its name, rank and dtype, and the Keras mask riding on it (bool [B, T]). */
 export interface Value {
+  /** The value's name in the graph. */
   name: string;
+  /** Its rank. */
   rank: number;
+  /** Its element type. */
   dtype: DType;
+  /** The name of its Keras mask (bool [B, T]), when one rides on it. */
   mask?: string;
 }
 
@@ -21,7 +25,9 @@ export interface Value {
  */
 export class ExportContext {
   constructor(
+    /** The writer the nodes go to. */
     readonly g: GraphWriter,
+    /** The default domain's opset being written. */
     readonly opset: number,
     /** int32 [batch] model input, or '' (PyTorch-style exports with sequenceLens). */
     readonly seqLens: string,
@@ -34,12 +40,14 @@ export class ExportContext {
     return this.g.op(op, [x], { axes, keepdims: keepdims ? 1 : 0 });
   }
 
+  /** Squeeze with axes as an input from opset 13, an attribute before. */
   squeeze(x: string, axes: number[]): string {
     return this.opset >= 13
       ? this.g.op('Squeeze', [x, this.g.ints('axes', axes)])
       : this.g.op('Squeeze', [x], { axes });
   }
 
+  /** Unsqueeze with axes as an input from opset 13, an attribute before. */
   unsqueeze(x: string, axes: number[]): string {
     return this.opset >= 13
       ? this.g.op('Unsqueeze', [x, this.g.ints('axes', axes)])
@@ -62,6 +70,7 @@ export class ExportContext {
     ]);
   }
 
+  /** Cast to one of the element types exporters need. */
   cast(x: string, to: 'int64' | 'int32' | 'float32' | 'bool'): string {
     const code = { float32: 1, int32: 6, int64: 7, bool: 9 }[to];
     return this.g.op('Cast', [x], { to: code });
@@ -87,7 +96,14 @@ export class ExportContext {
     dirs: TorchRecurrentWeights[],
     hidden: number,
     options: RecurrentNodeOptions,
-  ): { y: string; h: string; c?: string } {
+  ): {
+    /** All steps' outputs, ONNX's Y [T, dirs, B, H]. */
+    y: string;
+    /** The last hidden state, Y_h [dirs, B, H]. */
+    h: string;
+    /** LSTM's last cell state, Y_c. */
+    c?: string;
+  } {
     return recurrentNode(this, kind, x, dirs, hidden, options);
   }
 

@@ -4,13 +4,16 @@ import type { onnx } from '../proto';
 
 /** Collects nodes and initializers while a graph is written; names are unique by construction. */
 export class GraphWriter {
+  /** The nodes written, in order. */
   nodes: onnx.INodeProto[] = [];
+  /** The initializers written. */
   initializers: onnx.ITensorProto[] = [];
   private n = 0;
 
   /** `prefix` keeps a subgraph's names apart from its outer graph's (a Scan's body). */
   constructor(private readonly prefix = '') {}
 
+  /** A fresh name from `base` (base, base_1, ...). */
   name(base: string): string {
     return `${this.prefix}${base.replace(/[^A-Za-z0-9_]/g, '_')}_${this.n++}`;
   }

@@ -4,15 +4,19 @@ import { activationAttrs, type RecurrentActivation } from './activations';
 import type { ExportContext } from './context';
 import { scanRecurrence } from './scan-recurrence';
 
+/** How `recurrentNode` writes a layer. */
 export interface RecurrentNodeOptions {
+  /** Run backwards (ONNX direction 'reverse'). */
   reverse: boolean;
   /** One direction's activations (repeated for the backward direction). */
   activations: RecurrentActivation[];
+  /** GRU: the reset gate multiplies the recurrent product (linear_before_reset=1). */
   linearBeforeReset: boolean;
   /** int32 [batch] sequence lengths, or '' for none. */
   seqLens: string;
   /** [dirs, batch, H] initial states. */
   h0?: string;
+  /** LSTM: [dirs, batch, H] initial cell states. */
   c0?: string;
 }
 

@@ -3,14 +3,19 @@ import type { AttrValue } from '../attributes';
 
 /** What an operator implementation sees: its inputs (undefined for an omitted optional one), attributes, opset. */
 export interface OpContext {
+  /** The node's inputs, in order. */
   inputs: (Tensor | undefined)[];
+  /** Its attributes, read. */
   attrs: Record<string, AttrValue>;
+  /** The model's opset. */
   opset: number;
+  /** The node, as error messages name it. */
   node: string;
   /** How many outputs the node asks for. */
   outputs: number;
 }
 
+/** An operator: its outputs from its context (undefined for an output not produced). */
 export type OpImpl = (ctx: OpContext) => (Tensor | undefined)[];
 
 function describe(v: AttrValue): string {

@@ -57,15 +57,22 @@ function binary(op: BinaryOp, a: TensorOrNumber, b: TensorOrNumber): Tensor {
 
 /** Elementwise a + b with NumPy broadcasting. */
 export const add = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('add', a, b);
+/** Element-wise a − b with NumPy broadcasting. */
 export const sub = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('sub', a, b);
+/** Element-wise a · b with NumPy broadcasting. */
 export const mul = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('mul', a, b);
 /** True division: integer inputs give float32, as in PyTorch. */
 export const div = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('div', a, b);
+/** Element-wise aᵇ with NumPy broadcasting. */
 export const pow = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('pow', a, b);
+/** The larger of a and b, element-wise (NaN if either is NaN). */
 export const maximum = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('maximum', a, b);
+/** The smaller of a and b, element-wise (NaN if either is NaN). */
 export const minimum = (a: TensorOrNumber, b: TensorOrNumber): Tensor => binary('minimum', a, b);
 
+/** x², element-wise. */
 export const square = (x: Tensor): Tensor => mul(x, x);
+/** 1 / x, element-wise. */
 export const reciprocal = (x: Tensor): Tensor => div(1, x);
 
 function compare(op: CompareOp, a: TensorOrNumber, b: TensorOrNumber): Tensor {
@@ -77,10 +84,15 @@ function compare(op: CompareOp, a: TensorOrNumber, b: TensorOrNumber): Tensor {
 
 /** Elementwise comparisons; the result is a bool tensor. */
 export const equal = (a: TensorOrNumber, b: TensorOrNumber): Tensor => compare('equal', a, b);
+/** a ≠ b, element-wise, as a bool tensor. */
 export const notEqual = (a: TensorOrNumber, b: TensorOrNumber): Tensor => compare('notEqual', a, b);
+/** a < b, element-wise, as a bool tensor. */
 export const less = (a: TensorOrNumber, b: TensorOrNumber): Tensor => compare('less', a, b);
+/** a ≤ b, element-wise, as a bool tensor. */
 export const lessEqual = (a: TensorOrNumber, b: TensorOrNumber): Tensor => compare('lessEqual', a, b);
+/** a > b, element-wise, as a bool tensor. */
 export const greater = (a: TensorOrNumber, b: TensorOrNumber): Tensor => compare('greater', a, b);
+/** a ≥ b, element-wise, as a bool tensor. */
 export const greaterEqual = (a: TensorOrNumber, b: TensorOrNumber): Tensor => compare('greaterEqual', a, b);
 
 /**

@@ -4,8 +4,11 @@ import type { Tensor } from '../tensor';
 import { cast } from './convert';
 import { reshape } from './shape-ops';
 
+/** Whether each operand's last two axes are read transposed. */
 export interface MatMulOptions {
+  /** Read a as [..., K, M]. */
   transposeA?: boolean;
+  /** Read b as [..., N, K]. */
   transposeB?: boolean;
 }
 

@@ -6,7 +6,9 @@ import { cast, detach } from './convert';
 import { reshape, resolveAxis } from './shape-ops';
 import { exp, log } from './unary';
 
+/** How a reduction shapes its result. */
 export interface ReduceOptions {
+  /** Keep each reduced axis as size 1 (default false: they are dropped). */
   keepDims?: boolean;
 }
 
@@ -40,10 +42,12 @@ export function sum(x: Tensor, axes?: number | readonly number[], options: Reduc
   return reduce('sum', x, axes, options);
 }
 
+/** The largest element over `axes` (all axes when absent). */
 export function max(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
   return reduce('max', x, axes, options);
 }
 
+/** The smallest element over `axes` (all axes when absent). */
 export function min(x: Tensor, axes?: number | readonly number[], options: ReduceOptions = {}): Tensor {
   return reduce('min', x, axes, options);
 }
@@ -85,6 +89,7 @@ export function argMax(x: Tensor, axis = -1, options: ReduceOptions = {}): Tenso
   return argReduce('argMax', x, axis, options);
 }
 
+/** The index of the smallest element along `axis`, int32 (the first one on ties). */
 export function argMin(x: Tensor, axis = -1, options: ReduceOptions = {}): Tensor {
   return argReduce('argMin', x, axis, options);
 }

@@ -4,11 +4,15 @@ export type Logs = Record<string, number>;
 
 /** What a training run tells callbacks about itself (Keras' params). */
 export interface FitParams {
+  /** Epochs the run was asked for. */
   epochs: number;
   /** Batches per epoch, when known. */
   steps?: number;
+  /** Training examples, when known (Keras' fit on arrays). */
   samples?: number;
+  /** Examples per batch, when known. */
   batchSize?: number;
+  /** Keras' verbosity (0 silent, 1 progress bar, 2 one line an epoch). */
   verbose: number;
   /** The names logged each epoch. */
   metrics: string[];
@@ -22,13 +26,21 @@ export interface FitParams {
  * given (`setModel`), as Keras' `model.stop_training`.
  */
 export interface Callback {
+  /** Given the model being trained, before training starts. */
   setModel?(model: TrainedModel): void;
+  /** Given the run's parameters, before training starts. */
   setParams?(params: FitParams): void;
+  /** Training starts. */
   onTrainBegin?(logs?: Logs): void | Promise<void>;
+  /** Training ended (completed, stopped by a callback, or aborted). */
   onTrainEnd?(logs?: Logs): void | Promise<void>;
+  /** An epoch starts (epochs count from `initialEpoch`). */
   onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
+  /** An epoch ended: `logs` holds its means and the validation values. */
   onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
+  /** A batch's step starts. */
   onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  /** A batch's step ended: `logs` holds its values. */
   onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
 }
 
@@ -36,7 +48,9 @@ export interface Callback {
 export interface TrainedModel {
   /** Set it to end training after the current epoch. */
   stopTraining: boolean;
+  /** Its parameters by name (EarlyStopping keeps the best epoch's). */
   stateDict(): Record<string, import('@recur/tensor').Tensor>;
+  /** Puts parameters back (EarlyStopping's restoreBestWeights). */
   loadStateDict(dict: Record<string, import('@recur/tensor').Tensor>): void;
 }
 
@@ -45,9 +59,13 @@ export interface TrainedModel {
  * per epoch; how it ended and how many optimizer steps it took.
  */
 export interface History {
+  /** The epochs run, by number. */
   epoch: number[];
+  /** Per logged name ('loss', 'val_loss', ...), one value per epoch run. */
   history: Record<string, number[]>;
+  /** The run's parameters. */
   params: FitParams;
+  /** Whether every epoch ran, a callback stopped training, or the signal aborted it. */
   stoppedBy: 'completed' | 'callback' | 'abort';
   /** Optimizer steps applied (skipped non-finite steps are not counted). */
   steps: number;

@@ -1,16 +1,21 @@
 import { ConfigError, clone, dispose, keep, type Tensor } from '@recur/tensor';
 import { type Callback, type Logs, maximises, monitored, type TrainedModel } from './callbacks';
 
+/** EarlyStopping's options, Keras' arguments camelCased. */
 export interface EarlyStoppingOptions {
   /** The logged value watched (default 'val_loss'). */
   monitor?: string;
+  /** A change smaller than this is no improvement (default 0). */
   minDelta?: number;
+  /** Epochs without improvement before stopping (default 0). */
   patience?: number;
   /** 'auto' (default): max for accuracy-like names, min otherwise. */
   mode?: 'auto' | 'min' | 'max';
+  /** Stop if the value does not beat this (default none). */
   baseline?: number;
   /** Put back the best epoch's weights when stopping (and at the end of training). */
   restoreBestWeights?: boolean;
+  /** Epochs to wait before watching at all (default 0). */
   startFromEpoch?: number;
 }
 

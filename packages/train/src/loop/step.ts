@@ -5,6 +5,7 @@ import type { Optimizer } from '../optimizers/optimizer';
 
 /** What a loss function returns: the scalar loss and, optionally, what to count and log. */
 export interface StepResult {
+  /** The scalar loss the gradient is taken of. */
   loss: Tensor;
   /** Targets this loss averages over (weights the epoch mean; tokens/s). Default 1. */
   count?: number | Tensor;
@@ -18,9 +19,13 @@ export interface StepResult {
 
 /** One step's numbers, read from the device after the step. */
 export interface StepOutcome {
+  /** The batch's loss. */
   loss: number;
+  /** What it averaged over (1 when the loss did not say). */
   count: number;
+  /** Correct predictions, when the loss reported them. */
   correct?: number;
+  /** The StepResult's `logs`, read. */
   logs: Record<string, number>;
   /** The values of the StepResult's `read` tensors. */
   values: Record<string, TypedArray>;
@@ -56,7 +61,9 @@ async function read(value: Tensor, r: StepResult): Promise<Omit<StepOutcome, 'sk
   };
 }
 
+/** What `trainStep` runs: the loss of one batch and the optimizer that steps on its gradients. */
 export interface TrainStepOptions {
+  /** The optimizer (its parameters are what the gradient is taken with respect to). */
   optimizer: Optimizer;
   /** The loss of one batch (and what to log), computed from the model's forward pass. */
   loss: () => StepResult | Tensor;

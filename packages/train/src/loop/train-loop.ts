@@ -11,9 +11,11 @@ export interface EpochAggregator {
   result(): Logs;
 }
 
+/** What `trainLoop` runs: epochs of batches, each through `step`, with callbacks and validation. */
 export interface TrainLoopOptions<B> {
   /** The model trained: switched to training mode, given to callbacks (`setModel`). */
   model: Module;
+  /** Epochs to run. */
   epochs: number;
   /** The epoch to start counting from (resuming). */
   initialEpoch?: number;
@@ -27,7 +29,9 @@ export interface TrainLoopOptions<B> {
   aggregate(epoch: number): EpochAggregator;
   /** Logs to add after each epoch (validation, `val_` names). */
   validate?(epoch: number): Promise<Logs>;
+  /** Callbacks, notified in order. */
   callbacks: Callback[];
+  /** What callbacks are told about the run (`setParams`). */
   params: FitParams;
   /** Aborting stops after the current batch (Ctrl-C in the demo). */
   signal?: AbortSignal;

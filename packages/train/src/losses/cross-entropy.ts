@@ -20,11 +20,14 @@ import {
   where,
 } from '@recur/tensor';
 
+/** How a loss reduces its per-element values: their mean, their sum, or none. */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** crossEntropy's options (PyTorch's F.cross_entropy arguments). */
 export interface CrossEntropyOptions {
   /** Targets equal to this contribute nothing and are not counted in the mean (PyTorch: -100). */
   ignoreIndex?: number;
+  /** 'mean' (default), 'sum' or 'none'. */
   reduction?: Reduction;
   /** Mixes the one-hot target with a uniform distribution: (1 − ε)·onehot + ε / C. */
   labelSmoothing?: number;

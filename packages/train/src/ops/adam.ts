@@ -12,12 +12,15 @@ export type AdamSlots = Partial<Record<'exp_avg' | 'exp_avg_sq' | 'max_exp_avg_s
 
 /** One step's hyperparameters: the kernel's (AdamAttrs, ε already in PyTorch's bias-corrected form) and AMSGrad. */
 export interface AdamHyper extends AdamAttrs {
+  /** AMSGrad: keep the maximum of past second moments (never fused). */
   amsgrad: boolean;
 }
 
 /** A parameter's new value and buffers. */
 export interface AdamUpdate {
+  /** The parameter's new value. */
   value: Tensor;
+  /** Its new buffers. */
   slots: AdamSlots;
 }
 

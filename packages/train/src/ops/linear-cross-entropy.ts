@@ -28,6 +28,7 @@ import { type CrossEntropyOptions, checkClassTargets, crossEntropy } from '../lo
 export const LINEAR_CROSS_ENTROPY_SLOTS = ['x', 'weight', 'bias', 'targets'] as const;
 type LinearCrossEntropySlot = (typeof LINEAR_CROSS_ENTROPY_SLOTS)[number];
 
+/** linearCrossEntropy's options: crossEntropy's, and the weight's layout. */
 export interface LinearCrossEntropyOptions extends CrossEntropyOptions {
   /** 'outIn' (default): weight [C, K] as torch.nn.Linear; 'inOut': [K, C] as a Keras Dense kernel. */
   kernelLayout?: 'outIn' | 'inOut';

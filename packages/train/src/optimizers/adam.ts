@@ -1,13 +1,19 @@
 import type { Parameter } from '@recur/layers';
 import type { Tensor } from '@recur/tensor';
 import { type AdamHyper, adamUpdate, adamUpdateAll } from '../ops/adam';
-import { type ClipOptions, Optimizer, type Slots } from './optimizer';
+import { type ClipOptions, Optimizer, type ParamUpdate, type Slots } from './optimizer';
 
+/** torch.optim.Adam's arguments, camelCased, with Keras' clipping. */
 export interface AdamOptions extends ClipOptions {
+  /** Learning rate (PyTorch's default for this optimizer). */
   lr?: number;
+  /** The moments' decay rates (default [0.9, 0.999]). */
   betas?: [number, number];
+  /** Added to the denominator for stability. */
   eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** Use the maximum of past second moments (AMSGrad; default false). */
   amsgrad?: boolean;
   /**
    * 'biasCorrected' (default): p −= lr · m̂ / (√v̂ + ε), as PyTorch and TensorFlow.js. 'raw': Keras 3's
@@ -35,11 +41,17 @@ export interface AdamOptions extends ClipOptions {
  * ```
  */
 export class Adam extends Optimizer {
+  /** The first moment's decay. */
   beta1: number;
+  /** The second moment's decay. */
   beta2: number;
+  /** Added to the denominator for stability. */
   eps: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay: number;
+  /** Use the maximum of past second moments (AMSGrad; default false). */
   amsgrad: boolean;
+  /** Where ε enters the update (see AdamOptions). */
   epsilonForm: 'biasCorrected' | 'raw';
   /** AdamW applies decay to the weights directly instead of through the gradient. */
   protected readonly decoupled: boolean = false;
@@ -62,7 +74,7 @@ export class Adam extends Optimizer {
     return 'Adam';
   }
 
-  protected hyper() {
+  protected hyper(): Record<string, number | boolean> {
     return {
       beta1: this.beta1,
       beta2: this.beta2,
@@ -97,11 +109,15 @@ export class Adam extends Optimizer {
   }
 
   /** All parameters through the backend's `adamSteps` in one call, when they share a backend that has it. */
-  protected override updateAll(params: readonly Tensor[], grads: readonly Tensor[], slots: readonly Slots[]) {
+  protected override updateAll(
+    params: readonly Tensor[],
+    grads: readonly Tensor[],
+    slots: readonly Slots[],
+  ): ParamUpdate[] | null {
     return adamUpdateAll(params, grads, slots, this.stepHyper()) as { value: Tensor; slots: Slots }[] | null;
   }
 
-  protected update(p: Tensor, g: Tensor, slots: Slots) {
+  protected update(p: Tensor, g: Tensor, slots: Slots): ParamUpdate {
     return adamUpdate(p, g, slots, this.stepHyper()) as { value: Tensor; slots: Slots };
   }
 }

@@ -28,14 +28,26 @@ export interface ClipOptions {
 
 /** Serialisable optimizer state: hyperparameters, the step count, and per-parameter buffers. */
 export interface OptimizerState {
+  /** The optimizer's class ('Adam'); loading into another kind is refused. */
   name: string;
+  /** Steps taken. */
   step: number;
+  /** Hyperparameters, lr included. */
   hyper: Record<string, number | boolean>;
   /** slots[i][name] is a buffer of parameter i (e.g. exp_avg). */
   slots: Record<string, Tensor>[];
 }
 
+/** One parameter's optimizer buffers by name (PyTorch's state names: exp_avg, momentum_buffer, ...). */
 export type Slots = Record<string, Tensor>;
+
+/** What one parameter's update rule returns. */
+export interface ParamUpdate {
+  /** The parameter's new value. */
+  value: Tensor;
+  /** Its new buffers. */
+  slots: Slots;
+}
 
 /**
  * An optimizer over a fixed list of parameters, updating them from gradients given in the same
@@ -43,12 +55,15 @@ export type Slots = Record<string, Tensor>;
  * its new buffers; the base class handles clipping, non-finite gradients, buffers and state.
  */
 export abstract class Optimizer {
+  /** The parameters it updates, in the order gradients are given. */
   readonly params: Parameter[];
   /** Learning rate; schedules change it between steps. */
   lr: number;
   /** Steps taken (PyTorch's per-parameter `step`, shared here). */
   stepCount = 0;
+  /** Each parameter's buffers. */
   protected slots: Slots[];
+  /** Keras-style clipping applied before each update. */
   protected readonly clip: ClipOptions;
 
   constructor(params: Parameter[], lr: number, clip: ClipOptions = {}) {
@@ -60,12 +75,14 @@ export abstract class Optimizer {
     this.slots = params.map(() => ({}));
   }
 
+  /** The optimizer's class name, as PyTorch and checkpoints spell it ('Adam'). */
   abstract get name(): string;
   /** Hyperparameters other than lr, for state(). */
   protected abstract hyper(): Record<string, number | boolean>;
+  /** Sets the hyperparameters other than lr from state(). */
   protected abstract setHyper(h: Record<string, number | boolean>): void;
   /** PyTorch's rule for one parameter at step `this.stepCount` (already incremented). */
-  protected abstract update(param: Tensor, grad: Tensor, slots: Slots): { value: Tensor; slots: Slots };
+  protected abstract update(param: Tensor, grad: Tensor, slots: Slots): ParamUpdate;
 
   /**
    * Every parameter's update at once, where a subclass has a kernel for that (Adam); null to
@@ -75,7 +92,7 @@ export abstract class Optimizer {
     _params: readonly Tensor[],
     _grads: readonly Tensor[],
     _slots: readonly Slots[],
-  ): { value: Tensor; slots: Slots }[] | null {
+  ): ParamUpdate[] | null {
     return null;
   }
 
@@ -203,11 +220,13 @@ export abstract class Optimizer {
     );
   }
 
+  /** Frees every buffer (they start again from zero). */
   protected disposeSlots(): void {
     for (const s of this.slots) for (const t of Object.values(s)) t.dispose();
     this.slots = this.params.map(() => ({}));
   }
 
+  /** Frees the optimizer's buffers; the parameters are the model's. */
   dispose(): void {
     this.disposeSlots();
   }

@@ -1,13 +1,20 @@
 import type { Parameter } from '@recur/layers';
 import { add, div, mul, sqrt, sub, type Tensor } from '@recur/tensor';
-import { type ClipOptions, Optimizer, type Slots } from './optimizer';
+import { type ClipOptions, Optimizer, type ParamUpdate, type Slots } from './optimizer';
 
+/** torch.optim.RMSprop's arguments, camelCased, with Keras' clipping. */
 export interface RMSpropOptions extends ClipOptions {
+  /** Learning rate (PyTorch's default for this optimizer). */
   lr?: number;
+  /** The squared-gradient average's decay (PyTorch's alpha, Keras' rho; default 0.99). */
   alpha?: number;
+  /** Added to the denominator for stability. */
   eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
+  /** Momentum factor (default 0). */
   momentum?: number;
+  /** Normalise by the gradient's estimated variance (default false). */
   centered?: boolean;
   /**
    * Where ε goes: false (default) divides by √v + ε, as PyTorch; true by √(v + ε), as
@@ -18,11 +25,17 @@ export interface RMSpropOptions extends ClipOptions {
 
 /** torch.optim.RMSprop: running mean of squared gradients (centered: minus the squared mean), momentum. */
 export class RMSprop extends Optimizer {
+  /** The squared-gradient average's decay (PyTorch's alpha, Keras' rho; default 0.99). */
   alpha: number;
+  /** Added to the denominator for stability. */
   eps: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay: number;
+  /** Momentum factor (default 0). */
   momentum: number;
+  /** Normalise by the gradient's estimated variance (default false). */
   centered: boolean;
+  /** Add ε inside the square root (TensorFlow.js) instead of after it (PyTorch). */
   epsilonInsideSqrt: boolean;
 
   constructor(params: Parameter[], options: RMSpropOptions = {}) {
@@ -39,7 +52,7 @@ export class RMSprop extends Optimizer {
     return 'RMSprop';
   }
 
-  protected hyper() {
+  protected hyper(): Record<string, number | boolean> {
     return {
       alpha: this.alpha,
       eps: this.eps,
@@ -59,7 +72,7 @@ export class RMSprop extends Optimizer {
     this.epsilonInsideSqrt = (h.epsilonInsideSqrt as boolean | undefined) ?? false;
   }
 
-  protected update(p: Tensor, g: Tensor, slots: Slots) {
+  protected update(p: Tensor, g: Tensor, slots: Slots): ParamUpdate {
     const grad = this.weightDecay ? add(g, mul(p, this.weightDecay)) : g;
     const g2 = mul(grad, grad);
     const sq = slots.square_avg

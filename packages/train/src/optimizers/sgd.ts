@@ -1,12 +1,18 @@
 import type { Parameter } from '@recur/layers';
 import { add, mul, RecurError, sub, type Tensor } from '@recur/tensor';
-import { type ClipOptions, Optimizer, type Slots } from './optimizer';
+import { type ClipOptions, Optimizer, type ParamUpdate, type Slots } from './optimizer';
 
+/** torch.optim.SGD's arguments, camelCased, with Keras' clipping. */
 export interface SGDOptions extends ClipOptions {
+  /** Learning rate (PyTorch's default for this optimizer). */
   lr?: number;
+  /** Momentum factor (default 0). */
   momentum?: number;
+  /** Dampening of the momentum (default 0). */
   dampening?: number;
+  /** Nesterov momentum (default false). */
   nesterov?: boolean;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
 }
 
@@ -26,9 +32,13 @@ export interface SGDOptions extends ClipOptions {
  * ```
  */
 export class SGD extends Optimizer {
+  /** Momentum factor (default 0). */
   momentum: number;
+  /** Dampening of the momentum (default 0). */
   dampening: number;
+  /** Nesterov momentum (default false). */
   nesterov: boolean;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay: number;
 
   constructor(params: Parameter[], options: SGDOptions = {}) {
@@ -46,7 +56,7 @@ export class SGD extends Optimizer {
     return 'SGD';
   }
 
-  protected hyper() {
+  protected hyper(): Record<string, number | boolean> {
     return {
       momentum: this.momentum,
       dampening: this.dampening,
@@ -62,7 +72,7 @@ export class SGD extends Optimizer {
     this.weightDecay = h.weightDecay as number;
   }
 
-  protected update(p: Tensor, g: Tensor, slots: Slots) {
+  protected update(p: Tensor, g: Tensor, slots: Slots): ParamUpdate {
     let d = this.weightDecay ? add(g, mul(p, this.weightDecay)) : g;
     const next: Slots = {};
     if (this.momentum) {
