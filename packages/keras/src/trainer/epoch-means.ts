@@ -8,9 +8,12 @@ const f = Math.fround;
  * accuracies equal tfjs-layers' to the last bit.
  */
 export class EpochMeans {
-  private totals = new Map<string, number>();
-  private seen = 0;
+  /** Each name's Σ value · size, in float32. */
+  protected totals = new Map<string, number>();
+  /** Samples added. */
+  protected seen = 0;
 
+  /** Adds one batch's values, weighted by its size. */
   add(logs: Logs, size: number): void {
     this.seen += size;
     for (const [k, v] of Object.entries(logs)) this.totals.set(k, f((this.totals.get(k) ?? 0) + f(f(v) * size)));
@@ -22,22 +25,15 @@ export class EpochMeans {
     return Object.fromEntries([...this.totals].map(([k, v]) => [k, f(scale * v)]));
   }
 
+  /** Samples added so far. */
   get samples(): number {
     return this.seen;
   }
 }
 
-/** tfjs' evaluation loop: per-batch values times batch sizes summed in float32, divided by the sample count. */
-export class EvaluationMeans {
-  private totals = new Map<string, number>();
-  private seen = 0;
-
-  add(logs: Logs, size: number): void {
-    this.seen += size;
-    for (const [k, v] of Object.entries(logs)) this.totals.set(k, f((this.totals.get(k) ?? 0) + f(f(v) * size)));
-  }
-
-  means(): Logs {
+/** tfjs' evaluation loop: the same sums, divided by the sample count (not times its reciprocal). */
+export class EvaluationMeans extends EpochMeans {
+  override means(): Logs {
     return Object.fromEntries([...this.totals].map(([k, v]) => [k, f(v / this.seen)]));
   }
 }
