@@ -304,7 +304,7 @@ describe('the Train page in Chromium: a Worker trains, the page stays free', () 
     await train.fill('#steps', '40');
     await train.click('#start');
     await train.waitForSelector('body[data-state="done"]', { timeout: 90_000 });
-    expect(await train.textContent('#engine')).toContain('an ONNX graph: Embedding → LSTM → Dense');
+    expect(await train.textContent('#engine')).toContain('an ONNX graph: Embedding → LSTM → Linear');
     const { values } = JSON.parse((await train.evaluate(() => document.body.dataset.losses)) ?? '{}') as {
       values: number[];
     };
