@@ -71,7 +71,7 @@ export {
   toTensor,
   type WeightSource,
 } from './engine/layer';
-export { formatOutputShape, type SummaryRow, summaryTable } from './engine/summary';
+export { formatOutputShape, printSummary, type SummaryOptions, type SummaryRow, summaryTable } from './engine/summary';
 export {
   formatSymbolicShape,
   isSymbolic,

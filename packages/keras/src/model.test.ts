@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { argMax, numTensors, oneHot, randomUniform, type Tensor, tensor, tidy } from '@recur/tensor';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as keras from './index';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'fixtures');
@@ -135,6 +135,18 @@ describe('Sequential', () => {
     ]);
     expect(model.summary()).toMatch(/Total params: 529,441/);
     expect(model.summary()).not.toMatch(/InputLayer/);
+    // Printed line by line, as Keras' print_fn and tfjs' printFn receive it; console.log by default.
+    const lines: string[] = [];
+    const text = model.summary({ print: (line) => lines.push(line) });
+    expect(lines.length).toBeGreaterThan(8);
+    expect(lines.join('\n')).toBe(text);
+    const spy = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      model.summary();
+      expect(spy.mock.calls.map((c) => c[0]).join('\n')).toBe(text);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('says how to build before it is built, builds on add() once the shape is known, and on first data', () => {

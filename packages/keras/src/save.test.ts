@@ -247,6 +247,28 @@ describe('model.json that tfjs-layers 4.22 loads', () => {
   }
 });
 
+describe("tfjs' file:// paths", () => {
+  it("save('file://dir') writes dir/model.json and weights.bin, and loadModel('file://dir/model.json') reads them", async () => {
+    manualSeed(5);
+    const model = new keras.Sequential([
+      new keras.LSTM({ units: 3, inputShape: [4, 2] }),
+      new keras.Dense({ units: 1 }),
+    ]);
+    const x = ops.randomNormal([2, 4, 2]);
+    const dir = join(mkdtempSync(join(tmpdir(), 'recur-file-url-')), 'model');
+    await model.save(`file://${dir}`);
+    expect(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).format).toBe('layers-model');
+    expect(readFileSync(join(dir, 'weights.bin')).length).toBe(4 * model.countParams());
+    const again = await keras.loadModel(`file://${dir}/model.json`);
+    expect(Array.from((again.predict(x) as Tensor).dataSync())).toEqual(
+      Array.from((model.predict(x) as Tensor).dataSync()),
+    );
+    await expect(model.save('indexeddb://my-model')).rejects.toThrow(
+      /'indexeddb:\/\/' is not a place recur's save writes to/,
+    );
+  });
+});
+
 describe('whole-model files', () => {
   it('resume training: save after 2 epochs, load, 2 more — the same losses as 4 uninterrupted (optimizer state kept)', async () => {
     const x = tidy(() => ops.cast(ops.floor(randomUniform([12, 5], 1, 9, { seed: 3 })), 'int32'));

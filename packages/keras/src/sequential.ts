@@ -4,7 +4,7 @@ import { type ConfigContext, type LayerSpec, specOf } from './engine/config';
 import type { Functional } from './engine/functional';
 import { InputLayer } from './engine/input-layer';
 import { type CallArgs, Layer } from './engine/layer';
-import { type SummaryRow, summaryTable } from './engine/summary';
+import { printSummary, type SummaryOptions, type SummaryRow, summaryTable } from './engine/summary';
 import type { ShapeArg, SymbolicShape, SymbolicTensor } from './engine/symbolic';
 import { type BatchSource, type FitArgs, type History, Model } from './model';
 import type { DataInput } from './trainer/data-adapter';
@@ -186,16 +186,18 @@ export class Sequential extends Model<SymbolicTensor> {
   }
 
   /** Keras' summary: Layer (type), Output Shape, Param # (no InputLayer row); before build, says how to build. */
-  override summary(options: { lineLength?: number; print?: (line: string) => void } = {}): string {
+  override summary(options: SummaryOptions = {}): string {
     if (!this.hasGraph) {
-      const text = `Model: "${this.name}" is not built: give the first layer an inputShape or call build(shape)`;
-      options.print?.(text);
-      return text;
+      return printSummary(
+        `Model: "${this.name}" is not built: give the first layer an inputShape or call build(shape)`,
+        options,
+      );
     }
     const rows = this.summaryRows();
-    const text = summaryTable(this.name, rows, { lineLength: options.lineLength }, this.trainableCount());
-    options.print?.(text);
-    return text;
+    return printSummary(
+      summaryTable(this.name, rows, { lineLength: options.lineLength }, this.trainableCount()),
+      options,
+    );
   }
 
   override summaryRows(): SummaryRow[] {

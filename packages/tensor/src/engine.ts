@@ -1,5 +1,5 @@
 import type { Backend, BackendTensor } from '@recur/backend-api';
-import { RecurError } from '@recur/backend-api';
+import { RecurError, ValueError } from '@recur/backend-api';
 import { JsBackend } from '@recur/backend-js';
 import { Tensor } from './tensor';
 
@@ -267,10 +267,27 @@ export function currentRecorder(): OpRecorder | null {
   return state.recorder;
 }
 
+/** What arrived where a tensor was expected, for an error message. */
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `an array (${v.length} items)`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (typeof v === 'object') return `an object (${(v as object).constructor?.name ?? 'Object'})`;
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/** Refuses, naming the op and the argument, a value that is not a tensor where one is expected. */
+export function expectTensor(op: string, what: string, v: unknown): asserts v is Tensor {
+  if (typeof (v as Partial<Tensor> | null)?.assertAlive !== 'function') {
+    throw new ValueError(`${op}: ${what} should be a Tensor, got ${describeValue(v)}`);
+  }
+}
+
 function backendOf(kernel: string, inputs: readonly Tensor[]): Backend {
   let backend: Backend | undefined;
   if (inputs.length === 0) return getBackend();
-  for (const t of inputs) {
+  for (const [i, t] of inputs.entries()) {
+    expectTensor(kernel, `input ${i}`, t);
     t.assertAlive(kernel);
     if (!backend) backend = t.backend;
     else if (t.backend !== backend) {

@@ -220,3 +220,30 @@ describe('memory', () => {
     expect(() => add(x, 1)).toThrow(/add: tensor #\d+ \[2\] float32 was disposed/);
   });
 });
+
+describe('arguments as tfjs programs pass them', () => {
+  it('slice takes numbers for a 1-D tensor, as tf.slice does', () => {
+    const x = tensor([10, 20, 30, 40]);
+    expect(slice(x, 1, 1).arraySync()).toEqual([20]);
+    expect(slice(x, 2).arraySync()).toEqual([30, 40]);
+    expect(slice(x, [1], [2]).arraySync()).toEqual([20, 30]);
+    expect(() => slice(x, '1' as never)).toThrow(/slice: begin and size should be numbers/);
+  });
+
+  it('oneHot takes a number or a list of numbers as its indices', () => {
+    expect(oneHot(3, 5).arraySync()).toEqual([0, 0, 0, 1, 0]);
+    expect(oneHot([0, 2], 3).arraySync()).toEqual([
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
+    expect(() => oneHot(7, 5)).toThrow(/oneHot: index 7 at position 0 is out of range/);
+    expect(() => oneHot(1, 0)).toThrow(/oneHot: depth should be a positive integer/);
+  });
+
+  it('an op given something that is not a tensor says which input and what arrived', () => {
+    expect(() => add(null as never, 1)).toThrow(/input 0 should be a Tensor, got null/);
+    expect(() => matMul([[1, 2]] as never, tensor([[1], [2]]))).toThrow(
+      /matMul: input 0 should be a Tensor, got an array/,
+    );
+  });
+});

@@ -44,7 +44,7 @@ function inspect(path: string, model: Model): void {
   console.log(
     `${path}: ${formatOfFile(path)}, model '${model.name}' (${model.layerType === 'Sequential' ? 'Sequential' : 'functional'})`,
   );
-  console.log(model.summary());
+  model.summary();
   for (const t of model.inputs) console.log(`  input  ${t.node.layer.name}: ${t.dtype} ${JSON.stringify(t.shape)}`);
   for (const t of model.outputs) console.log(`  output ${t.node.layer.name}: ${t.dtype} ${JSON.stringify(t.shape)}`);
   const stored = manifestQuantization(path);

@@ -5,7 +5,7 @@ import { type ConfigContext, type LayerSpec, specOf } from './config';
 import { mapGraph, walkGraph } from './graph';
 import { InputLayer } from './input-layer';
 import { type CallArgs, Layer, type Mask } from './layer';
-import { type SummaryRow, summaryTable } from './summary';
+import { printSummary, type SummaryOptions, type SummaryRow, summaryTable } from './summary';
 import { isSymbolic, type Node, type ShapeArg, type SymbolicShape, type SymbolicTensor } from './symbolic';
 
 /** What a functional model is made from: its symbolic inputs and outputs (Keras' Model(inputs, outputs)). */
@@ -259,11 +259,18 @@ export class Functional extends Layer {
     });
   }
 
-  /** A Keras-style summary table (Layer (type), Output Shape, Param #, Connected to). */
-  summary(options: { lineLength?: number; print?: (line: string) => void } = {}): string {
-    const text = summaryTable(this.name, this.summaryRows(), { connected: true, ...options }, this.trainableCount());
-    options.print?.(text);
-    return text;
+  /**
+   * Prints a Keras-style summary table (Layer (type), Output Shape, Param #, Connected to), line by
+   * line through `print` (default console.log), and returns its text.
+   */
+  summary(options: SummaryOptions = {}): string {
+    const text = summaryTable(
+      this.name,
+      this.summaryRows(),
+      { connected: true, lineLength: options.lineLength },
+      this.trainableCount(),
+    );
+    return printSummary(text, options);
   }
 
   /** Trainable parameters, for the summary. */

@@ -95,10 +95,10 @@ export class InputLayer extends Layer {
 
 /** `Input`'s options (Keras' Input / tfjs' tf.input arguments). */
 export interface InputOptions {
-  /** The shape without the batch axis, e.g. [null, 8] for sequences of 8 features. */
-  shape?: SymbolicShape;
+  /** The shape without the batch axis, e.g. [null, 8] for sequences of 8 features (a number: one axis). */
+  shape?: SymbolicShape | number;
   /** The shape with the batch axis (tfjs' batchShape). */
-  batchShape?: SymbolicShape;
+  batchShape?: SymbolicShape | number;
   /** A fixed batch size. */
   batchSize?: number;
   /** The input's dtype (default float32). */
@@ -120,9 +120,11 @@ export interface InputOptions {
  */
 export function Input(options: InputOptions): SymbolicTensor {
   checkOptions('Input', options, ['shape', 'batchShape', 'batchSize', 'dtype', 'name']);
+  // A number is a one-axis shape, as tfjs programs write it (tf.input({ shape: 32 })).
+  const asShape = (s: SymbolicShape | number | undefined) => (typeof s === 'number' ? [s] : s);
   const layer = new InputLayer({
-    inputShape: options.shape,
-    batchInputShape: options.batchShape,
+    inputShape: asShape(options.shape),
+    batchInputShape: asShape(options.batchShape),
     batchSize: options.batchSize,
     dtype: options.dtype,
     name: options.name,

@@ -146,6 +146,8 @@ export abstract class Layer extends Module {
   supportsMasking = false;
   /** True for layers whose call returns several tensors (a recurrent layer with returnState). */
   multiOutput = false;
+  /** True for layers that take initial states (recurrent layers): `apply([x, ...states])` passes them so. */
+  readonly takesInitialState: boolean = false;
   private builtFlag = false;
   private trainableFlag: boolean;
   /** A file's weights for this layer while a loader builds it (see takeWeightsFrom). */
@@ -281,9 +283,15 @@ export abstract class Layer extends Module {
   apply<L extends Layer>(this: L, inputs: SymbolicTensor | SymbolicTensor[], args?: ApplyArgs): SymbolicOutputs<L>;
   apply<L extends Layer>(this: L, inputs: Tensor | Tensor[] | ArrayInput, args?: ApplyArgs): EagerOutputs<L>;
   apply(inputs: SymbolicTensor | SymbolicTensor[] | ArrayInput | Tensor[], args: ApplyArgs = {}): unknown {
-    const list = Array.isArray(inputs) && inputs.length > 0 && (isSymbolic(inputs[0]) || inputs[0] instanceof Tensor);
-    const main = (list ? inputs : [inputs]) as unknown[];
-    const states = args.initialState ?? [];
+    let list = Array.isArray(inputs) && inputs.length > 0 && (isSymbolic(inputs[0]) || inputs[0] instanceof Tensor);
+    let main = (list ? inputs : [inputs]) as unknown[];
+    let states = args.initialState ?? [];
+    // tfjs' and Keras' other spelling of initial states: apply([x, ...states]).
+    if (list && this.takesInitialState && main.length > 1 && states.length === 0) {
+      states = main.slice(1) as Tensor[];
+      main = [main[0]];
+      list = false;
+    }
     const symbolic = [...main, ...states].filter(isSymbolic).length;
     if (symbolic > 0) {
       if (symbolic !== main.length + states.length) {

@@ -70,3 +70,18 @@ export function summaryTable(
   );
   return out.join('\n');
 }
+
+/** `summary`'s options (Keras' line_length and print_fn, tfjs' lineLength and printFn). */
+export interface SummaryOptions {
+  /** The table's width in characters (default: the columns' own widths). */
+  lineLength?: number;
+  /** Called with each line of the table (default console.log, as Keras and tfjs print it). */
+  print?: (line: string) => void;
+}
+
+/** Prints a summary line by line, as Keras' print_fn and tfjs' printFn receive it; returns the text. */
+export function printSummary(text: string, options: SummaryOptions): string {
+  const print = options.print ?? ((line: string) => console.log(line));
+  for (const line of text.split('\n')) print(line);
+  return text;
+}

@@ -43,13 +43,34 @@ export async function serializeModel(model: Model, format: SaveFormat, options: 
 }
 
 /**
+ * A save path as a file path: tfjs' `file://dir` is the folder dir (model.json + weights.bin in it,
+ * as tfjs' file handler writes), `file://dir/model.json` that file; other URL schemes are refused.
+ */
+function localPath(path: string): string {
+  const file = /^file:\/\//i.exec(path);
+  if (file) {
+    const rest = path.slice(file[0].length);
+    if (!rest) throw new ConfigError(`save: '${path}' names no folder`);
+    return /\.json$/i.test(rest) || /[/\\]$/.test(rest) ? rest : `${rest}/`;
+  }
+  const scheme = /^([a-z][a-z0-9+.-]+):\/\//i.exec(path);
+  if (scheme) {
+    throw new ConfigError(
+      `save: '${scheme[1]}://' is not a place recur's save writes to; give a file path (or 'file://folder'), or call save() without a path for the bytes`,
+    );
+  }
+  return path;
+}
+
+/**
  * Saves a model. With a path (Node), writes atomically (a temporary file, then a rename): a
  * `.keras` archive, a tfjs `model.json` + `weights.bin` (for a path ending in .json or a folder),
  * or recur's own file (any other name: weights, architecture, compile settings and optimizer
  * state in one safetensors file). Without a path, returns the bytes of recur's file (or of
  * `options.format`), for a browser to download or keep in IndexedDB.
  */
-export async function saveModel(model: Model, path?: string, options: SaveOptions = {}): Promise<SavedFiles> {
+export async function saveModel(model: Model, given?: string, options: SaveOptions = {}): Promise<SavedFiles> {
+  const path = given === undefined ? undefined : localPath(given);
   const format = formatOf(path, options);
   const saved = await serializeModel(model, format, options);
   if (path === undefined) return saved;

@@ -44,6 +44,9 @@ export class Bidirectional extends Layer {
     return 'Bidirectional';
   }
 
+  /** `apply([x, ...states])` passes the states as initial states. */
+  override readonly takesInitialState = true;
+
   /** The layer that reads the sequence forwards. */
   readonly forwardLayer: RNN;
   /** The layer that reads it backwards (a copy of the forward layer unless given). */

@@ -321,3 +321,28 @@ function sliceT(x: Tensor, start: number, len: number): Tensor {
 function sliceLast(x: Tensor, start: number, len: number): Tensor {
   return slice(x, [0, 0, start], [-1, -1, len]);
 }
+
+describe("tfjs' spellings of inputs and initial states", () => {
+  it('Input takes a number for a one-axis shape', async () => {
+    const { Input, Dense, Model } = await import('../index');
+    const x = Input({ shape: 32 });
+    expect(x.shape).toEqual([null, 32]);
+    const m = new Model({ inputs: x, outputs: new Dense({ units: 2 }).apply(x) });
+    expect((m.predict(randomUniform([3, 32], -1, 1, { seed: 1 })) as Tensor).shape).toEqual([3, 2]);
+  });
+
+  it('apply([x, h, c]) is apply(x, { initialState: [h, c] }), on tensors and in a graph', async () => {
+    const { Input, Model } = await import('../index');
+    const lstm = new LSTM({ units: 3 });
+    const x = randomUniform([2, 4, 5], -1, 1, { seed: 2 });
+    const h = randomUniform([2, 3], -1, 1, { seed: 3 });
+    const c = randomUniform([2, 3], -1, 1, { seed: 4 });
+    const want = lstm.apply(x, { initialState: [h, c] }) as Tensor;
+    const got = lstm.apply([x, h, c]) as Tensor;
+    expect(Array.from(got.dataSync())).toEqual(Array.from(want.dataSync()));
+    expect(Array.from(got.dataSync())).not.toEqual(Array.from((lstm.apply(x) as Tensor).dataSync()));
+    const [xi, hi, ci] = [Input({ shape: [4, 5] }), Input({ shape: [3] }), Input({ shape: [3] })];
+    const model = new Model({ inputs: [xi, hi, ci], outputs: lstm.apply([xi, hi, ci]) });
+    expect(Array.from((model.predict([x, h, c]) as Tensor).dataSync())).toEqual(Array.from(want.dataSync()));
+  });
+});

@@ -101,6 +101,9 @@ export class RNN<S extends boolean = boolean> extends Layer {
     return 'RNN';
   }
 
+  /** `apply([x, ...states])` passes the states as initial states. */
+  override readonly takesInitialState = true;
+
   /** The cell run at each step. */
   readonly cell: Cell;
   /** Return every step's output (else the last). */

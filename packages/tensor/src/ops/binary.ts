@@ -9,7 +9,7 @@ import {
   tryBroadcastShapes,
   ValueError,
 } from '@recur/backend-api';
-import { runKernel, tidy } from '../engine';
+import { expectTensor, runKernel, tidy } from '../engine';
 import type { Tensor } from '../tensor';
 import { cast, scalarLike } from './convert';
 
@@ -30,6 +30,8 @@ function operands(op: string, a: TensorOrNumber, b: TensorOrNumber, floatResult 
   if (typeof a === 'number' && typeof b === 'number') {
     throw new ValueError(`${op}: at least one operand must be a tensor`);
   }
+  if (typeof a !== 'number') expectTensor(op, 'input 0', a);
+  if (typeof b !== 'number') expectTensor(op, 'input 1', b);
   let dtype: DType;
   if (typeof a === 'number') {
     const t = b as Tensor;

@@ -8,6 +8,7 @@ import {
   sizeOf,
   ValueError,
 } from '@recur/backend-api';
+import { tensor } from '../create';
 import { runKernel, tidy } from '../engine';
 import { hostValues, Tensor } from '../tensor';
 import { equal } from './binary';
@@ -72,10 +73,16 @@ export function scatterAdd(shape: readonly number[], indices: Tensor, updates: T
   });
 }
 
-/** One-hot encoding along a new last axis of size `depth`. */
-export function oneHot(indices: Tensor, depth: number, dtype: DType = 'float32'): Tensor {
+/** One-hot encoding along a new last axis of size `depth`; indices may be a tensor, a number or a list of numbers. */
+export function oneHot(indices: Tensor | number | readonly number[], depth: number, dtype: DType = 'float32'): Tensor {
+  if (!Number.isInteger(depth) || depth < 1)
+    throw new ValueError(`oneHot: depth should be a positive integer, got ${depth}`);
   return tidy(() => {
-    const idx = checkIndices('oneHot', indices, depth, 'a one-hot depth');
+    const given =
+      typeof indices === 'number' || Array.isArray(indices)
+        ? tensor(indices as number | number[], { dtype: 'int32' })
+        : (indices as Tensor);
+    const idx = checkIndices('oneHot', given, depth, 'a one-hot depth');
     const values = hostValues(idx);
     if (!values) {
       // On the device: index == [0, depth) along a new last axis.
@@ -93,6 +100,6 @@ export function oneHot(indices: Tensor, depth: number, dtype: DType = 'float32')
     for (let i = 0; i < values.length; i++) out[i * depth + values[i]] = 1;
     const data = allocTypedArray(dtype, out.length);
     data.set(out);
-    return new Tensor(idx.backend.fromValues(data, [...indices.shape, depth], dtype), idx.backend);
+    return new Tensor(idx.backend.fromValues(data, [...idx.shape, depth], dtype), idx.backend);
   });
 }

@@ -1,5 +1,5 @@
 import { checkElements, formatShape, promoteDTypes, ShapeError, tryBroadcastShapes } from '@recur/backend-api';
-import { runKernel, tidy } from '../engine';
+import { expectTensor, runKernel, tidy } from '../engine';
 import type { Tensor } from '../tensor';
 import { cast } from './convert';
 import { reshape } from './shape-ops';
@@ -26,6 +26,8 @@ export interface MatMulOptions {
  * ```
  */
 export function matMul(a: Tensor, b: Tensor, options: MatMulOptions = {}): Tensor {
+  expectTensor('matMul', 'input 0', a);
+  expectTensor('matMul', 'input 1', b);
   const ta = options.transposeA ?? false;
   const tb = options.transposeB ?? false;
   if (a.rank === 0 || b.rank === 0) {

@@ -10,9 +10,17 @@ function sliceKernel(x: Tensor, begin: number[], size: number[], step: number[])
 
 /**
  * A contiguous block, as tf.slice: `begin[i]` (negative counts from the end) and `size[i]`
- * elements (-1 or absent: to the end) along each axis; missing axes are taken whole.
+ * elements (-1 or absent: to the end) along each axis; missing axes are taken whole. A number for
+ * `begin` or `size` is the first axis' (as tfjs takes it for a 1-D tensor).
  */
-export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
+export function slice(x: Tensor, beginArg: number | readonly number[], sizeArg?: number | readonly number[]): Tensor {
+  const begin = typeof beginArg === 'number' ? [beginArg] : beginArg;
+  const size = typeof sizeArg === 'number' ? [sizeArg] : sizeArg;
+  if (!Array.isArray(begin) || (size !== undefined && !Array.isArray(size))) {
+    throw new ValueError(
+      `slice: begin and size should be numbers or lists of numbers, got ${JSON.stringify(beginArg)} and ${JSON.stringify(sizeArg)}`,
+    );
+  }
   if (begin.length > x.rank || (size && size.length > x.rank)) {
     throw new ShapeError(
       `slice: begin [${begin}] / size [${size ?? ''}] have more entries than the rank of ${formatShape(x.shape)}`,
