@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TfjsBackend } from '@recur/backend-tfjs';
 import * as keras from '@recur/keras';
-import { dispose, manualSeed, registerBackend, setBackend, tensor } from '@recur/tensor';
+import { dispose, manualSeed, ready, registerBackend, setBackend, tensor } from '@recur/tensor';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf, useTfjsBackend } from './tfjs';
 import { type Row, timeMedian } from './timing';
@@ -104,7 +104,7 @@ export async function benchKeras(): Promise<{ load: Row[]; predict: Row[] }> {
         model.dispose();
         dispose(onJs);
         if (await useTfjsBackend('wasm')) {
-          setBackend('tfjs');
+          await ready(setBackend('tfjs'));
           const onTfjs = await keras.loadLayersModel(path);
           const xt = recurInputs(xs);
           add('recur backend-tfjs on tfjs-wasm', await timeMedian(() => dispose(onTfjs.predict(one(xt))), 1500, 3));

@@ -7,6 +7,7 @@ import {
   getBackend,
   matMul,
   randomUniform,
+  ready,
   registerBackend,
   reshape,
   setBackend,
@@ -48,7 +49,7 @@ export async function benchMatMul(): Promise<Row[]> {
     const a = randomUniform([M, K], -1, 1, { seed: 1 });
     const b = randomUniform([K, N], -1, 1, { seed: 2 });
     for (const { backend, label } of JS_VARIANTS) {
-      setBackend(backend);
+      await ready(setBackend(backend));
       const [av, bv] = [toBackend(a, getBackend()), toBackend(b, getBackend())];
       add(label, await timeMedian(() => matMul(av, bv).dispose()));
       dispose([av, bv]);
@@ -81,7 +82,7 @@ export async function benchMatMul(): Promise<Row[]> {
     // recur's own matMul op on TensorFlow.js (wasm).
     if (await useTfjsBackend('wasm')) {
       registerBackend('tfjs', () => new TfjsBackend());
-      setBackend('tfjs');
+      await ready(setBackend('tfjs'));
       const [av, bv] = [toBackend(a, getBackend()), toBackend(b, getBackend())];
       add(
         'recur backend-tfjs on tfjs-wasm',

@@ -9,6 +9,7 @@ import {
   getBackend,
   Rng,
   randomNormal,
+  ready,
   registerBackend,
   setBackend,
   sum,
@@ -75,7 +76,7 @@ export async function benchPackedVsPadded(): Promise<Row[]> {
   ] as const) {
     if (backend === 'tfjs' && !(await useTfjsBackend('wasm'))) continue;
     layer.to(backend);
-    setBackend(backend);
+    await ready(setBackend(backend));
     const xb = toBackend(x, getBackend());
     const params = layer.parameters().map((p) => p.value);
     // Padded and packed alternate, so both see the same machine load and their ratio is fair.

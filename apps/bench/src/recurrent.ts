@@ -7,6 +7,7 @@ import {
   getBackend,
   keep,
   randomNormal,
+  ready,
   registerBackend,
   reshape,
   setBackend,
@@ -90,7 +91,7 @@ export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]
     const x = randomNormal([B, T, I], 0, 1, { seed: 3 });
     for (const { backend, label } of JS_VARIANTS) {
       layer.to(backend);
-      setBackend(backend);
+      await ready(setBackend(backend));
       const xv = toBackend(x, getBackend());
       const [budget, runs] = backend === 'js-typescript' && B > 1 ? [0, 2] : [1500, 5];
       add(label, await timeMedian(() => tidy(() => void layer.forward(xv)), budget, runs));
@@ -166,7 +167,7 @@ export async function benchRecurrentForward(kind: 'lstm' | 'gru'): Promise<Row[]
       registerBackend('tfjs', () => new TfjsBackend());
       const moved = kind === 'lstm' ? new LSTM(I, H, { batchFirst: true }) : new GRU(I, H, { batchFirst: true });
       moved.to('tfjs');
-      setBackend('tfjs');
+      await ready(setBackend('tfjs'));
       const xt = toBackend(x, getBackend());
       add('recur backend-tfjs on tfjs-wasm', await timeMedian(() => tidy(() => void moved.forward(xt)), 1500, 2));
       xt.dispose();
@@ -207,7 +208,7 @@ export async function benchLstmTrainStep(): Promise<Row[]> {
   const x = randomNormal([B, T, I], 0, 1, { seed: 4 });
   for (const { backend, label } of JS_VARIANTS) {
     layer.to(backend);
-    setBackend(backend);
+    await ready(setBackend(backend));
     const xv = toBackend(x, getBackend());
     const params = layer.parameters().map((p) => p.value);
     const [budget, runs] = backend === 'js-typescript' ? [0, 2] : [1500, 5];
@@ -219,7 +220,7 @@ export async function benchLstmTrainStep(): Promise<Row[]> {
   if (await useTfjsBackend('wasm')) {
     registerBackend('tfjs', () => new TfjsBackend());
     layer.to('tfjs');
-    setBackend('tfjs');
+    await ready(setBackend('tfjs'));
     const xv = toBackend(x, getBackend());
     const params = layer.parameters().map((p) => p.value);
     const step = () => tidy(() => void valueAndGradsOf(() => sum(layer.forward(xv).output), params));

@@ -12,7 +12,7 @@
 import { JsBackend } from '@recur/backend-js';
 import { TfjsBackend } from '@recur/backend-tfjs';
 import { lmWindows } from '@recur/data';
-import { getBackend, manualSeed, numTensors, Rng, setBackend } from '@recur/tensor';
+import { getBackend, manualSeed, numTensors, Rng, ready, setBackend } from '@recur/tensor';
 import { Adam, fit, generate, RecurrentLM, StateCarry } from '@recur/train';
 import { tf, useTfjsBackend } from './tfjs';
 
@@ -69,8 +69,8 @@ async function soak(backend: string, o: Options): Promise<void> {
   const previous = getBackend();
   if (backend === 'tfjs') {
     if (!(await useTfjsBackend('cpu'))) throw new Error('TensorFlow.js CPU backend did not start');
-    setBackend(new TfjsBackend());
-  } else setBackend(new JsBackend());
+    await ready(setBackend(new TfjsBackend()));
+  } else await ready(setBackend(new JsBackend()));
   try {
     manualSeed(7);
     const rng = new Rng(7);
@@ -123,7 +123,7 @@ async function soak(backend: string, o: Options): Promise<void> {
     optimizer.dispose();
     lm.dispose();
   } finally {
-    setBackend(previous);
+    await ready(setBackend(previous));
   }
 }
 

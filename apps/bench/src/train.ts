@@ -1,6 +1,6 @@
 import { valueAndGradsOf } from '@recur/autograd';
 import { TfjsBackend } from '@recur/backend-tfjs';
-import { dispose, Rng, registerBackend, setBackend, tensor } from '@recur/tensor';
+import { dispose, Rng, ready, registerBackend, setBackend, tensor } from '@recur/tensor';
 import { Adam, crossEntropy, RecurrentLM } from '@recur/train';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { gemmFraction, gemmReferenceGflops } from './gemm-reference';
@@ -45,7 +45,7 @@ export async function benchCharLMTraining(): Promise<Row[]> {
       add(label, null, 'unavailable');
       continue;
     }
-    setBackend(backend);
+    await ready(setBackend(backend));
     const lm = new RecurrentLM({ vocabSize: V, embeddingDim: E, hiddenSize: H, cell: 'LSTM' });
     const optimizer = new Adam(lm.parameters(), { lr: 1e-3 });
     const x = tensor(ids, { shape: [B, T], dtype: 'int32' });
