@@ -8,7 +8,7 @@ import { benchOrtOverhead } from './ort-overhead';
 import { benchPackedVsPadded } from './packed';
 import { benchLstmTrainStep, benchRecurrentForward } from './recurrent';
 import { printTable } from './timing';
-import { benchCharLMTraining } from './train';
+import { benchCharLMTraining, benchTrainStepOverhead } from './train';
 
 /**
  * `pnpm bench`: every workload, recur next to TensorFlow.js (and onnxruntime-node where a workload
@@ -88,6 +88,13 @@ async function main(): Promise<void> {
     printTable('LSTM training step', await benchLstmTrainStep(), 'tokens/s', 'recur backend-js', vsGemm);
   if (want('charlm'))
     printTable('Char-LM training', await benchCharLMTraining(), 'tokens/s', 'recur backend-js', vsGemm);
+  if (want('charlm') || want('step'))
+    printTable(
+      "The training step's own cost (the same update, alternated)",
+      await benchTrainStepOverhead(),
+      'tokens/s',
+      'by hand: valueAndGradsOf + optimizer.step',
+    );
   if (want('keras')) {
     const k = await benchKeras();
     printTable('Keras / TensorFlow.js model.json: load', k.load, '—', 'tf.loadLayersModel on tfjs-wasm');

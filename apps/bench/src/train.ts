@@ -1,12 +1,12 @@
 import { valueAndGradsOf } from '@recur/autograd';
 import { TfjsBackend } from '@recur/backend-tfjs';
 import { dispose, Rng, ready, registerBackend, setBackend, tensor } from '@recur/tensor';
-import { Adam, crossEntropy, RecurrentLM } from '@recur/train';
+import { Adam, crossEntropy, RecurrentLM, trainStep } from '@recur/train';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { gemmFraction, gemmReferenceGflops } from './gemm-reference';
 import { JS_VARIANTS, registerJsVariants } from './js-variants';
 import { tf, useTfjsBackend } from './tfjs';
-import { type Row, timeMedian } from './timing';
+import { type Row, timeMedian, timePairs } from './timing';
 
 /**
  * Char-LM training throughput: Embedding(65, 64) → LSTM(256) → Dense(65), B = 32, T = 64, Adam,
@@ -99,4 +99,46 @@ export async function benchCharLMTraining(): Promise<Row[]> {
     model.dispose();
   }
   return rows;
+}
+
+/**
+ * The cost of the library's training step around the same update: the char-LM step written by
+ * hand (valueAndGradsOf, optimizer.step, nothing read) against `trainStep` (what `fit` and Keras'
+ * `fit` run: the step plus its asynchronous reads of the loss and count), alternated in one loop.
+ */
+export async function benchTrainStepOverhead(): Promise<Row[]> {
+  const [V, E, H, B, T] = [65, 64, 256, 32, 64];
+  const rng = new Rng(9);
+  await ready(setBackend('js'));
+  const lm = new RecurrentLM({ vocabSize: V, embeddingDim: E, hiddenSize: H, cell: 'LSTM' });
+  const optimizer = new Adam(lm.parameters(), { lr: 1e-3 });
+  const x = tensor(
+    Array.from({ length: B * T }, () => rng.int(V)),
+    { shape: [B, T], dtype: 'int32' },
+  );
+  const y = tensor(
+    Array.from({ length: B * T }, () => rng.int(V)),
+    { shape: [B, T], dtype: 'int32' },
+  );
+  const bare = async () => {
+    const { value, grads } = valueAndGradsOf(
+      () => lm.loss(x, y).loss,
+      optimizer.params.map((p) => p.value),
+    );
+    optimizer.step(grads);
+    dispose([value, grads]);
+  };
+  const library = async () => {
+    await trainStep({ optimizer, loss: () => ({ loss: lm.loss(x, y).loss, count: B * T }) });
+  };
+  const [tb, tl] = await timePairs(bare, library, 15);
+  dispose([x, y]);
+  optimizer.dispose();
+  lm.dispose();
+  const workload = 'char-LM train step 32×64 (Adam)';
+  const rate = (ms: number) => (B * T * 1000) / ms;
+  return [
+    { workload, contender: 'by hand: valueAndGradsOf + optimizer.step', ms: tb, rate: rate(tb) },
+    { workload, contender: "trainStep (fit's step, reads asynchronously)", ms: tl, rate: rate(tl) },
+  ];
 }
