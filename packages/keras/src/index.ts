@@ -71,6 +71,7 @@ export {
   toTensor,
   type WeightSource,
 } from './engine/layer';
+export { LayerWeight } from './engine/layer-weight';
 export { formatOutputShape, printSummary, type SummaryOptions, type SummaryRow, summaryTable } from './engine/summary';
 export {
   formatSymbolicShape,

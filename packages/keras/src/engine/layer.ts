@@ -13,6 +13,7 @@ import {
   type TypedArray,
   tensor,
 } from '@recur/tensor';
+import { LayerWeight } from './layer-weight';
 import { formatSymbolicShape, isSymbolic, Node, type ShapeArg, type SymbolicShape, SymbolicTensor } from './symbolic';
 
 /** Options every Keras-door layer takes (tfjs' LayerArgs). */
@@ -324,6 +325,7 @@ export abstract class Layer extends Module {
     const inputShape = list ? main.map((t) => [...t.shape]) : [...main[0].shape];
     if (!this.built) this.build(inputShape);
     this.checkInputShape(inputShape);
+    if (states.length) this.checkInitialStates(states.map((s) => s.shape));
     const out = this.computeOutputShape(inputShape);
     const shapes = isShapeList(out) ? out : [out as SymbolicShape];
     const node = new Node(
@@ -340,9 +342,36 @@ export abstract class Layer extends Module {
     return isShapeList(out) ? node.outputs : node.outputs[0];
   }
 
+  /**
+   * Refuses, when the layer is applied to symbolic tensors, initial states it cannot take (their
+   * number, their shapes), as Keras does at call time rather than when the model runs.
+   */
+  protected checkInitialStates(states: SymbolicShape[]): void {
+    if (!this.takesInitialState) {
+      throw new ConfigError(`${this.name} (${this.layerType}) takes no initial states, got ${states.length}`);
+    }
+  }
+
   /** The layer's weights in Keras order (kernel, recurrent_kernel, bias, ...). Live values: do not dispose. */
   getWeights(): Tensor[] {
     return this.parameters().map((p) => p.value);
+  }
+
+  /** Every weight in Keras order, as Keras' `layer.weights` and tfjs' `layer.weights` list them. */
+  get weights(): LayerWeight[] {
+    return this.namedParameters().map(
+      ([path, p]) => new LayerWeight(`${this.name}/${path.replace(/\./g, '/')}`, p, () => this.trainable),
+    );
+  }
+
+  /** The weights training updates (none when the layer is frozen). */
+  get trainableWeights(): LayerWeight[] {
+    return this.weights.filter((w) => w.trainable);
+  }
+
+  /** The weights training leaves alone. */
+  get nonTrainableWeights(): LayerWeight[] {
+    return this.weights.filter((w) => !w.trainable);
   }
 
   /**

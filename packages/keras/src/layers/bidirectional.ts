@@ -1,6 +1,17 @@
 import { checkOptions } from '@recur/layers';
 import type { ExportContext, Value } from '@recur/onnx';
-import { add, ConfigError, concat, div, formatShape, mul, stridedSlice, type Tensor, tidy } from '@recur/tensor';
+import {
+  add,
+  ConfigError,
+  concat,
+  div,
+  formatShape,
+  mul,
+  stridedSlice,
+  type Tensor,
+  tidy,
+  ValueError,
+} from '@recur/tensor';
 import { type ConfigContext, contextOf, type LayerSpec, specOf } from '../engine/config';
 import { type CallArgs, LAYER_ARG_KEYS, Layer, type LayerArgs, type Mask } from '../engine/layer';
 import type { ShapeArg, SymbolicShape } from '../engine/symbolic';
@@ -54,7 +65,13 @@ export class Bidirectional extends Layer {
   /** How the two directions' outputs combine: concat, sum, mul, ave, or null (a list). */
   readonly mergeMode: MergeMode;
 
-  constructor(layer: RNN, options: BidirectionalOptions = {}) {
+  /** `new Bidirectional(layer, options)`, or tfjs' `new Bidirectional({ layer, ...options })`. */
+  constructor(layerOrArgs: RNN | (BidirectionalOptions & { layer: RNN }), given: BidirectionalOptions = {}) {
+    const tfjsForm = !(layerOrArgs instanceof Layer) && !!layerOrArgs && typeof layerOrArgs === 'object';
+    const { layer, ...fromArgs } = tfjsForm
+      ? (layerOrArgs as BidirectionalOptions & { layer: RNN })
+      : { layer: layerOrArgs as RNN };
+    const options: BidirectionalOptions = tfjsForm ? fromArgs : given;
     checkOptions(options?.name ?? 'Bidirectional', options, BIDIRECTIONAL_KEYS);
     const { mergeMode: _m, backwardLayer: _b, ...layerArgs } = options;
     super(layerArgs);
@@ -167,6 +184,35 @@ export class Bidirectional extends Layer {
       mergeMode: this.mergeMode,
       backwardLayer: specOf(this.backwardLayer),
     };
+  }
+
+  protected override checkInitialStates(states: SymbolicShape[]): void {
+    const n = this.forwardLayer.cell.stateSize.length;
+    if (states.length !== 2 * n) {
+      throw new ConfigError(
+        `${this.name}: expected ${2 * n} initial state tensor(s) (the forward layer's, then the backward layer's), got ${states.length}`,
+      );
+    }
+  }
+
+  /**
+   * Drops both directions' carried states (stateful layers), or sets them: the forward layer's
+   * states first, then the backward layer's, as Keras' reset_states takes them.
+   */
+  resetStates(states?: Tensor[]): void {
+    if (!states) {
+      this.forwardLayer.resetStates();
+      this.backwardLayer.resetStates();
+      return;
+    }
+    const n = this.forwardLayer.cell.stateSize.length;
+    if (states.length !== 2 * n) {
+      throw new ValueError(
+        `${this.name}: resetStates expected ${2 * n} state tensor(s) (forward, then backward), got ${states.length}`,
+      );
+    }
+    this.forwardLayer.resetStates(states.slice(0, n));
+    this.backwardLayer.resetStates(states.slice(n));
   }
 
   /** Builds the layer from its config (Keras' from_config). */

@@ -346,3 +346,81 @@ describe("tfjs' spellings of inputs and initial states", () => {
     expect(Array.from((model.predict([x, h, c]) as Tensor).dataSync())).toEqual(Array.from(want.dataSync()));
   });
 });
+
+describe('the pieces tfjs-layers and Keras programs reach for', () => {
+  it('weights, trainableWeights and nonTrainableWeights, in Keras order, with names, values and assign', async () => {
+    const { Dense, Sequential } = await import('../index');
+    const lstm = new LSTM({ units: 2, name: 'enc' });
+    const model = new Sequential([lstm, new Dense({ units: 1, name: 'head' })]);
+    model.build([null, 3, 4]);
+    expect(lstm.weights.map((w) => [w.name, w.shape])).toEqual([
+      ['enc/cell/kernel', [4, 8]],
+      ['enc/cell/recurrent_kernel', [2, 8]],
+      ['enc/cell/bias', [8]],
+    ]);
+    expect(lstm.weights.map((w) => w.value)).toEqual(lstm.getWeights());
+    expect(model.trainableWeights).toHaveLength(5);
+    lstm.trainable = false;
+    expect(model.trainableWeights.map((w) => w.name)).toEqual([`${model.name}/head/kernel`, `${model.name}/head/bias`]);
+    expect(lstm.nonTrainableWeights).toHaveLength(3);
+    const [kernel] = lstm.weights;
+    kernel.write(randomUniform([4, 8], -1, 1, { seed: 5 }));
+    expect(Array.from(lstm.getWeights()[0].dataSync())).toEqual(Array.from(kernel.read().dataSync()));
+    expect(() => kernel.assign(randomUniform([4, 7], -1, 1))).toThrow(
+      /enc\/cell\/kernel: a value of \[4, 8\] is expected, got \[4, 7\]/,
+    );
+  });
+
+  it('getInitialState gives zeros per state, for a batch of inputs or a size', () => {
+    const lstm = new LSTM({ units: 3 });
+    const x = randomUniform([2, 4, 5], -1, 1, { seed: 6 });
+    lstm.apply(x);
+    const states = lstm.getInitialState(x);
+    expect(states.map((s) => s.shape)).toEqual([
+      [2, 3],
+      [2, 3],
+    ]);
+    expect(states.every((s) => s.dataSync().every((v) => v === 0))).toBe(true);
+    expect(lstm.getInitialState(7)[0].shape).toEqual([7, 3]);
+    expect(() => new LSTM({ units: 3 }).getInitialState(x)).toThrow(/not built yet/);
+  });
+
+  it("Bidirectional takes tfjs' { layer, mergeMode } and resets both directions' states", () => {
+    const bi = new Bidirectional({
+      layer: new GRU({ units: 2, stateful: true, batchInputShape: [1, 3, 2] }),
+      mergeMode: 'sum',
+    });
+    expect(bi.mergeMode).toBe('sum');
+    const x = randomUniform([1, 3, 2], -1, 1, { seed: 7 });
+    const first = Array.from((bi.apply(x) as Tensor).dataSync());
+    const carried = Array.from((bi.apply(x) as Tensor).dataSync());
+    expect(carried).not.toEqual(first);
+    bi.resetStates();
+    expect(Array.from((bi.apply(x) as Tensor).dataSync())).toEqual(first);
+    expect(() => bi.resetStates([randomUniform([1, 2])])).toThrow(/resetStates expected 2 state tensor\(s\)/);
+  });
+});
+
+describe('mistakes are refused where Keras refuses them', () => {
+  it('a wrong number of initial states, or a wrong state size, at apply', async () => {
+    const { Input } = await import('../index');
+    const x = Input({ shape: [4, 5] });
+    const h = Input({ shape: [3] });
+    expect(() => new LSTM({ units: 3 }).apply(x, { initialState: [h] })).toThrow(
+      /expected 2 initial state tensor\(s\) \(one per cell state\), got 1/,
+    );
+    expect(() => new GRU({ units: 4 }).apply(x, { initialState: [h] })).toThrow(
+      /initial state 0 should be \[batch, 4\], got \(None, 3\)/,
+    );
+    expect(() => new Bidirectional(new GRU({ units: 3 })).apply(x, { initialState: [h] })).toThrow(
+      /expected 2 initial state tensor\(s\) \(the forward layer's, then the backward layer's\), got 1/,
+    );
+  });
+
+  it('a stateful layer without a fixed batch size, when it is built', async () => {
+    const { Input } = await import('../index');
+    expect(() => new GRU({ units: 2, stateful: true }).apply(Input({ shape: [4, 5] }))).toThrow(
+      /a stateful layer needs a fixed batch size/,
+    );
+  });
+});

@@ -22,12 +22,13 @@ import {
   tensor,
   tidy,
   unsqueeze,
+  ValueError,
   where,
   zeros,
 } from '@recur/tensor';
 import { type ConfigContext, type LayerSpec, specOf } from '../engine/config';
 import { type CallArgs, LAYER_ARG_KEYS, Layer, type LayerArgs, type Mask } from '../engine/layer';
-import type { ShapeArg, SymbolicShape } from '../engine/symbolic';
+import { formatSymbolicShape, type ShapeArg, type SymbolicShape } from '../engine/symbolic';
 import { recurrentOnnx } from '../onnx/recurrent';
 import type { Cell } from './cell';
 import { StackedRNNCells } from './stacked-cells';
@@ -149,12 +150,33 @@ export class RNN<S extends boolean = boolean> extends Layer {
 
   override build(inputShape: ShapeArg): void {
     const shape = inputShape as SymbolicShape;
+    if (this.stateful && (shape[0] === null || shape[0] === undefined)) {
+      throw new ConfigError(
+        `${this.name}: a stateful layer needs a fixed batch size; give the first layer batchInputShape (or batchSize with inputShape), got input ${formatSymbolicShape(shape)}`,
+      );
+    }
     if (!this.cell.built) {
       this.cell.build([shape[0] ?? null, ...shape.slice(2)]);
       // A user cell's build may not call super.build: it still runs only once.
       (this.cell as unknown as { markBuilt(): void }).markBuilt();
     }
     this.markBuilt();
+  }
+
+  protected override checkInitialStates(states: SymbolicShape[]): void {
+    const sizes = this.cell.stateSize;
+    if (states.length !== sizes.length) {
+      throw new ConfigError(
+        `${this.name}: expected ${sizes.length} initial state tensor(s) (one per cell state), got ${states.length}`,
+      );
+    }
+    states.forEach((s, i) => {
+      if (s.length !== 2 || (s[1] !== null && s[1] !== sizes[i])) {
+        throw new ShapeError(
+          `${this.name}: initial state ${i} should be [batch, ${sizes[i]}], got ${formatSymbolicShape(s)}`,
+        );
+      }
+    });
   }
 
   protected override checkInputShape(inputShape: ShapeArg): void {
@@ -168,6 +190,22 @@ export class RNN<S extends boolean = boolean> extends Layer {
         `${this.name}: built for ${kernel.shape[0]} input features, got input with ${shape[2]} (${formatShape(shape as number[])})`,
       );
     }
+  }
+
+  /**
+   * Zeros for each state of the cell, for a batch of `inputs` (a [B, T, F] tensor, as tfjs'
+   * getInitialState) or of that many rows (Keras 3's get_initial_state(batch_size)).
+   */
+  getInitialState(inputs: Tensor | number): Tensor[] {
+    const B = typeof inputs === 'number' ? inputs : inputs.shape[0];
+    if (!Number.isInteger(B) || B < 1) {
+      throw new ValueError(`${this.name}: getInitialState needs a batch (a [B, T, F] tensor or B), got ${B}`);
+    }
+    if (!this.cell.built) {
+      throw new ConfigError(`${this.name}: the cell is not built yet; call the layer (or build it) first`);
+    }
+    const dtype = this.cell.parameters()[0]?.dtype ?? 'float32';
+    return this.cell.stateSize.map((n) => zeros([B, n], dtype));
   }
 
   /** Drops the carried states of a stateful layer (or sets them). */
