@@ -7,6 +7,7 @@ export { Activation, type ActivationOptions } from './activation';
 export { Bidirectional, type BidirectionalOptions, type MergeMode } from './bidirectional';
 export { Cell, type FusedForm } from './cell';
 export { Dense, type DenseOptions } from './dense';
+export { Dot, type DotOptions } from './dot';
 export { Dropout, type DropoutOptions } from './dropout';
 export { Embedding, type EmbeddingOptions } from './embedding';
 export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPoolingOptions } from './global-pooling';

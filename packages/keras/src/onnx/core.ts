@@ -114,6 +114,27 @@ export function concatenateOnnx(ctx: ExportContext, layer: Layer, axis: number, 
   return { name: y, rank: inputs[0].rank, dtype: float(inputs[0]), mask };
 }
 
+/** Dot: Transpose / Unsqueeze around one batched MatMul, each input L2-normalised first when asked. */
+export function dotOnnx(ctx: ExportContext, [a, b]: Value[], ax: number, bx: number, normalize: boolean): Value {
+  const { g } = ctx;
+  const l2 = (x: string, axis: number) =>
+    g.op('Div', [
+      x,
+      g.op('Max', [g.op('Sqrt', [ctx.reduce('ReduceSum', g.op('Mul', [x, x]), [axis], true)]), g.scalar('eps', 1e-12)]),
+    ]);
+  const an = normalize ? l2(a.name, ax) : a.name;
+  const bn = normalize ? l2(b.name, bx) : b.name;
+  const swap = (x: string) => g.op('Transpose', [x], { perm: [0, 2, 1] });
+  const left = a.rank === 2 ? ctx.unsqueeze(an, [1]) : ax === 2 ? an : swap(an);
+  const right = b.rank === 2 ? ctx.unsqueeze(bn, [2]) : bx === 1 ? bn : swap(bn);
+  let y = g.op('MatMul', [left, right]);
+  if (b.rank === 2) y = ctx.squeeze(y, [2]);
+  if (a.rank === 2) y = ctx.squeeze(y, [1]);
+  const rank = 1 + (a.rank - 2) + (b.rank - 2);
+  if (rank === 1) y = ctx.unsqueeze(y, [1]);
+  return { name: y, rank: Math.max(rank, 2), dtype: float(a) };
+}
+
 /** LayerNormalization over its axes, with gamma and beta reshaped to broadcast. */
 export function layerNormalizationOnnx(ctx: ExportContext, ln: LayerNormalization, x: Value): Value {
   const { g } = ctx;

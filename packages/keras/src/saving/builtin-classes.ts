@@ -4,6 +4,7 @@ import { InputLayer } from '../engine/input-layer';
 import { Activation } from '../layers/activation';
 import { Bidirectional } from '../layers/bidirectional';
 import { Dense } from '../layers/dense';
+import { Dot } from '../layers/dot';
 import { Dropout } from '../layers/dropout';
 import { Embedding } from '../layers/embedding';
 import { GlobalAveragePooling1D, GlobalMaxPooling1D } from '../layers/global-pooling';
@@ -56,6 +57,7 @@ const WRITTEN: [string, unknown][] = [
   ['GlobalAveragePooling1D', GlobalAveragePooling1D],
   ['GlobalMaxPooling1D', GlobalMaxPooling1D],
   ['Concatenate', Concatenate],
+  ['Dot', Dot],
   ['Add', Add],
   ['Subtract', Subtract],
   ['Multiply', Multiply],
