@@ -48,13 +48,8 @@ export {
   type LayerSpec,
   specOf,
 } from './engine/config';
-export {
-  Functional,
-  type FunctionalConfig,
-  type FunctionalLayerConfig,
-  type FunctionalOptions,
-  rebuildGraph,
-} from './engine/functional';
+export { Functional, type FunctionalOptions } from './engine/functional';
+export { type FunctionalConfig, type FunctionalLayerConfig, rebuildGraph } from './engine/functional-config';
 export { type GraphMap, mapGraph } from './engine/graph';
 export { Input, InputLayer, type InputLayerOptions, type InputOptions } from './engine/input-layer';
 export {

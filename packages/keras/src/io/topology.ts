@@ -1,6 +1,7 @@
 import { ConfigError, FormatError, UnsupportedError } from '@recur/tensor';
 import { type ConfigContext, type LayerSpec, specOf } from '../engine/config';
-import type { Functional, FunctionalConfig } from '../engine/functional';
+import type { Functional } from '../engine/functional';
+import type { FunctionalConfig } from '../engine/functional-config';
 import type { Layer, WeightSource } from '../engine/layer';
 import { Model } from '../model';
 import { type DeserializeOptions, deserializeLayer } from '../saving/registry';

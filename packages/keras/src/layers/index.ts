@@ -12,6 +12,7 @@ export { Dropout, type DropoutOptions } from './dropout';
 export { Embedding, type EmbeddingOptions } from './embedding';
 export { GlobalAveragePooling1D, GlobalMaxPooling1D, type GlobalPoolingOptions } from './global-pooling';
 export { LayerNormalization, type LayerNormalizationOptions } from './layer-normalization';
+export { maskPlan, maskRows } from './mask-plan';
 export { Masking, type MaskingOptions } from './masking';
 export {
   Add,
@@ -43,6 +44,6 @@ export {
 } from './recurrent-cell';
 export { RepeatVector, type RepeatVectorOptions } from './repeat-vector';
 export { Flatten, type FlattenOptions, Permute, type PermuteOptions, Reshape, type ReshapeOptions } from './reshaping';
-export { maskPlan, maskRows, RNN, type RNNCallOptions, type RNNOptions } from './rnn';
+export { RNN, type RNNCallOptions, type RNNOptions } from './rnn';
 export { StackedRNNCells } from './stacked-cells';
 export { TimeDistributed } from './time-distributed';

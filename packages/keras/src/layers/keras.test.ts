@@ -174,20 +174,6 @@ describe('built-in Keras layers: fused kernel against the step-by-step cell', ()
     });
   });
 
-  it('masked steps keep the state and repeat the last output (Keras), whatever the padding side', () => {
-    tidy(() => {
-      const l = new SimpleRNN({ units: 3, returnSequences: true, returnState: true });
-      const [seq, h] = l.forward(x, { mask }) as Tensor[];
-      // Row 2 is pre-padded: zeros until its first real step; the same as running the real steps alone.
-      const alone = l.forward(slice(x, [2, 2, 0], [1, 3, -1])) as Tensor[];
-      expect(maxDiff(slice(seq, [2, 0, 0], [1, 2, -1]), tensor(new Array(6).fill(0), { shape: [1, 2, 3] }))).toBe(0);
-      expect(maxDiff(slice(seq, [2, 2, 0], [1, 3, -1]), alone[0])).toBeLessThan(1e-6);
-      expect(maxDiff(slice(h, [2, 0], [1, -1]), alone[1])).toBeLessThan(1e-6);
-      // Row 1 is post-padded: its last real output repeats to the end.
-      expect(maxDiff(slice(seq, [1, 4, 0], [1, 1, -1]), slice(seq, [1, 1, 0], [1, 1, -1]))).toBe(0);
-    });
-  });
-
   it('LSTM starts with a forget-gate bias of 1 (unitForgetBias) and Keras weight shapes', () => {
     const l = new LSTM({ units: 3 });
     l.build([null, null, 2]);
